@@ -1,0 +1,62 @@
+"""asyncomm: asynchronous communication - message queues, events and callbacks - to learn from.
+
+>>> import asyncomm as ac
+>>> q = ac.MessageQueue()
+>>> q.send("Hello, World!")
+>>> q.receive()
+'Hello, World!'
+
+This module only re-exports; each name lives in a small module of its own.
+Importing it loads no matplotlib, pandas or ipywidgets.
+"""
+
+from __future__ import annotations
+
+from . import exercises
+from .async_queue import AsyncMessageQueue
+from .callbacks import CallbackRegistry, add_callbacks, call_in_loop, from_callbacks, run_in_background
+from .clock import Clock, RealClock, VirtualClock, current_clock
+from .errors import (
+    AsyncommError,
+    CallbackNotFound,
+    Deadlock,
+    ListenerNotFound,
+    QueueClosed,
+    QueueEmpty,
+    QueueFull,
+    TriggerFailed,
+    UsageError,
+)
+from .events import EventBus
+from .queues import MessageQueue
+from .trace import Trace, TraceRow
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "AsyncMessageQueue",
+    "AsyncommError",
+    "CallbackNotFound",
+    "CallbackRegistry",
+    "Clock",
+    "Deadlock",
+    "EventBus",
+    "ListenerNotFound",
+    "MessageQueue",
+    "QueueClosed",
+    "QueueEmpty",
+    "QueueFull",
+    "RealClock",
+    "Trace",
+    "TraceRow",
+    "TriggerFailed",
+    "UsageError",
+    "VirtualClock",
+    "__version__",
+    "add_callbacks",
+    "call_in_loop",
+    "current_clock",
+    "exercises",
+    "from_callbacks",
+    "run_in_background",
+]

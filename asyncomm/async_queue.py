@@ -1,0 +1,289 @@
+"""``AsyncMessageQueue``: the message queue for asyncio code.
+
+Same verbs and errors as :class:`~asyncomm.MessageQueue`, awaited instead of
+blocking a thread. Waiters are woken in FIFO order and re-check the queue when
+they run, so a receiver cancelled while waiting never takes (and loses) a
+message: the wake-up passes on to the next receiver.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections import deque
+from typing import Any
+
+from ._checks import check_maxsize, check_name, check_timeout, plural
+from .clock import Clock, current_clock
+from .errors import QueueClosed, QueueEmpty, QueueFull, UsageError
+from .trace import Trace
+
+__all__ = ["AsyncMessageQueue"]
+
+
+def _wake(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+class AsyncMessageQueue:
+    """A FIFO queue for asyncio tasks (``maxsize=0``: unbounded).
+
+    Use it from one event loop. To hand messages in from another thread, call
+    :meth:`send_threadsafe` there: it waits for room like ``send`` and loses
+    nothing.
+
+    >>> import asyncomm as ac
+    >>> async def main():
+    ...     q = ac.AsyncMessageQueue()
+    ...     await q.send("ping")
+    ...     return await q.receive()
+    >>> ac.VirtualClock().run(main())
+    'ping'
+    """
+
+    pattern = "queue"
+
+    def __init__(
+        self, maxsize: int = 0, *, clock: Clock | None = None, trace: Trace | None = None, name: str = "queue"
+    ) -> None:
+        self._maxsize = check_maxsize(maxsize)
+        self._items: deque[Any] = deque()
+        self._receivers: deque[asyncio.Future[None]] = deque()
+        self._senders: deque[asyncio.Future[None]] = deque()
+        self._closed = False
+        self._clock = clock
+        self.trace = trace
+        self.name = check_name(name)
+        try:  # created inside a running loop: bind to it now, so threads can send at once
+            self._loop: asyncio.AbstractEventLoop | None = self._check_loop(asyncio.get_running_loop())
+        except RuntimeError:
+            self._loop = None
+
+    # -- state -------------------------------------------------------------
+    @property
+    def maxsize(self) -> int:
+        return self._maxsize
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock or current_clock()
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def empty(self) -> bool:
+        return not self._items
+
+    def full(self) -> bool:
+        return 0 < self._maxsize <= len(self._items)
+
+    def snapshot(self) -> list[Any]:
+        """The queued messages, oldest first, without removing them."""
+        return list(self._items)
+
+    # -- sending -----------------------------------------------------------
+    def send_nowait(self, msg: Any) -> None:
+        """Put ``msg`` at the back now, or raise :class:`QueueFull` /
+        :class:`QueueClosed`."""
+        if self._closed:
+            self._refuse_closed(msg)
+        if self._maxsize and len(self._items) >= self._maxsize:
+            self._record_failure("send", msg, "QueueFull")
+            raise QueueFull(f"queue {self.name!r} is full ({plural(self._maxsize, 'message')}); "
+                            f"receive some first, or send with a timeout to wait for room")
+        self._put(msg)
+
+    async def send(self, msg: Any, timeout: float | None = None) -> None:
+        """Put ``msg`` at the back, waiting up to ``timeout`` s for room."""
+        if timeout is not None:
+            timeout = check_timeout(timeout)
+        if self._closed:
+            self._refuse_closed(msg)
+        if self._maxsize and len(self._items) >= self._maxsize:
+            await self._wait(self._senders, self.full, timeout, "send", msg)
+        self._put(msg)
+
+    def _put(self, msg: Any) -> None:
+        self._items.append(msg)
+        receivers = self._receivers
+        while receivers:
+            fut = receivers.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                break
+        if self.trace is not None:
+            self._record("send", msg)
+
+    def send_threadsafe(self, msg: Any, timeout: float | None = None) -> None:
+        """Send from a thread that is *not* the queue's event loop thread.
+
+        Blocks the calling thread until the message is queued (so a full queue
+        pushes back on the thread and nothing is dropped); raises what
+        ``send`` raises.
+        """
+        loop = self._loop
+        if loop is None:
+            raise UsageError(f"queue {self.name!r} has no event loop yet; create it inside a coroutine "
+                             f"(or await one of its methods) before other threads send to it")
+        if _loop_of_this_thread() is loop:
+            raise UsageError("send_threadsafe() is for other threads; inside the event loop "
+                             "use `await queue.send(msg)`")
+        asyncio.run_coroutine_threadsafe(self.send(msg, timeout), loop).result()
+
+    # -- receiving ---------------------------------------------------------
+    def receive_nowait(self) -> Any:
+        """Take the oldest message now, or raise :class:`QueueEmpty` /
+        :class:`QueueClosed` (closed and drained)."""
+        if not self._items:
+            if self._closed:
+                self._raise_drained()
+            self._record_failure("receive", None, "QueueEmpty")
+            raise QueueEmpty(f"queue {self.name!r} is empty; send a message first, "
+                             f"or receive with a timeout to wait for one")
+        return self._take()
+
+    async def receive(self, timeout: float | None = None) -> Any:
+        """Take the oldest message, waiting up to ``timeout`` s for one."""
+        if timeout is not None:
+            timeout = check_timeout(timeout)
+        if not self._items:
+            await self._wait(self._receivers, self.empty, timeout, "receive", None)
+        return self._take()
+
+    def _take(self) -> Any:
+        msg = self._items.popleft()
+        senders = self._senders
+        while senders:
+            fut = senders.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                break
+        if self.trace is not None:
+            self._record("receive", msg)
+        return msg
+
+    # -- waiting -----------------------------------------------------------
+    async def _wait(self, waiters: deque[asyncio.Future[None]], blocked: Any,
+                    timeout: float | None, operation: str, msg: Any) -> None:
+        """Wait in line until ``blocked()`` is false; raise on close or timeout."""
+        loop = self._bind()
+        deadline = None if timeout is None else loop.time() + timeout
+        while blocked():
+            if self._closed:
+                if operation == "send":
+                    self._refuse_closed(msg)
+                self._raise_drained()
+            if deadline is not None and loop.time() >= deadline:
+                self._raise_timeout(operation, msg, timeout)
+            fut = loop.create_future()
+            waiters.append(fut)
+            timer = None if deadline is None else loop.call_at(deadline, _wake, fut)
+            try:
+                await fut
+            except BaseException:
+                fut.cancel()
+                if fut in waiters:
+                    waiters.remove(fut)
+                # We were woken but cancelled before we could act: pass the
+                # turn on, so the message (or the room) is not stranded.
+                if not blocked():
+                    for other in waiters:
+                        if not other.done():
+                            other.set_result(None)
+                            break
+                raise
+            finally:
+                if timer is not None:
+                    timer.cancel()
+
+    def _raise_timeout(self, operation: str, msg: Any, timeout: float | None) -> None:
+        if operation == "send":
+            self._record_failure("send", msg, "QueueFull")
+            if timeout == 0:
+                raise QueueFull(f"queue {self.name!r} is full ({plural(self._maxsize, 'message')}); "
+                                f"receive some first, or send with a timeout to wait for room")
+            raise QueueFull(f"queue {self.name!r} stayed full for {timeout:g} s; the message was not "
+                            f"sent: consume faster, or give the queue a larger maxsize")
+        self._record_failure("receive", None, "QueueEmpty")
+        if timeout == 0:
+            raise QueueEmpty(f"queue {self.name!r} is empty; send a message first, "
+                             f"or receive with a timeout to wait for one")
+        raise QueueEmpty(f"no message arrived on queue {self.name!r} within {timeout:g} s")
+
+    def _bind(self) -> asyncio.AbstractEventLoop:
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = self._check_loop(loop)
+        elif self._loop is not loop:
+            raise UsageError(f"queue {self.name!r} belongs to another event loop; create the queue "
+                             f"inside the coroutine (or clock.run) that uses it")
+        return loop
+
+    def _check_loop(self, loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
+        # Timeouts run on the loop's time; refuse a loop whose time is not the
+        # queue's clock, or traces and timeouts would disagree.
+        if self._clock is not None and getattr(loop, "virtual_clock", None) is not (
+            self._clock if self._clock.is_virtual else None
+        ):
+            if self._clock.is_virtual:
+                raise UsageError(f"queue {self.name!r} runs on a VirtualClock, but this event loop does not; "
+                                 f"run your coroutine with clock.run(main())")
+            raise UsageError(f"queue {self.name!r} was given a real clock but runs inside a VirtualClock's "
+                             f"loop; leave out clock= to use the loop's clock")
+        return loop
+
+    # -- clearing and closing ----------------------------------------------
+    def clear(self) -> int:
+        """Drop every queued message and return how many were dropped."""
+        dropped = len(self._items)
+        self._items.clear()
+        for fut in self._senders:
+            _wake(fut)
+        if self.trace is not None:
+            self._record("clear", dropped)
+        return dropped
+
+    def close(self) -> None:
+        """Refuse new messages and wake every waiter; receivers drain what is
+        left, then get :class:`QueueClosed`. Closing twice is harmless."""
+        if self._closed:
+            return
+        self._closed = True
+        for fut in (*self._receivers, *self._senders):
+            _wake(fut)
+        if self.trace is not None:
+            self._record("close", None)
+
+    # -- tracing and errors --------------------------------------------------
+    def _record(self, operation: str, item: Any, outcome: str = "ok") -> None:
+        self.trace.record(self.clock.now(), self.pattern, operation, self.name,  # type: ignore[union-attr]
+                          item, len(self._items), outcome)
+
+    def _record_failure(self, operation: str, item: Any, outcome: str) -> None:
+        if self.trace is not None:
+            self._record(operation, item, outcome)
+
+    def _refuse_closed(self, msg: Any) -> None:
+        self._record_failure("send", msg, "QueueClosed")
+        raise QueueClosed(f"queue {self.name!r} is closed; no new messages can be sent")
+
+    def _raise_drained(self) -> None:
+        self._record_failure("receive", None, "QueueClosed")
+        raise QueueClosed(f"queue {self.name!r} is closed and drained; there are no more messages")
+
+    def __repr__(self) -> str:
+        bound = f"maxsize={self._maxsize}" if self._maxsize else "unbounded"
+        state = ", closed" if self._closed else ""
+        return f"<AsyncMessageQueue {self.name!r}: {plural(len(self._items), 'message')}, {bound}{state}>"
+
+
+def _loop_of_this_thread() -> asyncio.AbstractEventLoop | None:
+    try:
+        return asyncio.get_running_loop()
+    except RuntimeError:
+        return None
+

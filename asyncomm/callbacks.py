@@ -1,0 +1,240 @@
+"""Callbacks: the registry the seed describes, and the ways out of callback hell.
+
+* :class:`CallbackRegistry` - register / trigger / remove, with the same rules
+  as :class:`~asyncomm.EventBus` (order, snapshot, errors collected).
+* :func:`run_in_background` - start work on a thread and be called back with
+  ``on_done(result)`` or ``on_error(exc)``.
+* :func:`from_callbacks` - turn a callback-style function into something you
+  can ``await``; :func:`add_callbacks` goes the other way, future -> callbacks.
+* :func:`call_in_loop` - hand a completion from a worker thread to asyncio
+  safely (asyncio objects may only be touched from their loop's thread).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import threading
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from ._checks import check_callable, check_name, plural
+from ._listeners import ListenerList, call_each, call_each_async, describe
+from .clock import Clock, current_clock
+from .errors import CallbackNotFound, TriggerFailed, UsageError
+from .trace import Trace
+
+__all__ = ["CallbackRegistry", "add_callbacks", "call_in_loop", "from_callbacks", "run_in_background"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+class CallbackRegistry:
+    """An ordered set of callbacks, all called by one ``trigger``.
+
+    >>> import asyncomm as ac
+    >>> done = ac.CallbackRegistry()
+    >>> _ = done.register(lambda msg: print("got", msg))
+    >>> done.trigger("Hello, World!")
+    got Hello, World!
+    1
+    """
+
+    pattern = "callback"
+
+    def __init__(self, *, clock: Clock | None = None, trace: Trace | None = None,
+                 name: str = "callbacks") -> None:
+        self._list = ListenerList(threading.Lock())
+        self._clock = clock
+        self.trace = trace
+        self.name = check_name(name)
+
+    @property
+    def clock(self) -> Clock:
+        return self._clock or current_clock()
+
+    def register(self, callback: F) -> F:
+        """Add ``callback``; it is called on every trigger. Returns it, so
+        ``@registry.register`` works as a decorator too."""
+        check_callable(callback, "callback")
+        self._list.add(callback)
+        self._record("register", describe(callback))
+        return callback
+
+    def once(self, callback: F) -> F:
+        """Add ``callback`` for the next trigger only."""
+        check_callable(callback, "callback")
+        self._list.add(callback, once=True)
+        self._record("once", describe(callback))
+        return callback
+
+    def remove(self, callback: Callable[..., Any]) -> None:
+        """Remove ``callback`` (its latest registration); raises
+        :class:`CallbackNotFound` if it is not registered."""
+        if not self._list.remove(callback):
+            raise CallbackNotFound(f"callback {describe(callback)} is not registered; register it first")
+        self._record("remove", describe(callback))
+
+    def trigger(self, *args: Any, **kwargs: Any) -> int:
+        """Call every callback in registration order; return how many ran.
+        Raises :class:`TriggerFailed` after all ran if any raised."""
+        called, errors = call_each(self._list.entries, args, kwargs)
+        return self._finish(called, errors, args)
+
+    async def trigger_async(self, *args: Any, **kwargs: Any) -> int:
+        """Like :meth:`trigger`, awaiting coroutine callbacks in order."""
+        called, errors = await call_each_async(self._list.entries, args, kwargs)
+        return self._finish(called, errors, args)
+
+    def _finish(self, called: int, errors: list[Exception], args: tuple[Any, ...]) -> int:
+        self._record("trigger", args[0] if len(args) == 1 else args, "TriggerFailed" if errors else "ok")
+        if errors:
+            raise TriggerFailed(f"{len(errors)} of {plural(called, 'callback')} raised", errors)
+        return called
+
+    def callbacks(self) -> tuple[Callable[..., Any], ...]:
+        """The registered callbacks in call order."""
+        return self._list.listeners()
+
+    def __len__(self) -> int:
+        return len(self._list)
+
+    def _record(self, operation: str, item: Any, outcome: str = "ok") -> None:
+        if self.trace is not None:
+            self.trace.record(self.clock.now(), self.pattern, operation, self.name, item, len(self._list), outcome)
+
+    def __repr__(self) -> str:
+        return f"<CallbackRegistry {self.name!r}: {plural(len(self), 'callback')}>"
+
+
+_pool: concurrent.futures.ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def _default_pool() -> concurrent.futures.ThreadPoolExecutor:
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            _pool = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="asyncomm-background")
+        return _pool
+
+
+def run_in_background(
+    work: Callable[..., Any],
+    *args: Any,
+    on_done: Callable[[Any], Any] | None = None,
+    on_error: Callable[[Exception], Any] | None = None,
+    executor: concurrent.futures.Executor | None = None,
+    **kwargs: Any,
+) -> concurrent.futures.Future[Any]:
+    """Run ``work(*args, **kwargs)`` on a worker thread and return at once.
+
+    When it finishes, ``on_done(result)`` or ``on_error(exception)`` runs *on
+    the worker thread* (use :func:`call_in_loop` to get back to asyncio). The
+    returned future also holds the outcome; if a callback itself raises, the
+    future holds that error, so nothing is swallowed.
+
+    >>> import asyncomm as ac
+    >>> job = ac.run_in_background(sum, [1, 2, 3], on_done=lambda total: print("total", total))
+    >>> job.result()
+    total 6
+    6
+    """
+    check_callable(work, "work")
+    for name, callback in (("on_done", on_done), ("on_error", on_error)):
+        if callback is not None:
+            check_callable(callback, name)
+
+    def job() -> Any:
+        try:
+            result = work(*args, **kwargs)
+        except Exception as exc:
+            if on_error is not None:
+                on_error(exc)
+            raise
+        if on_done is not None:
+            on_done(result)
+        return result
+
+    return (executor or _default_pool()).submit(job)
+
+
+def add_callbacks(
+    future: asyncio.Future[Any] | concurrent.futures.Future[Any],
+    on_done: Callable[[Any], Any] | None = None,
+    on_error: Callable[[BaseException], Any] | None = None,
+) -> Any:
+    """Future -> callbacks: call ``on_done(result)`` or ``on_error(exc)`` when
+    ``future`` (asyncio or concurrent.futures) completes. A cancelled future
+    counts as an error (``CancelledError``). Returns the future.
+    """
+    if not isinstance(future, (asyncio.Future, concurrent.futures.Future)):
+        raise TypeError(f"add_callbacks() needs an asyncio or concurrent.futures Future, "
+                        f"got {type(future).__name__}; wrap a coroutine with asyncio.ensure_future() first")
+    if on_done is None and on_error is None:
+        raise TypeError("add_callbacks() needs on_done, on_error or both")
+    for name, callback in (("on_done", on_done), ("on_error", on_error)):
+        if callback is not None:
+            check_callable(callback, name)
+
+    def dispatch(done: Any) -> None:
+        if done.cancelled():
+            error: BaseException | None = (asyncio.CancelledError() if isinstance(done, asyncio.Future)
+                                           else concurrent.futures.CancelledError())
+        else:
+            error = done.exception()
+        if error is None:
+            if on_done is not None:
+                on_done(done.result())
+        elif on_error is not None:
+            on_error(error)
+
+    future.add_done_callback(dispatch)
+    return future
+
+
+def call_in_loop(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args: Any) -> None:
+    """From any thread, schedule ``fn(*args)`` to run on ``loop``'s thread.
+
+    The one safe door from a worker thread into asyncio: setting a future's
+    result or touching an ``AsyncMessageQueue`` directly from another thread is
+    a race.
+    """
+    check_callable(fn, "fn")
+    if loop.is_closed():
+        raise UsageError("that event loop is closed; the asyncio code waiting for this result has ended")
+    loop.call_soon_threadsafe(fn, *args)
+
+
+async def from_callbacks(start: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """Callbacks -> awaitable: run ``start(*args, on_done=..., on_error=...,
+    **kwargs)`` and wait until it calls one of the two.
+
+    ``start`` may call back from any thread; only the first call counts.
+
+    >>> import asyncomm as ac
+    >>> async def main():
+    ...     return await ac.from_callbacks(ac.run_in_background, pow, 2, 10)
+    >>> ac.RealClock().run(main())
+    1024
+    """
+    check_callable(start, "start")
+    loop = asyncio.get_running_loop()
+    future: asyncio.Future[Any] = loop.create_future()
+
+    def settle(result: Any, error: BaseException | None) -> None:
+        if future.done():
+            return
+        if error is None:
+            future.set_result(result)
+        else:
+            future.set_exception(error)
+
+    def on_done(result: Any = None) -> None:
+        call_in_loop(loop, settle, result, None)
+
+    def on_error(error: BaseException) -> None:
+        call_in_loop(loop, settle, None, error)
+
+    start(*args, on_done=on_done, on_error=on_error, **kwargs)
+    return await future

@@ -1,0 +1,344 @@
+"""Clocks: where every pattern reads the time and how it waits.
+
+``RealClock`` is wall time. ``VirtualClock`` is time that moves only when told
+to, which makes every timing in the course exact and every test instant:
+
+* thread code (``MessageQueue``, ``clock.sleep``) jumps the clock to the next
+  deadline once the waiting thread has seen nothing happen for
+  ``autojump_threshold`` real seconds, or waits for ``advance()``;
+* asyncio code run by ``clock.run(main())`` gets an event loop whose time *is*
+  the virtual clock: when every task waits, the loop jumps straight to the next
+  timer (as trio's autojump clock does), so ``asyncio.sleep(10)`` takes no real
+  time and ends at exactly ``t = 10``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import selectors
+import threading
+import time
+from collections.abc import Coroutine
+from typing import Any, TypeVar
+
+from ._checks import check_seconds, check_timeout
+from .errors import Deadlock
+
+__all__ = ["Clock", "RealClock", "VirtualClock", "current_clock"]
+
+T = TypeVar("T")
+
+# How often a thread waiting on a virtual clock looks at the time again (real s).
+_POLL = 0.001
+
+# The VirtualClock whose run() drives the event loop of this thread, if any.
+_running = threading.local()
+
+
+class Clock:
+    """What queues, buses and labs need from a clock. Subclassed by
+    :class:`RealClock` and :class:`VirtualClock`; use one of those."""
+
+    is_virtual = False
+
+    def now(self) -> float:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def sleep(self, seconds: float) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def wait(self, cond: threading.Condition, deadline: float | None) -> None:  # pragma: no cover
+        """Block on ``cond`` (whose lock the caller holds) until notified or
+        until ``deadline`` (a ``now()`` value) may have passed. Callers loop
+        and re-check their condition and the deadline."""
+        raise NotImplementedError
+
+    def deadline(self, timeout: float | None) -> float | None:
+        """The ``now()`` value at which ``timeout`` seconds from now run out."""
+        timeout = check_timeout(timeout)
+        return None if timeout is None else self.now() + timeout
+
+    def _new_loop(self) -> asyncio.AbstractEventLoop:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def run(self, main: Coroutine[Any, Any, T]) -> T:
+        """Run the coroutine ``main`` to completion on a fresh event loop of
+        this clock and return its result.
+
+        Works in a script and inside a notebook (where a loop already runs:
+        the new loop then runs in a helper thread while the cell waits).
+
+        >>> import asyncio, asyncomm as ac
+        >>> async def nap():
+        ...     await asyncio.sleep(60)
+        ...     return asyncio.get_running_loop().time()
+        >>> ac.VirtualClock().run(nap())
+        60.0
+        """
+        if not asyncio.iscoroutine(main):
+            raise TypeError(
+                f"run() needs a coroutine object, got {main!r}; call your async function: "
+                f"clock.run(main()), not clock.run(main)"
+            )
+        try:
+            asyncio.get_running_loop()
+        except RuntimeError:
+            return self._run_here(main)
+        outcome: dict[str, Any] = {}
+
+        def target() -> None:
+            try:
+                outcome["result"] = self._run_here(main)
+            except BaseException as err:  # handed back to the caller's thread
+                outcome["error"] = err
+
+        helper = threading.Thread(target=target, name="asyncomm-clock-run")
+        helper.start()
+        helper.join()
+        if "error" in outcome:
+            raise outcome["error"]
+        return outcome["result"]
+
+    def _run_here(self, main: Coroutine[Any, Any, T]) -> T:
+        loop = self._new_loop()
+        previous = getattr(_running, "clock", None)
+        _running.clock = self
+        try:
+            task = loop.create_task(main)
+            try:
+                return loop.run_until_complete(task)
+            except RuntimeError:
+                if getattr(loop, "deadlocked", False):
+                    raise Deadlock(_deadlock_message(loop, self)) from None
+                raise
+        finally:
+            try:
+                _cancel_all_tasks(loop)
+                loop.run_until_complete(loop.shutdown_asyncgens())
+                loop.run_until_complete(loop.shutdown_default_executor())
+            finally:
+                _running.clock = previous
+                loop.close()
+
+
+class RealClock(Clock):
+    """Wall-clock time in seconds since this clock was created.
+
+    >>> import asyncomm as ac
+    >>> clock = ac.RealClock()
+    >>> 0 <= clock.now() < 1
+    True
+    """
+
+    def __init__(self) -> None:
+        self._origin = time.monotonic()
+
+    def now(self) -> float:
+        return time.monotonic() - self._origin
+
+    def sleep(self, seconds: float) -> None:
+        time.sleep(check_seconds(seconds, "seconds"))
+
+    def wait(self, cond: threading.Condition, deadline: float | None) -> None:
+        if deadline is None:
+            cond.wait()
+        else:
+            remaining = deadline - self.now()
+            if remaining > 0:
+                cond.wait(remaining)
+
+    def _new_loop(self) -> asyncio.AbstractEventLoop:
+        return asyncio.new_event_loop()
+
+    def __repr__(self) -> str:
+        return f"RealClock(now={self.now():.3f})"
+
+
+class VirtualClock(Clock):
+    """Deterministic time: it moves only when advanced, or when every waiter
+    waits (autojump).
+
+    ``autojump_threshold`` (real seconds, ``None`` = never jump) is how long a
+    waiting *thread* lets nothing happen before the clock jumps to the earliest
+    pending deadline; with several threads, raise it or drive time with
+    :meth:`advance`. ``deadlock_after`` (real seconds) is how long
+    :meth:`run` waits for outside work when no timer is due before it raises
+    :class:`~asyncomm.Deadlock`.
+
+    >>> import asyncomm as ac
+    >>> clock = ac.VirtualClock()
+    >>> q = ac.MessageQueue(clock=clock)
+    >>> try:
+    ...     q.receive(timeout=10)
+    ... except ac.QueueEmpty:
+    ...     print(clock.now())
+    10.0
+    """
+
+    is_virtual = True
+
+    def __init__(
+        self,
+        start: float = 0.0,
+        *,
+        autojump_threshold: float | None = 0.02,
+        deadlock_after: float = 1.0,
+    ) -> None:
+        self._now = check_seconds(start, "start")
+        self.autojump_threshold = (
+            None if autojump_threshold is None else check_seconds(autojump_threshold, "autojump_threshold")
+        )
+        self.deadlock_after = check_seconds(deadlock_after, "deadlock_after")
+        self._lock = threading.Lock()
+        self._deadlines: list[float] = []  # of threads waiting right now
+        self._sleepers = threading.Condition()
+
+    def now(self) -> float:
+        return self._now
+
+    def advance(self, seconds: float) -> float:
+        """Move time forward by ``seconds`` and return the new time. Waiting
+        threads whose deadline passed wake up."""
+        seconds = check_seconds(seconds, "seconds")
+        with self._lock:
+            self._now += seconds
+            return self._now
+
+    def advance_to(self, when: float) -> float:
+        """Move time forward to ``when``; time never goes back."""
+        when = check_seconds(when, "when")
+        with self._lock:
+            if when < self._now:
+                raise ValueError(f"cannot move a clock back: it is at {self._now:g}, asked for {when:g}")
+            self._now = when
+            return self._now
+
+    def _jump_to_earliest_deadline(self) -> None:
+        with self._lock:
+            if self._deadlines:
+                self._now = max(self._now, min(self._deadlines))
+
+    def sleep(self, seconds: float) -> None:
+        """Block this thread until the clock has moved ``seconds`` forward."""
+        deadline = self._now + check_seconds(seconds, "seconds")
+        with self._sleepers:
+            while self._now < deadline:
+                self.wait(self._sleepers, deadline)
+
+    def wait(self, cond: threading.Condition, deadline: float | None) -> None:
+        if deadline is None:
+            cond.wait()
+            return
+        with self._lock:
+            self._deadlines.append(deadline)
+        try:
+            idle_since = time.monotonic()
+            while self._now < deadline:
+                threshold = self.autojump_threshold
+                if threshold is not None and time.monotonic() - idle_since >= threshold:
+                    self._jump_to_earliest_deadline()
+                    idle_since = time.monotonic()
+                    continue
+                # Poll: a notify ends the wait at once; time moved by another
+                # thread's advance() is seen within _POLL real seconds.
+                if cond.wait(_POLL):
+                    return
+        finally:
+            with self._lock:
+                self._deadlines.remove(deadline)
+
+    def _new_loop(self) -> asyncio.AbstractEventLoop:
+        return _VirtualLoop(self)
+
+    def __repr__(self) -> str:
+        return f"VirtualClock(now={self._now:g})"
+
+
+_default_clock = RealClock()
+
+
+def current_clock() -> Clock:
+    """The clock of the running ``VirtualClock.run()`` in this thread, else the
+    shared default :class:`RealClock`. Patterns created without ``clock=`` use it.
+
+    >>> import asyncomm as ac
+    >>> isinstance(ac.current_clock(), ac.RealClock)
+    True
+    """
+    return getattr(_running, "clock", None) or _default_clock
+
+
+class _VirtualSelector(selectors.BaseSelector):
+    """A real selector that, instead of sleeping until the next timer, moves
+    the virtual clock to it. Real I/O (the loop's self-pipe, used by
+    ``call_soon_threadsafe`` and executors) is still polled."""
+
+    def __init__(self, loop: _VirtualLoop) -> None:
+        self._real = selectors.DefaultSelector()
+        self._loop = loop
+
+    def register(self, fileobj, events, data=None):  # type: ignore[no-untyped-def]
+        return self._real.register(fileobj, events, data)
+
+    def unregister(self, fileobj):  # type: ignore[no-untyped-def]
+        return self._real.unregister(fileobj)
+
+    def modify(self, fileobj, events, data=None):  # type: ignore[no-untyped-def]
+        return self._real.modify(fileobj, events, data)
+
+    def get_map(self):  # type: ignore[no-untyped-def]
+        return self._real.get_map()
+
+    def close(self) -> None:
+        self._real.close()
+
+    def select(self, timeout=None):  # type: ignore[no-untyped-def]
+        ready = self._real.select(0)
+        if ready or timeout == 0:
+            return ready
+        loop = self._loop
+        if timeout is not None:
+            # Every task waits for a timer: jump exactly to the earliest one
+            # (reading its time avoids float drift from now + timeout).
+            scheduled = loop._scheduled
+            target = scheduled[0].when() if scheduled else loop.time() + timeout
+            clock = loop.virtual_clock
+            with clock._lock:
+                clock._now = max(clock._now, target)
+            return []
+        # No timer at all: only outside work (a thread) could wake a task.
+        ready = self._real.select(loop.virtual_clock.deadlock_after)
+        if not ready:
+            loop.deadlocked = True
+            loop.stop()
+        return ready
+
+
+class _VirtualLoop(asyncio.SelectorEventLoop):
+    def __init__(self, clock: VirtualClock) -> None:
+        self.virtual_clock = clock
+        self.deadlocked = False
+        super().__init__(selector=_VirtualSelector(self))
+
+    def time(self) -> float:
+        return self.virtual_clock.now()
+
+
+def _cancel_all_tasks(loop: asyncio.AbstractEventLoop) -> None:
+    tasks = asyncio.all_tasks(loop)
+    if not tasks:
+        return
+    for task in tasks:
+        task.cancel()
+    if isinstance(loop, _VirtualLoop):
+        loop.deadlocked = False
+    loop.run_until_complete(asyncio.gather(*tasks, return_exceptions=True))
+
+
+def _deadlock_message(loop: asyncio.AbstractEventLoop, clock: Clock) -> str:
+    names = sorted(task.get_coro().__qualname__ for task in asyncio.all_tasks(loop))  # type: ignore[union-attr]
+    return (
+        f"deadlock at t={clock.now():g}s: every task waits and no timer is due "
+        f"(waiting: {', '.join(names)}); give the wait a timeout, or make sure some task "
+        f"sends what the others wait for"
+    )

@@ -1,0 +1,153 @@
+"""The exceptions asyncomm raises, all under :class:`AsyncommError`.
+
+Each docstring says when the error is raised, how it differs from its siblings
+and what to do about it. Bad *arguments* (a negative ``maxsize``, a timeout that
+is not a number) raise the built-in ``TypeError`` / ``ValueError`` instead: those
+are mistakes in the call, not events of the communication.
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AsyncommError",
+    "CallbackNotFound",
+    "Deadlock",
+    "ListenerNotFound",
+    "QueueClosed",
+    "QueueEmpty",
+    "QueueFull",
+    "TriggerFailed",
+    "UsageError",
+]
+
+
+class AsyncommError(Exception):
+    """Base class of every error asyncomm raises on purpose.
+
+    Catch it to handle any asyncomm failure in one place:
+
+    >>> import asyncomm as ac
+    >>> try:
+    ...     ac.MessageQueue().receive_nowait()
+    ... except ac.AsyncommError as err:
+    ...     print(type(err).__name__)
+    QueueEmpty
+    """
+
+
+class QueueEmpty(AsyncommError):
+    """A receive found no message: ``receive_nowait()`` on an empty queue, or
+    ``receive(timeout=...)`` whose timeout ran out before a message arrived.
+
+    The queue is still open; try again later. Compare :class:`QueueClosed`,
+    which means no message will *ever* come.
+
+    >>> import asyncomm as ac
+    >>> ac.MessageQueue(name="inbox").receive_nowait()
+    Traceback (most recent call last):
+    ...
+    asyncomm.errors.QueueEmpty: queue 'inbox' is empty; send a message first, or receive with a timeout to wait for one
+    """
+
+
+class QueueFull(AsyncommError):
+    """A send found no room: ``send_nowait()`` on a full bounded queue, or
+    ``send(timeout=...)`` whose timeout ran out before a consumer made room.
+
+    The message was *not* queued; you still hold it. Retry, slow the producer
+    down, or give the queue a larger ``maxsize``.
+
+    >>> import asyncomm as ac
+    >>> q = ac.MessageQueue(maxsize=1, name="tiny"); q.send("a")
+    >>> q.send_nowait("b")
+    Traceback (most recent call last):
+    ...
+    asyncomm.errors.QueueFull: queue 'tiny' is full (1 message); receive some first, or send with a timeout to wait for room
+    """
+
+
+class QueueClosed(AsyncommError):
+    """The queue was closed by ``close()``: a send after closing, or a receive
+    once a closed queue has been drained of the messages it still held.
+
+    Unlike :class:`QueueEmpty` this is final: treat it as "end of stream" and
+    stop the consumer loop.
+
+    >>> import asyncomm as ac
+    >>> q = ac.MessageQueue(name="jobs"); q.close()
+    >>> q.send("late")
+    Traceback (most recent call last):
+    ...
+    asyncomm.errors.QueueClosed: queue 'jobs' is closed; no new messages can be sent
+    """
+
+
+class ListenerNotFound(AsyncommError, LookupError):
+    """``remove()`` was asked to remove a listener that is not registered for
+    that event (never registered, already removed, or a ``once`` listener that
+    has already run).
+
+    Check the event name and that you pass the very same function object you
+    registered (a new ``lambda`` is a different object).
+
+    >>> import asyncomm as ac
+    >>> ac.EventBus().remove("click", print)
+    Traceback (most recent call last):
+    ...
+    asyncomm.errors.ListenerNotFound: listener print is not registered for event 'click'; register it first, or check the event name
+    """
+
+
+class CallbackNotFound(ListenerNotFound):
+    """``CallbackRegistry.remove()`` was given a callback that is not registered.
+
+    A subclass of :class:`ListenerNotFound`: a callback is a listener of the
+    registry's single event.
+
+    >>> import asyncomm as ac
+    >>> ac.CallbackRegistry().remove(print)
+    Traceback (most recent call last):
+    ...
+    asyncomm.errors.CallbackNotFound: callback print is not registered; register it first
+    """
+
+
+class TriggerFailed(ExceptionGroup, AsyncommError):  # type: ignore[misc]
+    """One or more listeners (or callbacks) raised during a trigger.
+
+    Raised only *after* every listener of the trigger has run, so one failing
+    listener never silences the others and no error is swallowed. It is an
+    ``ExceptionGroup``: ``.exceptions`` holds each listener's error, in call
+    order, and ``except*`` can pick out the kinds you handle.
+
+    >>> import asyncomm as ac
+    >>> bus = ac.EventBus()
+    >>> _ = bus.register("tick", lambda: 1 / 0)
+    >>> try:
+    ...     bus.trigger("tick")
+    ... except ac.TriggerFailed as group:
+    ...     print(group.exceptions)
+    (ZeroDivisionError('division by zero'),)
+    """
+
+    def derive(self, excs):  # keep the class when except* splits the group
+        return TriggerFailed(self.message, excs)
+
+
+class Deadlock(AsyncommError):
+    """Every task of a ``VirtualClock.run()`` waits and nothing can wake it: no
+    timer is due and no other work is running.
+
+    On a real clock the same program would hang forever (for example a
+    ``receive()`` without timeout that no sender will ever satisfy). Give the
+    wait a timeout, or make sure some task sends what the others wait for.
+    """
+
+
+class UsageError(AsyncommError):
+    """An asyncomm object was used from the wrong place: for example an
+    ``AsyncMessageQueue`` method called from a thread other than its event
+    loop's, or a virtual-clock queue awaited outside ``VirtualClock.run()``.
+
+    The message names the call to use instead.
+    """

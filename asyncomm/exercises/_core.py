@@ -1,0 +1,154 @@
+"""The exercise machinery: one object per exercise with ``check``, ``hint`` and ``solution``.
+
+Three outcomes, never more:
+
+* **correct**;
+* **incorrect**, with a specific hint that does not give the expected value away;
+* **not attempted**: the learner's cell still holds the placeholder - ``...`` for
+  a value, or a function whose body is ``raise NotImplementedError``.
+
+A chapter module (``ch01.py`` ...) builds its exercises with :class:`Exercise`
+and ``register``s them; notebooks fetch them with ``ac.exercises.get(id)``.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Exercise", "Outcome", "Result", "all_exercises", "get", "register"]
+
+
+class Outcome(enum.Enum):
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    NOT_ATTEMPTED = "not attempted"
+
+
+_SYMBOL = {Outcome.CORRECT: "✅", Outcome.INCORRECT: "❌", Outcome.NOT_ATTEMPTED: "⏳"}
+
+
+@dataclass(frozen=True)
+class Result:
+    """What ``check`` returns; it shows itself as one line in a notebook."""
+
+    exercise: str
+    outcome: Outcome
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.outcome is Outcome.CORRECT
+
+    def __repr__(self) -> str:
+        return f"{_SYMBOL[self.outcome]} [{self.exercise}] {self.outcome.value}: {self.message}"
+
+
+def is_placeholder(answer: Any) -> bool:
+    """``...`` is the placeholder every exercise cell ships with."""
+    return answer is Ellipsis
+
+
+@dataclass
+class Exercise:
+    """One exercise.
+
+    ``judge(answer)`` returns ``None`` when the answer is right, or a hint
+    saying *what* is wrong without giving the expected value away. It may run
+    learner code; a ``NotImplementedError`` from it means "not attempted",
+    any other exception is reported as a mistake in the learner's code.
+    ``reference`` is a correct answer and ``wrong_answers`` typical mistakes:
+    the test-suite checks that the first passes and the others fail.
+
+    >>> ex = Exercise("99.demo", "Add", "predict", "What is 2 + 2?",
+    ...               judge=lambda a: None if a == 4 else "count again",
+    ...               hints=["two and two"], solution_text="4", reference=4, wrong_answers=[5])
+    >>> ex.check(...)
+    ⏳ [99.demo] not attempted: replace the ... placeholder with your answer, then run the cell again
+    >>> ex.check(5)
+    ❌ [99.demo] incorrect: count again
+    >>> ex.check(4)
+    ✅ [99.demo] correct: well done!
+    """
+
+    id: str
+    title: str
+    kind: str  # "predict", "write" or "fix"
+    prompt: str
+    judge: Callable[[Any], str | None]
+    hints: list[str]
+    solution_text: str
+    reference: Any
+    wrong_answers: list[Any] = field(default_factory=list)
+    praise: str = "well done!"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("predict", "write", "fix"):
+            raise ValueError(f"kind must be 'predict', 'write' or 'fix', got {self.kind!r}")
+        if not self.hints:
+            raise ValueError(f"exercise {self.id} needs at least one hint")
+
+    def check(self, answer: Any) -> Result:
+        """Judge ``answer`` and say so in one line."""
+        if is_placeholder(answer):
+            return self._result(Outcome.NOT_ATTEMPTED,
+                                "replace the ... placeholder with your answer, then run the cell again")
+        try:
+            problem = self.judge(answer)
+        except NotImplementedError:
+            return self._result(Outcome.NOT_ATTEMPTED,
+                                "your function still raises NotImplementedError: write its body, then run again")
+        except Exception as exc:  # the learner's code failed: that is a mistake to report, not a crash
+            return self._result(Outcome.INCORRECT, f"your code raised {type(exc).__name__}: {exc}")
+        if problem is None:
+            return self._result(Outcome.CORRECT, self.praise)
+        return self._result(Outcome.INCORRECT, problem)
+
+    def hint(self, n: int = 1) -> str:
+        """The ``n``-th hint (1-based); later hints say more."""
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError(f"hint number must be an int, got {n!r}")
+        if not 1 <= n <= len(self.hints):
+            raise ValueError(f"exercise {self.id} has {len(self.hints)} hint(s): ask for hint(1) "
+                             f"to hint({len(self.hints)})")
+        return self.hints[n - 1]
+
+    def solution(self) -> str:
+        """The worked solution, as text to read (or paste and run)."""
+        return self.solution_text
+
+    def _result(self, outcome: Outcome, message: str) -> Result:
+        return Result(self.id, outcome, message)
+
+    def __repr__(self) -> str:
+        return f"<Exercise {self.id} ({self.kind}): {self.title}>"
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def register(exercise: Exercise) -> Exercise:
+    if exercise.id in _REGISTRY:
+        raise ValueError(f"exercise id {exercise.id!r} is used twice")
+    _REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def get(exercise_id: str) -> Exercise:
+    """The exercise with this id, e.g. ``get("02.fifo-order")``."""
+    from . import _load_all
+
+    _load_all()
+    try:
+        return _REGISTRY[exercise_id]
+    except KeyError:
+        raise ValueError(f"no exercise {exercise_id!r}; the ids are: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def all_exercises() -> list[Exercise]:
+    """Every exercise of the course, in chapter order."""
+    from . import _load_all
+
+    _load_all()
+    return [_REGISTRY[key] for key in sorted(_REGISTRY)]
