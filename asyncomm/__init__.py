@@ -12,7 +12,7 @@ Importing it loads no matplotlib, pandas or ipywidgets.
 
 from __future__ import annotations
 
-from . import exercises
+from . import course, exercises
 from .async_queue import AsyncMessageQueue
 from .callbacks import CallbackRegistry, add_callbacks, call_in_loop, from_callbacks, run_in_background
 from .clock import Clock, RealClock, VirtualClock, current_clock
@@ -55,6 +55,7 @@ __all__ = [
     "__version__",
     "add_callbacks",
     "call_in_loop",
+    "course",
     "current_clock",
     "exercises",
     "from_callbacks",

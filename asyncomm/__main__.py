@@ -1,0 +1,67 @@
+"""Command line: ``python -m asyncomm lab [DIR]`` opens the course in JupyterLab.
+
+The chapters are copied into ``DIR`` (default ``./asyncomm-course``) so the
+learner edits a copy, never the installed package. Running it again brings in
+new chapters but keeps any chapter the learner changed, unless they agree to
+replace it (their version is then saved as ``NAME.bak``).
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .course import copy_course
+
+FIRST_CHAPTER = "00-start-here.ipynb"
+
+
+def _ask_to_replace(edited: list[str]) -> bool:
+    if not sys.stdin.isatty():
+        return False
+    print(f"You have edited {len(edited)} chapter file(s): {', '.join(edited)}")
+    answer = input("Replace them with the shipped versions? Yours are kept as NAME.bak [y/N] ")
+    return answer.strip().lower() in ("y", "yes")
+
+
+def lab(directory: Path, *, overwrite: bool, launch: bool, extra: Sequence[str]) -> int:
+    report = copy_course(directory, overwrite=overwrite)
+    if report.kept and not overwrite and _ask_to_replace(report.kept):
+        report = copy_course(directory, overwrite=True)
+    target = report.target.resolve()
+    print(f"Course folder: {target}")
+    print(f"  new: {len(report.copied)}, up to date: {len(report.unchanged)}, "
+          f"yours kept: {len(report.kept)}, replaced (backup .bak): {len(report.replaced)}")
+    for name in report.kept:
+        print(f"  kept your edited copy of {name} (run with --overwrite to replace it)")
+    if not launch:
+        return 0
+    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={target}",
+               f"--LabApp.default_url=/lab/tree/{FIRST_CHAPTER}", *extra]
+    try:
+        return subprocess.call(command)
+    except KeyboardInterrupt:
+        return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m asyncomm", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    lab_parser = commands.add_parser("lab", help="copy the course into DIR and open it in JupyterLab")
+    lab_parser.add_argument("directory", nargs="?", default="asyncomm-course", type=Path,
+                            help="folder for your copy of the course (default: ./asyncomm-course)")
+    lab_parser.add_argument("--overwrite", action="store_true",
+                            help="replace chapters you edited with the shipped ones (yours are kept as .bak)")
+    lab_parser.add_argument("--no-launch", action="store_true", help="only copy the files; do not start JupyterLab")
+    args, extra = parser.parse_known_args(argv)
+    if args.command == "lab":
+        return lab(args.directory, overwrite=args.overwrite, launch=not args.no_launch, extra=extra)
+    parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse rejects it first
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,100 @@
+"""Where the course files are, and copying them somewhere a learner can edit.
+
+Installed from a wheel, the notebooks and data live inside the package
+(``asyncomm/course/``); in a source checkout or editable install they are the
+repository's ``notebooks/`` and ``data/``. Everything else asks this module.
+"""
+
+from __future__ import annotations
+
+import csv
+import filecmp
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+__all__ = ["CopyReport", "copy_course", "data_path", "glossary", "notebooks_dir"]
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _course_root(kind: str) -> Path:
+    for candidate in (_PACKAGE / "course" / kind, _PACKAGE.parent / kind):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"the course's {kind}/ folder is missing from this installation of asyncomm; "
+                            f"reinstall it with: pip install 'asyncomm[course]'")
+
+
+def notebooks_dir() -> Path:
+    """The folder holding the shipped chapters ``00-start-here.ipynb`` ..."""
+    return _course_root("notebooks")
+
+
+def data_path(name: str) -> Path:
+    """The path of a shipped data file, e.g. ``data_path("glossary.csv")``."""
+    path = _course_root("data") / name
+    if not path.is_file():
+        raise FileNotFoundError(f"no data file {name!r} in {path.parent}")
+    return path
+
+
+def glossary() -> list[dict[str, str]]:
+    """The bilingual glossary: rows with ``term``, ``中文`` and ``definition``.
+
+    >>> rows = glossary()
+    >>> {"term", "中文", "definition"} <= set(rows[0])
+    True
+    """
+    with data_path("glossary.csv").open(encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+@dataclass
+class CopyReport:
+    """What :func:`copy_course` did with each file."""
+
+    target: Path
+    copied: list[str] = field(default_factory=list)
+    unchanged: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)  # the learner's edited copies, left alone
+    replaced: list[str] = field(default_factory=list)
+
+
+def _course_files() -> list[tuple[Path, str]]:
+    files = [(p, p.name) for p in sorted(notebooks_dir().glob("*.ipynb"))]
+    try:
+        data = _course_root("data")
+    except FileNotFoundError:
+        data = None
+    if data is not None:
+        files += [(p, f"data/{p.name}") for p in sorted(data.iterdir()) if p.is_file() and not p.name.startswith(".")]
+    return files
+
+
+def copy_course(target: Path | str, *, overwrite: bool = False) -> CopyReport:
+    """Copy the chapters (and ``data/``) into ``target``, creating it.
+
+    A file already there that differs from the shipped one is the learner's
+    work: it is kept unless ``overwrite=True``, and then first saved as
+    ``NAME.bak`` so nothing is lost.
+    """
+    target = Path(target).expanduser()
+    if target.exists() and not target.is_dir():
+        raise NotADirectoryError(f"{target} is a file; choose a folder for the course")
+    report = CopyReport(target)
+    for source, relative in _course_files():
+        dest = target / relative
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        if not dest.exists():
+            shutil.copyfile(source, dest)
+            report.copied.append(relative)
+        elif filecmp.cmp(source, dest, shallow=False):
+            report.unchanged.append(relative)
+        elif overwrite:
+            shutil.copyfile(dest, dest.with_name(dest.name + ".bak"))
+            shutil.copyfile(source, dest)
+            report.replaced.append(relative)
+        else:
+            report.kept.append(relative)
+    return report

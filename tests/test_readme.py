@@ -1,0 +1,24 @@
+"""The README's library tour runs and prints what its comments promise."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+README = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+
+
+def test_library_tour_runs():
+    code = re.search(r"## The library in one screen\n\n```python\n(.*?)```", README, re.S).group(1)
+    code = code.replace("clock.run(main())", "print(clock.run(main()))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.splitlines()[:3] == ["10.0", "hello Ada", "('ping', 70.0)"]
+
+
+def test_quick_start_has_exactly_two_commands():
+    block = re.search(r"## Quick start\n.*?```bash\n(.*?)```", README, re.S).group(1)
+    commands = [line for line in block.splitlines() if line and not line.startswith("#")]
+    assert len(commands) == 2
+    assert commands[0].endswith("python -m asyncomm lab") and commands[1].endswith(".venv/bin/pytest")
