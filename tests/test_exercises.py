@@ -62,7 +62,8 @@ def test_a_function_that_still_raises_not_implemented_is_not_attempted():
         raise NotImplementedError
 
     assert ex.check(placeholder).outcome is Outcome.NOT_ATTEMPTED
-    assert repr(ex.check(lambda n: 1 / 0)) == "❌ [99.x] incorrect: your code raised ZeroDivisionError: division by zero"
+    assert repr(ex.check(lambda n: 1 / 0)) == (
+        "❌ [99.x] incorrect: your code raised ZeroDivisionError: division by zero")
 
 
 def test_unknown_exercise_id_lists_the_ids():
