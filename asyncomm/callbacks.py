@@ -135,10 +135,12 @@ def run_in_background(
     future holds that error, so nothing is swallowed.
 
     >>> import asyncomm as ac
-    >>> job = ac.run_in_background(sum, [1, 2, 3], on_done=lambda total: print("total", total))
-    >>> job.result()
-    total 6
+    >>> totals = []
+    >>> job = ac.run_in_background(sum, [1, 2, 3], on_done=totals.append)
+    >>> job.result()  # waits; on_done has run before the future completes
     6
+    >>> totals
+    [6]
     """
     check_callable(work, "work")
     for name, callback in (("on_done", on_done), ("on_error", on_error)):
@@ -167,6 +169,12 @@ def add_callbacks(
     """Future -> callbacks: call ``on_done(result)`` or ``on_error(exc)`` when
     ``future`` (asyncio or concurrent.futures) completes. A cancelled future
     counts as an error (``CancelledError``). Returns the future.
+
+    >>> import concurrent.futures, asyncomm as ac
+    >>> future = concurrent.futures.Future()
+    >>> _ = ac.add_callbacks(future, on_done=lambda value: print("done:", value))
+    >>> future.set_result(42)
+    done: 42
     """
     if not isinstance(future, (asyncio.Future, concurrent.futures.Future)):
         raise TypeError(f"add_callbacks() needs an asyncio or concurrent.futures Future, "
@@ -199,6 +207,15 @@ def call_in_loop(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args:
     The one safe door from a worker thread into asyncio: setting a future's
     result or touching an ``AsyncMessageQueue`` directly from another thread is
     a race.
+
+    >>> import asyncio, threading, asyncomm as ac
+    >>> async def main():
+    ...     loop, arrived = asyncio.get_running_loop(), asyncio.Event()
+    ...     threading.Thread(target=ac.call_in_loop, args=(loop, arrived.set)).start()
+    ...     await arrived.wait()
+    ...     return "the worker's news arrived in the loop"
+    >>> ac.RealClock().run(main())
+    "the worker's news arrived in the loop"
     """
     check_callable(fn, "fn")
     if loop.is_closed():

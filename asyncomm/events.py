@@ -136,7 +136,7 @@ class EventBus:
         lst = self._lists.get(event)
         if lst is None:
             _check_event(event)
-            called, errors = 0, []
+            called, errors = 0, list[Exception]()
         else:
             called, errors = call_each(lst.entries, args, kwargs)
         if self.trace is not None:
@@ -151,7 +151,7 @@ class EventBus:
         lst = self._lists.get(event)
         if lst is None:
             _check_event(event)
-            called, errors = 0, []
+            called, errors = 0, list[Exception]()
         else:
             called, errors = await call_each_async(lst.entries, args, kwargs)
         if self.trace is not None:
