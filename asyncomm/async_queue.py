@@ -12,9 +12,10 @@ import asyncio
 from collections import deque
 from typing import Any
 
-from ._checks import check_maxsize, check_name, check_timeout, plural
-from .clock import Clock, current_clock
-from .errors import QueueClosed, QueueEmpty, QueueFull, UsageError
+from ._checks import check_timeout
+from ._queue_base import QueueBase
+from .clock import Clock
+from .errors import UsageError
 from .trace import Trace
 
 __all__ = ["AsyncMessageQueue"]
@@ -25,7 +26,7 @@ def _wake(fut: asyncio.Future[None]) -> None:
         fut.set_result(None)
 
 
-class AsyncMessageQueue:
+class AsyncMessageQueue(QueueBase):
     """A FIFO queue for asyncio tasks (``maxsize=0``: unbounded).
 
     Use it from one event loop. To hand messages in from another thread, call
@@ -41,60 +42,27 @@ class AsyncMessageQueue:
     'ping'
     """
 
-    pattern = "queue"
-
-    def __init__(
-        self, maxsize: int = 0, *, clock: Clock | None = None, trace: Trace | None = None, name: str = "queue"
-    ) -> None:
-        self._maxsize = check_maxsize(maxsize)
-        self._items: deque[Any] = deque()
+    def __init__(self, maxsize: int = 0, *, policy: str = "block", clock: Clock | None = None,
+                 trace: Trace | None = None, name: str = "queue") -> None:
+        super().__init__(maxsize, policy, clock, trace, name)
         self._receivers: deque[asyncio.Future[None]] = deque()
         self._senders: deque[asyncio.Future[None]] = deque()
-        self._closed = False
-        self._clock = clock
-        self.trace = trace
-        self.name = check_name(name)
         try:  # created inside a running loop: bind to it now, so threads can send at once
             self._loop: asyncio.AbstractEventLoop | None = self._check_loop(asyncio.get_running_loop())
         except RuntimeError:
             self._loop = None
-
-    # -- state -------------------------------------------------------------
-    @property
-    def maxsize(self) -> int:
-        return self._maxsize
-
-    @property
-    def clock(self) -> Clock:
-        return self._clock or current_clock()
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def empty(self) -> bool:
-        return not self._items
-
-    def full(self) -> bool:
-        return 0 < self._maxsize <= len(self._items)
-
-    def snapshot(self) -> list[Any]:
-        """The queued messages, oldest first, without removing them."""
-        return list(self._items)
 
     # -- sending -----------------------------------------------------------
     def send_nowait(self, msg: Any) -> None:
         """Put ``msg`` at the back now, or raise :class:`QueueFull` /
         :class:`QueueClosed`."""
         if self._closed:
-            self._refuse_closed(msg)
+            raise self._closed_error(msg)
         if self._maxsize and len(self._items) >= self._maxsize:
-            self._record_failure("send", msg, "QueueFull")
-            raise QueueFull(f"queue {self.name!r} is full ({plural(self._maxsize, 'message')}); "
-                            f"receive some first, or send with a timeout to wait for room")
+            if self._policy == "block":
+                raise self._full_error(msg, 0)
+            if self._shed(msg):
+                return
         self._put(msg)
 
     async def send(self, msg: Any, timeout: float | None = None) -> None:
@@ -102,9 +70,13 @@ class AsyncMessageQueue:
         if timeout is not None:
             timeout = check_timeout(timeout)
         if self._closed:
-            self._refuse_closed(msg)
+            raise self._closed_error(msg)
         if self._maxsize and len(self._items) >= self._maxsize:
-            await self._wait(self._senders, self.full, timeout, "send", msg)
+            if self._policy != "block":
+                if self._shed(msg):
+                    return
+            else:
+                await self._wait(self._senders, self.full, timeout, "send", msg)
         self._put(msg)
 
     def _put(self, msg: Any) -> None:
@@ -140,10 +112,8 @@ class AsyncMessageQueue:
         :class:`QueueClosed` (closed and drained)."""
         if not self._items:
             if self._closed:
-                self._raise_drained()
-            self._record_failure("receive", None, "QueueEmpty")
-            raise QueueEmpty(f"queue {self.name!r} is empty; send a message first, "
-                             f"or receive with a timeout to wait for one")
+                raise self._drained_error()
+            raise self._empty_error(0)
         return self._take()
 
     async def receive(self, timeout: float | None = None) -> Any:
@@ -174,11 +144,9 @@ class AsyncMessageQueue:
         deadline = None if timeout is None else loop.time() + timeout
         while blocked():
             if self._closed:
-                if operation == "send":
-                    self._refuse_closed(msg)
-                self._raise_drained()
+                raise self._closed_error(msg) if operation == "send" else self._drained_error()
             if deadline is not None and loop.time() >= deadline:
-                self._raise_timeout(operation, msg, timeout)
+                raise self._full_error(msg, timeout) if operation == "send" else self._empty_error(timeout)
             fut = loop.create_future()
             waiters.append(fut)
             timer = None if deadline is None else loop.call_at(deadline, _wake, fut)
@@ -199,20 +167,6 @@ class AsyncMessageQueue:
             finally:
                 if timer is not None:
                     timer.cancel()
-
-    def _raise_timeout(self, operation: str, msg: Any, timeout: float | None) -> None:
-        if operation == "send":
-            self._record_failure("send", msg, "QueueFull")
-            if timeout == 0:
-                raise QueueFull(f"queue {self.name!r} is full ({plural(self._maxsize, 'message')}); "
-                                f"receive some first, or send with a timeout to wait for room")
-            raise QueueFull(f"queue {self.name!r} stayed full for {timeout:g} s; the message was not "
-                            f"sent: consume faster, or give the queue a larger maxsize")
-        self._record_failure("receive", None, "QueueEmpty")
-        if timeout == 0:
-            raise QueueEmpty(f"queue {self.name!r} is empty; send a message first, "
-                             f"or receive with a timeout to wait for one")
-        raise QueueEmpty(f"no message arrived on queue {self.name!r} within {timeout:g} s")
 
     def _bind(self) -> asyncio.AbstractEventLoop:
         loop = asyncio.get_running_loop()
@@ -257,28 +211,6 @@ class AsyncMessageQueue:
             _wake(fut)
         if self.trace is not None:
             self._record("close", None)
-
-    # -- tracing and errors --------------------------------------------------
-    def _record(self, operation: str, item: Any, outcome: str = "ok") -> None:
-        self.trace.record(self.clock.now(), self.pattern, operation, self.name,  # type: ignore[union-attr]
-                          item, len(self._items), outcome)
-
-    def _record_failure(self, operation: str, item: Any, outcome: str) -> None:
-        if self.trace is not None:
-            self._record(operation, item, outcome)
-
-    def _refuse_closed(self, msg: Any) -> None:
-        self._record_failure("send", msg, "QueueClosed")
-        raise QueueClosed(f"queue {self.name!r} is closed; no new messages can be sent")
-
-    def _raise_drained(self) -> None:
-        self._record_failure("receive", None, "QueueClosed")
-        raise QueueClosed(f"queue {self.name!r} is closed and drained; there are no more messages")
-
-    def __repr__(self) -> str:
-        bound = f"maxsize={self._maxsize}" if self._maxsize else "unbounded"
-        state = ", closed" if self._closed else ""
-        return f"<AsyncMessageQueue {self.name!r}: {plural(len(self._items), 'message')}, {bound}{state}>"
 
 
 def _loop_of_this_thread() -> asyncio.AbstractEventLoop | None:

@@ -9,21 +9,21 @@ a ``timeout``), and it can be closed so consumers know the stream ended.
 from __future__ import annotations
 
 import threading
-from collections import deque
 from typing import Any
 
-from ._checks import check_maxsize, check_name, check_timeout, plural
-from .clock import Clock, current_clock
-from .errors import QueueClosed, QueueEmpty, QueueFull
+from ._checks import check_timeout
+from ._queue_base import QueueBase
+from .clock import Clock
 from .trace import Trace
 
 __all__ = ["MessageQueue"]
 
 
-class MessageQueue:
+class MessageQueue(QueueBase):
     """A FIFO queue of messages shared by threads (``maxsize=0``: unbounded).
 
-    ``send`` blocks while a bounded queue is full, ``receive`` while it is
+    ``send`` blocks while a bounded queue is full (or follows its ``policy``:
+    ``"raise"``, ``"drop-newest"``, ``"drop-oldest"``), ``receive`` while it is
     empty; both take a ``timeout`` in seconds of the queue's clock. After
     ``close()`` nothing more can be sent, and receivers drain what is left.
 
@@ -35,13 +35,9 @@ class MessageQueue:
     'Hello, World!'
     """
 
-    pattern = "queue"
-
-    def __init__(
-        self, maxsize: int = 0, *, clock: Clock | None = None, trace: Trace | None = None, name: str = "queue"
-    ) -> None:
-        self._maxsize = check_maxsize(maxsize)
-        self._items: deque[Any] = deque()
+    def __init__(self, maxsize: int = 0, *, policy: str = "block", clock: Clock | None = None,
+                 trace: Trace | None = None, name: str = "queue") -> None:
+        super().__init__(maxsize, policy, clock, trace, name)
         # One lock guards everything; the two conditions share it. Waiter
         # counts let the fast path skip Condition.notify(), which is costly
         # even when nobody waits.
@@ -50,33 +46,6 @@ class MessageQueue:
         self._not_full = threading.Condition(self._lock)
         self._receivers_waiting = 0
         self._senders_waiting = 0
-        self._closed = False
-        self._clock = clock
-        self.trace = trace
-        self.name = check_name(name)
-
-    # -- state -------------------------------------------------------------
-    @property
-    def maxsize(self) -> int:
-        """Capacity; 0 means unbounded."""
-        return self._maxsize
-
-    @property
-    def clock(self) -> Clock:
-        return self._clock or current_clock()
-
-    @property
-    def closed(self) -> bool:
-        return self._closed
-
-    def __len__(self) -> int:
-        return len(self._items)
-
-    def empty(self) -> bool:
-        return not self._items
-
-    def full(self) -> bool:
-        return 0 < self._maxsize <= len(self._items)
 
     def snapshot(self) -> list[Any]:
         """The queued messages, oldest first, without removing them."""
@@ -94,9 +63,13 @@ class MessageQueue:
             timeout = check_timeout(timeout)
         with self._lock:
             if self._closed:
-                self._refuse_closed("send", msg)
+                raise self._closed_error(msg)
             if self._maxsize and len(self._items) >= self._maxsize:
-                self._wait_for_room(msg, timeout)
+                if self._policy != "block":
+                    if self._shed(msg):
+                        return
+                else:
+                    self._wait_for_room(msg, timeout)
             self._items.append(msg)
             if self._receivers_waiting:
                 self._not_empty.notify()
@@ -114,16 +87,9 @@ class MessageQueue:
         try:
             while len(self._items) >= self._maxsize:
                 if self._closed:
-                    self._refuse_closed("send", msg)
+                    raise self._closed_error(msg)
                 if deadline is not None and clock.now() >= deadline:
-                    if timeout == 0:
-                        message = (f"queue {self.name!r} is full ({plural(self._maxsize, 'message')}); "
-                                   f"receive some first, or send with a timeout to wait for room")
-                    else:
-                        message = (f"queue {self.name!r} stayed full for {timeout:g} s; the message was not "
-                                   f"sent: consume faster, or give the queue a larger maxsize")
-                    self._record_failure("send", msg, "QueueFull")
-                    raise QueueFull(message)
+                    raise self._full_error(msg, timeout)
                 clock.wait(self._not_full, deadline)
         finally:
             self._senders_waiting -= 1
@@ -158,16 +124,9 @@ class MessageQueue:
         try:
             while not self._items:
                 if self._closed:
-                    self._record_failure("receive", None, "QueueClosed")
-                    raise QueueClosed(f"queue {self.name!r} is closed and drained; there are no more messages")
+                    raise self._drained_error()
                 if deadline is not None and clock.now() >= deadline:
-                    if timeout == 0:
-                        message = (f"queue {self.name!r} is empty; send a message first, "
-                                   f"or receive with a timeout to wait for one")
-                    else:
-                        message = f"no message arrived on queue {self.name!r} within {timeout:g} s"
-                    self._record_failure("receive", None, "QueueEmpty")
-                    raise QueueEmpty(message)
+                    raise self._empty_error(timeout)
                 clock.wait(self._not_empty, deadline)
         finally:
             self._receivers_waiting -= 1
@@ -198,21 +157,3 @@ class MessageQueue:
             self._not_full.notify_all()
             if self.trace is not None:
                 self._record("close", None)
-
-    # -- tracing -----------------------------------------------------------
-    def _record(self, operation: str, item: Any, outcome: str = "ok") -> None:
-        self.trace.record(self.clock.now(), self.pattern, operation, self.name,  # type: ignore[union-attr]
-                          item, len(self._items), outcome)
-
-    def _record_failure(self, operation: str, item: Any, outcome: str) -> None:
-        if self.trace is not None:
-            self._record(operation, item, outcome)
-
-    def _refuse_closed(self, operation: str, msg: Any) -> None:
-        self._record_failure(operation, msg, "QueueClosed")
-        raise QueueClosed(f"queue {self.name!r} is closed; no new messages can be sent")
-
-    def __repr__(self) -> str:
-        bound = f"maxsize={self._maxsize}" if self._maxsize else "unbounded"
-        state = ", closed" if self._closed else ""
-        return f"<MessageQueue {self.name!r}: {plural(len(self._items), 'message')}, {bound}{state}>"

@@ -246,3 +246,88 @@ def test_repr_says_size_bound_and_state():
     q.close()
     assert repr(ac.MessageQueue()) == "<MessageQueue 'queue': 0 messages, unbounded>"
     assert repr(q) == "<MessageQueue 'q': 1 message, maxsize=3, closed>"
+
+
+# -- backpressure policies (both queue classes share them) -----------------------------------------
+
+@pytest.mark.parametrize("cls", [ac.MessageQueue, ac.AsyncMessageQueue])
+def test_policy_raise_refuses_at_once_even_with_a_timeout(cls):
+    q = cls(maxsize=1, policy="raise", name="q")
+    q.send_nowait("a")
+    with pytest.raises(ac.QueueFull, match=re.escape(
+            "queue 'q' is full (1 message) and its policy is 'raise'; receive some first, "
+            "or use policy='block' to wait for room")):
+        q.send_nowait("b")
+    assert q.snapshot() == ["a"] and q.dropped == 0
+
+
+@pytest.mark.parametrize("cls", [ac.MessageQueue, ac.AsyncMessageQueue])
+def test_policy_drop_newest_keeps_the_first_messages(cls):
+    trace = ac.Trace()
+    q = cls(maxsize=2, policy="drop-newest", trace=trace, clock=ac.VirtualClock())
+    for i in range(5):
+        q.send_nowait(i)
+    assert q.snapshot() == [0, 1] and q.dropped == 3
+    assert [(r.item, r.outcome) for r in trace.where(outcome="dropped")] == [(2, "dropped"), (3, "dropped"),
+                                                                              (4, "dropped")]
+
+
+@pytest.mark.parametrize("cls", [ac.MessageQueue, ac.AsyncMessageQueue])
+def test_policy_drop_oldest_keeps_the_latest_messages(cls):
+    trace = ac.Trace()
+    q = cls(maxsize=2, policy="drop-oldest", trace=trace, clock=ac.VirtualClock())
+    for i in range(5):
+        q.send_nowait(i)
+    assert q.snapshot() == [3, 4] and q.dropped == 3
+    assert [(r.operation, r.item) for r in trace.where(outcome="dropped")] == [("drop", 0), ("drop", 1), ("drop", 2)]
+
+
+def test_bad_policy():
+    with pytest.raises(ValueError, match=re.escape(
+            "policy must be one of 'block', 'raise', 'drop-newest', 'drop-oldest', got 'drop'")):
+        ac.MessageQueue(maxsize=1, policy="drop")
+
+
+@pytest.mark.parametrize("policy", ["block", "raise", "drop-newest", "drop-oldest"])
+def test_each_policy_keeps_its_promise_under_a_burst_from_several_threads(policy):
+    q = ac.MessageQueue(maxsize=8, policy=policy)
+    refused = []
+    received = []
+    per_thread = 2000
+
+    def produce(tag):
+        for i in range(per_thread):
+            try:
+                q.send((tag, i), timeout=10)
+            except ac.QueueFull:
+                refused.append((tag, i))
+
+    def consume():
+        while True:
+            try:
+                received.append(q.receive(timeout=10))
+            except ac.QueueClosed:
+                return
+
+    consumer = threading.Thread(target=consume)
+    producers = [threading.Thread(target=produce, args=(tag,)) for tag in range(4)]
+    consumer.start()
+    for p in producers:
+        p.start()
+    for p in producers:
+        p.join(30)
+    q.close()
+    consumer.join(30)
+    sent = 4 * per_thread
+    # Every message is accounted for exactly once: received, refused to its sender, or counted as dropped.
+    assert len(received) + len(refused) + q.dropped == sent
+    assert len(set(received)) == len(received)
+    if policy == "block":
+        assert len(received) == sent and not refused and q.dropped == 0
+    elif policy == "raise":
+        assert q.dropped == 0
+    else:
+        assert not refused
+    for tag in range(4):  # whatever survives keeps each producer's order
+        mine = [i for t, i in received if t == tag]
+        assert mine == sorted(mine)
