@@ -88,8 +88,9 @@ class ListenerList:
 
 
 def call_each(entries: tuple[Callable[..., Any], ...], args: tuple[Any, ...],
-              kwargs: dict[str, Any]) -> tuple[int, list[Exception]]:
-    """Call every entry in order; return how many ran and the errors raised."""
+              kwargs: dict[str, Any], role: str = "listener", owner: str = "bus") -> tuple[int, list[Exception]]:
+    """Call every entry in order; return how many ran and the errors raised.
+    ``role`` and ``owner`` word the error for an async listener."""
     called = 0
     errors: list[Exception] = []
     for fn in entries:
@@ -106,7 +107,7 @@ def call_each(entries: tuple[Callable[..., Any], ...], args: tuple[Any, ...],
                 if inspect.iscoroutine(result):
                     result.close()  # never awaited: close it to avoid a RuntimeWarning later
                 errors.append(TypeError(
-                    f"listener {describe(fn)} is async; call `await bus.trigger_async(...)` "
+                    f"{role} {describe(fn)} is async; call `await {owner}.trigger_async(...)` "
                     f"so its coroutine is awaited"))
         called += 1
     return called, errors

@@ -72,13 +72,14 @@ class CallbackRegistry:
         """Remove ``callback`` (its latest registration); raises
         :class:`CallbackNotFound` if it is not registered."""
         if not self._list.remove(callback):
+            self._record("remove", describe(callback), "CallbackNotFound")
             raise CallbackNotFound(f"callback {describe(callback)} is not registered; register it first")
         self._record("remove", describe(callback))
 
     def trigger(self, *args: Any, **kwargs: Any) -> int:
         """Call every callback in registration order; return how many ran.
         Raises :class:`TriggerFailed` after all ran if any raised."""
-        called, errors = call_each(self._list.entries, args, kwargs)
+        called, errors = call_each(self._list.entries, args, kwargs, "callback", "registry")
         return self._finish(called, errors, args)
 
     async def trigger_async(self, *args: Any, **kwargs: Any) -> int:
@@ -239,19 +240,32 @@ async def from_callbacks(start: Callable[..., Any], *args: Any, **kwargs: Any) -
     loop = asyncio.get_running_loop()
     future: asyncio.Future[Any] = loop.create_future()
 
+    settled = False
+    settled_lock = threading.Lock()
+
     def settle(result: Any, error: BaseException | None) -> None:
-        if future.done():
+        if future.done():  # the awaiting task was cancelled meanwhile
             return
         if error is None:
             future.set_result(result)
         else:
             future.set_exception(error)
 
+    def deliver(result: Any, error: BaseException | None) -> None:
+        # Only the first call counts. Later ones return at once, without touching
+        # the loop, which may be closed by then.
+        nonlocal settled
+        with settled_lock:
+            if settled:
+                return
+            settled = True
+        call_in_loop(loop, settle, result, error)
+
     def on_done(result: Any = None) -> None:
-        call_in_loop(loop, settle, result, None)
+        deliver(result, None)
 
     def on_error(error: BaseException) -> None:
-        call_in_loop(loop, settle, None, error)
+        deliver(None, error)
 
     start(*args, on_done=on_done, on_error=on_error, **kwargs)
     return await future

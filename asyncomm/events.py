@@ -117,9 +117,10 @@ class EventBus:
 
         Raises :class:`ListenerNotFound` if it is not registered there.
         """
-        _check_event(event)
-        lst = self._lists.get(event)
+        lst = self._lookup(event)
         if lst is None or not lst.remove(listener):
+            if self.trace is not None:
+                self._record("remove", event, describe(listener), "ListenerNotFound")
             raise ListenerNotFound(f"listener {describe(listener)} is not registered for event {event!r}; "
                                    f"register it first, or check the event name")
         if self.trace is not None:
@@ -133,9 +134,8 @@ class EventBus:
         Raises :class:`TriggerFailed` after all of them ran if any raised.
         Async listeners need :meth:`trigger_async`.
         """
-        lst = self._lists.get(event)
+        lst = self._lookup(event)
         if lst is None:
-            _check_event(event)
             called, errors = 0, list[Exception]()
         else:
             called, errors = call_each(lst.entries, args, kwargs)
@@ -148,9 +148,8 @@ class EventBus:
     async def trigger_async(self, event: Hashable, *args: Any, **kwargs: Any) -> int:
         """Like :meth:`trigger`, but awaits coroutine listeners, one after
         another in registration order. Plain listeners are called as usual."""
-        lst = self._lists.get(event)
+        lst = self._lookup(event)
         if lst is None:
-            _check_event(event)
             called, errors = 0, list[Exception]()
         else:
             called, errors = await call_each_async(lst.entries, args, kwargs)
@@ -160,15 +159,22 @@ class EventBus:
             raise TriggerFailed(_failed(len(errors), called, event), errors)
         return called
 
+    def _lookup(self, event: Hashable) -> ListenerList | None:
+        try:
+            return self._lists.get(event)
+        except TypeError:  # unhashable: say so in the course's words, not Python's
+            _check_event(event)
+            raise
+
     # -- looking -----------------------------------------------------------
     def listener_count(self, event: Hashable) -> int:
         """How many listeners ``event`` has now."""
-        lst = self._lists.get(event)
+        lst = self._lookup(event)
         return 0 if lst is None else len(lst)
 
     def listeners(self, event: Hashable) -> tuple[Callable[..., Any], ...]:
         """The listeners of ``event`` in call order (``once`` ones unwrapped)."""
-        lst = self._lists.get(event)
+        lst = self._lookup(event)
         return () if lst is None else lst.listeners()
 
     def events(self) -> list[Hashable]:
