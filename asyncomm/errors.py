@@ -12,6 +12,7 @@ __all__ = [
     "AsyncommError",
     "CallbackNotFound",
     "Deadlock",
+    "ListenerLeakWarning",
     "ListenerNotFound",
     "QueueClosed",
     "QueueEmpty",
@@ -150,4 +151,16 @@ class UsageError(AsyncommError):
     loop's, or a virtual-clock queue awaited outside ``VirtualClock.run()``.
 
     The message names the call to use instead.
+    """
+
+
+class ListenerLeakWarning(UserWarning):
+    """A warning, not an error: one event has more listeners than the bus's
+    ``max_listeners`` (10 by default, as in Node.js).
+
+    Usually code registers a listener again and again (in a loop, or each time a
+    widget is redrawn) and never removes it: each one keeps its objects alive
+    and runs on every trigger. Remove listeners you no longer need; if many
+    listeners are intended, raise ``max_listeners`` (``0`` means no limit).
+    Warned once per event.
     """

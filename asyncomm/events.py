@@ -19,13 +19,14 @@ Decided and tested:
 from __future__ import annotations
 
 import threading
+import warnings
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
 from ._checks import check_callable, check_name, plural
 from ._listeners import ListenerList, call_each, call_each_async, describe
 from .clock import Clock, current_clock
-from .errors import ListenerNotFound, TriggerFailed
+from .errors import ListenerLeakWarning, ListenerNotFound, TriggerFailed
 from .trace import Trace
 
 __all__ = ["EventBus"]
@@ -54,7 +55,13 @@ class EventBus:
 
     pattern = "event"
 
-    def __init__(self, *, clock: Clock | None = None, trace: Trace | None = None, name: str = "bus") -> None:
+    def __init__(self, *, max_listeners: int = 10, clock: Clock | None = None, trace: Trace | None = None,
+                 name: str = "bus") -> None:
+        if not isinstance(max_listeners, int) or isinstance(max_listeners, bool) or max_listeners < 0:
+            raise ValueError(f"max_listeners must be an int >= 0 (0 means no limit), got {max_listeners!r}")
+        #: More listeners than this on one event gives a ListenerLeakWarning (0: never).
+        self.max_listeners = max_listeners
+        self._warned: set[Hashable] = set()
         self._lists: dict[Hashable, ListenerList] = {}
         self._lock = threading.Lock()
         self._clock = clock
@@ -109,6 +116,12 @@ class EventBus:
             if lst is None:
                 lst = self._lists[event] = ListenerList(threading.Lock())
         lst.add(listener, once=once)
+        if self.max_listeners and len(lst) > self.max_listeners and event not in self._warned:
+            self._warned.add(event)
+            warnings.warn(ListenerLeakWarning(
+                f"event {event!r} on bus {self.name!r} has {len(lst)} listeners, more than max_listeners="
+                f"{self.max_listeners}: a listener registered again and again and never removed is a leak; "
+                f"remove listeners you no longer need, or raise max_listeners (0 = no limit)"), stacklevel=3)
         if self.trace is not None:
             self._record("once" if once else "register", event, describe(listener))
 

@@ -793,7 +793,7 @@ def test_name_must_be_a_str():
 
 
 def test_concurrent_registration_loses_nothing():
-    bus = ac.EventBus()
+    bus = ac.EventBus(max_listeners=0)
     per_thread = 300
     n_threads = 8
     made: list[list[object]] = []
@@ -819,7 +819,7 @@ def test_concurrent_registration_loses_nothing():
 
 
 def test_concurrent_register_and_remove_keep_the_list_consistent():
-    bus = ac.EventBus()
+    bus = ac.EventBus(max_listeners=0)
     keeper = [lambda: None for _ in range(200)]
     for fn in keeper:
         bus.register("x", fn)
@@ -895,3 +895,29 @@ def test_trace_without_clock_uses_the_clock_of_the_running_virtual_clock():
         (10.0, "register", "x", 1),
         (12.5, "trigger", "x", 1),
     ]
+
+
+# -- leak guard ---------------------------------------------------------------------
+
+def test_more_listeners_than_max_listeners_warns_once_per_event():
+    bus = ac.EventBus(max_listeners=2, name="ui")
+    bus.register("click", print)
+    bus.register("click", print)
+    with pytest.warns(ac.ListenerLeakWarning, match=re.escape(
+            "event 'click' on bus 'ui' has 3 listeners, more than max_listeners=2: a listener registered again "
+            "and again and never removed is a leak; remove listeners you no longer need, or raise max_listeners "
+            "(0 = no limit)")) as caught:
+        bus.register("click", print)
+        bus.register("click", print)  # warned once per event, not on every registration
+    assert len(caught) == 1
+    assert bus.listener_count("click") == 4  # a warning, not a refusal: nothing is lost
+
+
+def test_max_listeners_zero_means_no_limit_and_bad_values_are_refused():
+    bus = ac.EventBus(max_listeners=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for _ in range(50):
+            bus.register("x", print)
+    with pytest.raises(ValueError, match=re.escape("max_listeners must be an int >= 0 (0 means no limit), got -1")):
+        ac.EventBus(max_listeners=-1)
