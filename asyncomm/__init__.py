@@ -28,33 +28,41 @@ from .errors import (
     TriggerFailed,
     UsageError,
 )
+from .eventloop import AsyncioRuntime, LoopSnapshot, TeachingLoop
 from .events import EventBus
 from .queues import MessageQueue
+from .stepping import BusStepper, CallbackStepper, LoopStepper, QueueStepper
 from .trace import Trace, TraceRow
 
 __version__ = "0.1.0"
 
 __all__ = [
     "AsyncMessageQueue",
+    "AsyncioRuntime",
     "AsyncommError",
+    "BusStepper",
     "CallbackNotFound",
     "CallbackRegistry",
+    "CallbackStepper",
     "Clock",
     "Deadlock",
     "EventBus",
     "ListenerLeakWarning",
     "ListenerNotFound",
+    "LoopSnapshot",
+    "LoopStepper",
     "MessageQueue",
     "QueueClosed",
     "QueueEmpty",
     "QueueFull",
+    "QueueStepper",
     "RealClock",
+    "TeachingLoop",
     "Trace",
     "TraceRow",
     "TriggerFailed",
     "UsageError",
     "VirtualClock",
-    "__version__",
     "add_callbacks",
     "call_in_loop",
     "course",
@@ -62,4 +70,5 @@ __all__ = [
     "exercises",
     "from_callbacks",
     "run_in_background",
+    "__version__",
 ]

@@ -1,0 +1,87 @@
+"""Chapter 01's exercises: the specific hints for typical mistakes, and the answer forms accepted."""
+
+from __future__ import annotations
+
+import pytest
+
+import asyncomm as ac
+from asyncomm.exercises import Outcome
+from asyncomm.exercises.ch01 import WORKLOADS
+
+
+def message(exercise_id: str, answer) -> str:
+    result = ac.exercises.get(exercise_id).check(answer)
+    assert result.outcome is Outcome.INCORRECT, result
+    return result.message
+
+
+def test_predict_totals_accepts_ints_and_floats():
+    ex = ac.exercises.get("01.predict-totals")
+    assert ex.check({"sequential": 4, "asyncio": 0.5})
+    assert ex.check({"asyncio": 0.5, "sequential": 4.0})
+
+
+@pytest.mark.parametrize("answer, hint", [
+    ({"sequential": 0.5, "asyncio": 4.0}, "you swapped the two"),
+    ({"sequential": 4.0, "asyncio": 4.0}, "'asyncio' is off: one thread, yes, but while a task awaits"),
+    ({"sequential": 4.0, "asyncio": 1.0}, "'asyncio' is off: all 8 tasks start at t=0"),
+    ({"sequential": 8, "asyncio": 1}, "the totals are in seconds, not in numbers of tasks"),
+    ({"sequential": 2.0, "asyncio": 0.5}, "'sequential' is off"),
+    ({"sequential": 4.0}, "answer with a dict of two numbers of seconds"),
+    ({"sequential": True, "asyncio": 0.5}, "both totals must be numbers of seconds"),
+])
+def test_predict_totals_says_what_is_wrong(answer, hint):
+    text = message("01.predict-totals", answer)
+    assert text.startswith(hint), text
+    assert "4.0" not in text and "0.5" not in text
+
+
+def test_total_time_accepts_any_correct_formulation():
+    ex = ac.exercises.get("01.total-time")
+
+    def with_a_loop(n, latency, strategy):
+        total = 0.0
+        for _ in range(n if strategy == "sequential" else 1):
+            total += latency
+        return total
+
+    assert ex.check(with_a_loop)
+    assert ex.check(lambda n, latency, strategy: {"sequential": n * latency, "asyncio": latency}[strategy])
+
+
+def test_total_time_names_the_failing_call_and_the_learners_value_only():
+    text = message("01.total-time", lambda n, latency, strategy: n * latency)
+    assert text == ("total_time(3, 1.0, 'asyncio') returned 3.0, but the timing lab disagrees: with asyncio all "
+                    "tasks wait at the same time; does your answer still depend on n?")
+    assert message("01.total-time", "n * latency") == "pass the function itself, total_time, not a call of it"
+
+
+def test_total_time_placeholder_function_is_not_attempted():
+    def total_time(n, latency, strategy):
+        raise NotImplementedError
+
+    assert ac.exercises.get("01.total-time").check(total_time).outcome is Outcome.NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("answer", [{"a", "c", "e"}, ["e", "c", "a"], ("A", "C", "E"), "ace", "a, c, e",
+                                    frozenset("ace")])
+def test_which_benefit_accepts_letters_in_several_forms(answer):
+    assert ac.exercises.get("01.which-benefit").check(answer)
+
+
+@pytest.mark.parametrize("answer, hint", [
+    ({"a", "b", "c", "e"}, "one of your choices keeps the CPU busy"),
+    (set(WORKLOADS), "3 of your choices keep the CPU busy"),
+    ({"a"}, "you missed 2 workload(s) that spend most of their time waiting"),
+    ({"a", "z"}, "there is no workload z"),
+    ({1, 2}, "answer with a set of letters"),
+])
+def test_which_benefit_hints_do_not_name_the_right_letters(answer, hint):
+    text = message("01.which-benefit", answer)
+    assert text.startswith(hint), text
+    if "CPU" in text or "missed" in text:
+        assert not set("bcdef") & set(text.replace(",", " ").split())  # ("a" is also an English word)
+
+
+def test_workloads_are_lettered_a_to_f():
+    assert list(WORKLOADS) == ["a", "b", "c", "d", "e", "f"]
