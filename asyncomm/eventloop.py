@@ -364,6 +364,8 @@ def _coro_name(coro: Any, index: int) -> str:
 
 def _paused_at(coro: Coroutine[Any, Any, Any]) -> tuple[int | None, str]:
     """The innermost line of the *program* where a coroutine is suspended."""
+    if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
+        return None, "(not started yet)"
     frame_line: tuple[int | None, str] = (None, "")
     current: Any = coro
     while inspect.iscoroutine(current) and current.cr_frame is not None:

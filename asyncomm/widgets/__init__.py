@@ -1,0 +1,28 @@
+"""Step-through widgets: the only part of asyncomm that imports ipywidgets.
+
+Each widget renders a model from :mod:`asyncomm.stepping` (or the teaching
+event loop) as HTML and forwards clicks to it; all the logic lives in the
+model, tested without a browser. CSS classes (``ac-...``) name the controls so
+the real-browser test can find them.
+
+In a notebook::
+
+    from asyncomm.widgets import queue_widget
+    queue_widget(maxsize=4)
+"""
+
+from __future__ import annotations
+
+from ._views import (
+           BusWidget,
+           CallbackWidget,
+           LoopWidget,
+           QueueWidget,
+           bus_widget,
+           callback_widget,
+           loop_widget,
+           queue_widget,
+)
+
+__all__ = ["BusWidget", "CallbackWidget", "LoopWidget", "QueueWidget", "bus_widget", "callback_widget",
+           "loop_widget", "queue_widget"]

@@ -1,0 +1,184 @@
+"""The ipywidgets views: controls that forward clicks to a model, and one HTML pane."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import ipywidgets as w
+
+from ..eventloop import Program
+from ..loop_examples import EXAMPLES
+from ..stepping import BusStepper, CallbackStepper, LoopStepper, QueueStepper
+from . import _render
+
+
+def _button(label: str, css: str, on_click: Callable[[], Any], style: str = "") -> w.Button:
+    button = w.Button(description=label, button_style=style, layout=w.Layout(width="auto"))
+    button.add_class(css)
+    button.on_click(lambda _: on_click())
+    return button
+
+
+class _StepperView(w.VBox):
+    """Common frame: a row of controls, Back / Forward, and the HTML pane."""
+
+    css = ""
+
+    def __init__(self, controls: list[w.Widget]) -> None:
+        self.pane = w.HTML()
+        self.pane.add_class(f"{self.css}-pane")
+        self.back_button = _button("◀ Back", f"{self.css}-back", self._back)
+        self.forward_button = _button("Forward ▶", f"{self.css}-forward", self._forward)
+        super().__init__([*controls, w.HBox([self.back_button, self.forward_button]), self.pane])
+        self.add_class(self.css)
+        self.refresh()
+
+    def _back(self) -> None:
+        self.model.back()
+        self.refresh()
+
+    def _forward(self) -> None:
+        self.model.forward()
+        self.refresh()
+
+    def _act(self, action: Callable[[], Any]) -> None:
+        action()
+        self.refresh()
+
+    def refresh(self) -> None:
+        self.pane.value = self.render()
+        self.back_button.disabled = not self.model.can_back
+        self.forward_button.disabled = not self.model.can_forward
+
+    model: Any
+
+    def render(self) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+
+class QueueWidget(_StepperView):
+    """Send / Receive / Clear on a bounded queue, drawn as boxes, with its trace."""
+
+    css = "ac-queue-widget"
+
+    def __init__(self, model: QueueStepper | None = None) -> None:
+        self.model = model or QueueStepper()
+        self.message = w.Text(value="hello", placeholder="message", layout=w.Layout(width="12em"))
+        self.message.add_class("ac-queue-message")
+        controls = w.HBox([
+            self.message,
+            _button("Send", "ac-queue-send", lambda: self._act(lambda: self.model.send(self.message.value)),
+                    "primary"),
+            _button("Receive", "ac-queue-receive", lambda: self._act(self.model.receive), "info"),
+            _button("Clear", "ac-queue-clear", lambda: self._act(self.model.clear), "warning"),
+        ])
+        super().__init__([controls])
+
+    def render(self) -> str:
+        return _render.render_queue(self.model)
+
+
+class BusWidget(_StepperView):
+    """Register / remove ready-made listeners and trigger events with a payload."""
+
+    css = "ac-bus-widget"
+
+    def __init__(self, model: BusStepper | None = None) -> None:
+        self.model = model or BusStepper()
+        self.event = w.Text(value="order", description="event", layout=w.Layout(width="14em"))
+        self.event.add_class("ac-bus-event")
+        self.listener = w.Dropdown(options=list(BusStepper.MENU), description="listener")
+        self.listener.add_class("ac-bus-listener")
+        self.payload = w.Text(value="tea", description="payload", layout=w.Layout(width="14em"))
+        self.payload.add_class("ac-bus-payload")
+        row1 = w.HBox([
+            self.event, self.listener,
+            _button("Register", "ac-bus-register",
+                    lambda: self._act(lambda: self.model.register(self.event.value, self.listener.value)), "primary"),
+            _button("Remove", "ac-bus-remove",
+                    lambda: self._act(lambda: self.model.remove(self.event.value, self.listener.value)), "warning"),
+        ])
+        row2 = w.HBox([
+            self.payload,
+            _button("Trigger", "ac-bus-trigger",
+                    lambda: self._act(lambda: self.model.trigger(self.event.value, self.payload.value)), "danger"),
+        ])
+        super().__init__([row1, row2])
+
+    def render(self) -> str:
+        return _render.render_bus(self.model)
+
+
+class CallbackWidget(_StepperView):
+    """Callbacks in ``on_done`` / ``on_error``, background jobs, and their completions."""
+
+    css = "ac-callback-widget"
+
+    def __init__(self, model: CallbackStepper | None = None) -> None:
+        self.model = model or CallbackStepper()
+        self.registry = w.Dropdown(options=["on_done", "on_error"], description="registry")
+        self.callback = w.Dropdown(options=list(CallbackStepper.MENU), description="callback")
+        self.job = w.Text(value="download", description="job", layout=w.Layout(width="14em"))
+        self.seconds = w.BoundedFloatText(value=2, min=0.5, max=60, step=0.5, description="seconds",
+                                          layout=w.Layout(width="12em"))
+        self.fails = w.Checkbox(value=False, description="fails", indent=False)
+        self._jobs_started = 0
+        row1 = w.HBox([
+            self.registry, self.callback,
+            _button("Register", "ac-callback-register",
+                    lambda: self._act(lambda: self.model.register(self.registry.value, self.callback.value)),
+                    "primary"),
+            _button("Remove", "ac-callback-remove",
+                    lambda: self._act(lambda: self.model.remove(self.registry.value, self.callback.value)),
+                    "warning"),
+        ])
+        row2 = w.HBox([
+            self.job, self.seconds, self.fails,
+            _button("Start job", "ac-callback-start",
+                    lambda: self._act(lambda: self.model.start(self.job.value, self.seconds.value, self.fails.value)),
+                    "info"),
+            _button("Advance to next completion", "ac-callback-advance", lambda: self._act(self.model.advance),
+                    "danger"),
+        ])
+        super().__init__([row1, row2])
+
+    def render(self) -> str:
+        return _render.render_callbacks(self.model)
+
+
+class LoopWidget(_StepperView):
+    """Step an event loop through a program: tasks, ready queue, timers, paused lines."""
+
+    css = "ac-loop-widget"
+
+    def __init__(self, program: Program | str = "producer and consumers") -> None:
+        self.model = LoopStepper(EXAMPLES[program] if isinstance(program, str) else program)
+        controls = w.HBox([
+            _button("Reset", "ac-loop-reset", lambda: self._act(self.model.reset)),
+            _button("Run to end", "ac-loop-end", lambda: self._act(self.model.run_to_end)),
+        ])
+        super().__init__([controls])
+
+    def render(self) -> str:
+        return _render.render_loop(self.model.current)
+
+
+def queue_widget(maxsize: int = 4) -> QueueWidget:
+    """A queue stepper for a bounded queue of ``maxsize`` messages."""
+    return QueueWidget(QueueStepper(maxsize))
+
+
+def bus_widget() -> BusWidget:
+    """An event-bus stepper with the ready-made listener menu."""
+    return BusWidget()
+
+
+def callback_widget() -> CallbackWidget:
+    """A callbacks stepper with background jobs on a virtual clock."""
+    return CallbackWidget()
+
+
+def loop_widget(program: Program | str = "producer and consumers") -> LoopWidget:
+    """An event-loop stepper for one of :data:`asyncomm.loop_examples.EXAMPLES` or your own program."""
+    return LoopWidget(program)
