@@ -1,0 +1,120 @@
+"""The widgets in a real browser: JupyterLab serving chapter 02, driven in headless Chromium.
+
+Debian's chromium is used through Playwright's ``executable_path``; no browser is downloaded.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+import asyncomm as ac
+
+from .conftest import require_program
+
+CHAPTER = "02-core-concepts.ipynb"
+CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture()
+def jupyterlab(tmp_path):
+    """A JupyterLab server on a free loopback port with a token, serving a copy of the course."""
+    course = tmp_path / "course"
+    ac.course.copy_course(course)
+    port, token = _free_port(), "asyncomm-test-token"
+    log = (tmp_path / "jupyterlab.log").open("w")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
+         f"--ServerApp.token={token}", f"--ServerApp.root_dir={course}", "--allow-root",
+         "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=False"],
+        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")})
+    base = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                urllib.request.urlopen(f"{base}/api/status?token={token}", timeout=1)
+                break
+            except OSError:
+                if server.poll() is not None:
+                    raise RuntimeError("JupyterLab exited: " + (tmp_path / "jupyterlab.log").read_text()) from None
+                time.sleep(0.5)
+        else:
+            raise RuntimeError("JupyterLab did not start within 60 s")
+        yield base, token, tmp_path
+    finally:
+        server.terminate()
+        try:
+            server.wait(15)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+def _accept_kernel_dialog(page) -> None:
+    """JupyterLab may ask which kernel to start; the notebook's own (Python 3) is preselected."""
+    dialog = page.locator(".jp-Dialog")
+    try:
+        dialog.wait_for(timeout=5_000)
+    except Exception:  # no dialog: the kernel started by itself
+        return
+    dialog.locator("button.jp-mod-accept").click()
+
+
+def test_chapter_02_widgets_respond_to_clicks_in_a_real_browser(jupyterlab):
+    chromium = require_program("chromium", "install it with: apt-get install -y chromium")
+    from playwright.sync_api import expect, sync_playwright
+
+    base, token, tmp_path = jupyterlab
+    screenshot = tmp_path / "browser-failure.png"
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=chromium, headless=True, args=CHROMIUM_FLAGS)
+        page = browser.new_page(viewport={"width": 1400, "height": 1000})
+        page.set_default_timeout(60_000)
+        try:
+            page.goto(f"{base}/lab/tree/{CHAPTER}?token={token}")
+            page.locator(".jp-Notebook").first.wait_for()
+            _accept_kernel_dialog(page)
+            expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1)
+            page.get_by_role("menuitem", name="Run", exact=True).click()
+            page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
+
+            queue = page.locator(".ac-queue-widget").first
+            queue.scroll_into_view_if_needed()
+            expect(queue).to_be_visible()
+            queue.locator(".ac-queue-message input").fill("browser-msg")
+            send = queue.locator("button.ac-queue-send")
+            send.click()
+            send.click()
+            queue.locator("button.ac-queue-receive").click()
+            items = queue.locator(".ac-boxes .ac-item")
+            expect(items).to_have_count(1)
+            expect(items.first).to_have_text("'browser-msg'")
+            expect(queue.locator(".ac-status")).to_have_text("received 'browser-msg'")
+            expect(queue.locator(".ac-log tr")).to_have_count(4)  # header + send, send, receive
+
+            bus = page.locator(".ac-bus-widget").first
+            bus.scroll_into_view_if_needed()
+            bus.locator("button.ac-bus-register").click()
+            expect(bus.locator(".ac-listeners")).to_contain_text("log")
+            bus.locator("button.ac-bus-trigger").click()
+            expect(bus.locator(".ac-calls")).to_contain_text("logged 'tea'")
+            expect(bus.locator(".ac-status")).to_have_text("triggered 'order': 1 listener(s) ran")
+        except Exception:
+            page.screenshot(path=str(screenshot), full_page=True)
+            print(f"screenshot of the failure: {screenshot}")
+            raise
+        finally:
+            browser.close()
