@@ -1,0 +1,81 @@
+"""Chapter 06 exercises beyond the generic checks: the hints point at the right property."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+import asyncomm as ac
+from asyncomm.exercises import Outcome
+from asyncomm.exercises.ch06 import LATENCIES, _concurrent, _sequential, _total_time, busy
+
+
+def message(exercise_id, answer):
+    return ac.exercises.get(exercise_id).check(answer).message
+
+
+def test_the_gather_experiment_itself():
+    assert _total_time(_sequential) == 14.0
+    assert _total_time(_concurrent) == 6.0
+    assert max(LATENCIES) < _total_time(_concurrent) < sum(LATENCIES)
+
+
+def test_gather_hints_name_the_mistake():
+    assert message("06.gather-time", (12, 6)).startswith("sequential: you added the waiting times")
+    assert message("06.gather-time", [14, 5]).startswith("concurrent: gather overlaps the waiting, but not the CPU")
+    assert message("06.gather-time", (14, "6")) == "answer with two numbers: (sequential_seconds, concurrent_seconds)"
+    assert ac.exercises.get("06.gather-time").check([14, 6.0]).outcome is Outcome.CORRECT
+
+
+def test_choose_pattern_accepts_lists_aliases_and_string_keys():
+    ex = ac.exercises.get("06.choose-pattern")
+    assert ex.check(["Message Queue", "event bus", "callbacks"])
+    assert ex.check({"1": "queue", "2": " Events ", "3": "callback"})
+    assert ex.check("queue").message == 'answer with a dict {1: "queue" | "event" | "callback", 2: ..., 3: ...}'
+    assert ex.check({"one": "queue"}).message == "the keys must be the scenario numbers 1, 2 and 3, got 'one'"
+
+
+def test_choose_pattern_explains_each_wrong_scenario_by_its_property():
+    text = message("06.choose-pattern", {1: "event", 2: "event", 3: "queue"})
+    assert text.startswith("scenario 1: an event bus calls the listeners that are registered at trigger time")
+    assert "; scenario 3: one result, for one caller, once" in text
+    assert "scenario 2" not in text
+
+
+def test_batch_fix_a_receiver_that_waits_for_a_full_batch_is_caught_by_the_deadlock():
+    async def waits_when_more_than_one(q, k):
+        batch = [await q.receive()]
+        if not q.empty():
+            while len(batch) < k:
+                batch.append(await q.receive())
+        return batch
+
+    assert message("06.batch-fix", waits_when_more_than_one) == (
+        "with 2 messages queued and k=5 your function waited for ever: take only what is already queued after "
+        "the first message, never wait for a full batch")
+
+
+def test_batch_fix_catching_both_errors_is_also_right():
+    async def catches_both(q, k):
+        batch = [await q.receive()]
+        while len(batch) < k:
+            try:
+                batch.append(q.receive_nowait())
+            except (ac.QueueEmpty, ac.QueueClosed):
+                break
+        return batch
+
+    assert ac.exercises.get("06.batch-fix").check(catches_both).outcome is Outcome.CORRECT
+
+
+def test_batch_fix_prompt_shows_the_notebooks_buggy_code():
+    prompt = ac.exercises.get("06.batch-fix").prompt
+    assert "    async def receive_batch(q, k):" in prompt
+    assert "except ac.QueueEmpty:" in prompt
+
+
+def test_busy_needs_a_virtual_clock():
+    with pytest.raises(ac.UsageError, match=re.escape(
+            "busy() models CPU work on a VirtualClock: call it inside clock.run(...)")):
+        busy(1)
