@@ -95,7 +95,11 @@ class Trace:
         """The rows as a pandas DataFrame, one column per :class:`TraceRow` field."""
         import pandas as pd  # deferred: pandas is heavy and only views need it
 
-        return pd.DataFrame(self.rows, columns=list(COLUMNS))
+        frame = pd.DataFrame(self.rows, columns=list(COLUMNS))
+        # Items are any Python objects: keep them as they are (pandas would turn a None among
+        # strings into NaN).
+        frame["item"] = pd.Series([row.item for row in self.rows], dtype=object, index=frame.index)
+        return frame
 
     def table(self) -> str:
         """The rows as a fixed-width text table (no pandas needed)."""

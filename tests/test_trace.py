@@ -44,6 +44,14 @@ def test_to_frame_has_one_column_per_field():
     assert frame.loc[0, "item"] == "x" and frame.loc[0, "size"] == 1
 
 
+def test_to_frame_keeps_none_items_as_none():
+    trace = ac.Trace()
+    q = ac.MessageQueue(trace=trace, clock=ac.VirtualClock())
+    q.send("a")
+    q.close()
+    assert trace.to_frame()["item"].tolist() == ["a", None]
+
+
 def test_table_is_plain_text():
     trace = ac.Trace()
     ac.MessageQueue(trace=trace, clock=ac.VirtualClock(), name="q").send("x")

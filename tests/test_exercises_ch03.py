@@ -1,0 +1,139 @@
+"""Chapter 03 exercises: references pass, typical mistakes get their hint, placeholders are 'not attempted'."""
+
+from __future__ import annotations
+
+import functools
+
+import pytest
+
+import asyncomm as ac
+from asyncomm.exercises import Outcome
+from asyncomm.exercises.ch02 import _run
+from asyncomm.exercises.ch03 import LOOP_PROGRAM, Ring, register_loggers
+from asyncomm.structures import ArrayQueue
+
+IDS = ["03.array-moves", "03.ring-receive", "03.closure-in-a-loop", "03.loop-order"]
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_reference_is_correct_and_wrong_answers_are_not(exercise_id):
+    ex = ac.exercises.get(exercise_id)
+    assert ex.check(ex.reference).outcome is Outcome.CORRECT
+    assert ex.wrong_answers
+    for wrong in ex.wrong_answers:
+        assert ex.check(wrong).outcome is Outcome.INCORRECT, wrong
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_placeholder_is_not_attempted(exercise_id):
+    assert ac.exercises.get(exercise_id).check(...).outcome is Outcome.NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("exercise_id", ["03.ring-receive", "03.closure-in-a-loop"])
+def test_unwritten_body_is_not_attempted(exercise_id):
+    def unwritten(*args):
+        raise NotImplementedError
+
+    assert ac.exercises.get(exercise_id).check(unwritten).outcome is Outcome.NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("exercise_id", ["03.ring-receive", "03.closure-in-a-loop"])
+def test_solution_code_passes_its_own_check(exercise_id):
+    ex = ac.exercises.get(exercise_id)
+    namespace = {"ac": ac}
+    exec(ex.solution(), namespace)
+    name = "ring_receive" if exercise_id == "03.ring-receive" else "register_loggers"
+    assert ex.check(namespace[name]).outcome is Outcome.CORRECT
+
+
+def test_array_moves_reference_is_what_the_queue_counts():
+    q = ArrayQueue()
+    for i in range(6):
+        q.send(i)
+    for _ in range(6):
+        q.receive()
+    assert q.moves == ac.exercises.get("03.array-moves").reference
+
+
+@pytest.mark.parametrize(("answer", "hint"), [
+    (0, "pop(0) is not free"),
+    (36, "not n per receive"),
+    (21, "the first finds n - 1, not n"),
+    (True, "whole number"),
+])
+def test_array_moves_hints(answer, hint):
+    assert hint in ac.exercises.get("03.array-moves").check(answer).message
+
+
+def test_the_shipped_buggy_code_shows_the_bug():
+    registry, log = ac.CallbackRegistry(), []
+    register_loggers(registry, ["a", "b", "c"], log)
+    registry.trigger()
+    assert log == ["c", "c", "c"]
+
+
+def test_closure_fix_with_partial_is_accepted():
+    def fixed(registry, names, log):
+        for name in names:
+            registry.register(functools.partial(log.append, name))
+
+    assert ac.exercises.get("03.closure-in-a-loop").check(fixed)
+
+
+def test_closure_hints():
+    ex = ac.exercises.get("03.closure-in-a-loop")
+    assert "every callback logged the last name" in ex.check(register_loggers).message
+    assert "set fixed to your corrected function itself" in ex.check(None).message
+
+    def registered_once(registry, names, log):
+        callbacks = [registry.once(lambda name=name: log.append(name)) for name in names]
+        del callbacks
+
+    assert "keep the callbacks registered" in ex.check(registered_once).message
+
+
+def test_ring_helper_sends_and_refuses_when_full():
+    ring = Ring.empty(2)
+    ring.send("a")
+    ring.send("b")
+    assert ring == Ring(["a", "b"], 0, 2)
+    with pytest.raises(ac.QueueFull, match=r"the ring is full \(2 slots\)"):
+        ring.send("c")
+    ring.slots[0], ring.head, ring.count = None, 1, 1
+    ring.send("c")
+    assert ring.slots == ["c", "b"]
+
+
+def test_ring_hints():
+    ex = ac.exercises.get("03.ring-receive")
+
+    def raises_index_error_when_empty(ring):
+        if ring.count == 0:
+            raise IndexError("empty")
+        return ex.reference(ring)
+
+    def changes_ring_when_empty(ring):
+        if ring.count == 0:
+            ring.head = 1
+            raise ac.QueueEmpty("empty")
+        return ex.reference(ring)
+
+    assert "not IndexError" in ex.check(raises_index_error_when_empty).message
+    assert "leave the ring as it was" in ex.check(changes_ring_when_empty).message
+    assert "wrap around" in ex.check(ex.wrong_answers[0]).message
+    assert "newest message" in ex.check(ex.wrong_answers[1]).message
+
+
+def test_loop_order_reference_is_what_asyncio_does():
+    assert _run(LOOP_PROGRAM, "log") == ac.exercises.get("03.loop-order").reference
+
+
+@pytest.mark.parametrize(("answer", "hint"), [
+    (["A", "B", "C", "main", "later 1s", "later 2s"], "do not call anything now"),
+    (["main", "A", "C", "B", "later 1s", "later 2s"], "C joins it only when A runs"),
+    (["main", "A", "B", "C", "later 2s", "later 1s"], "order of their due time"),
+    (["main", "later 1s", "A", "B", "C", "later 2s"], "callbacks that are ready (call_soon) run first"),
+    (["main", "A", "B"], "every append in the program runs exactly once"),
+])
+def test_loop_order_hints(answer, hint):
+    assert hint in ac.exercises.get("03.loop-order").check(answer).message
