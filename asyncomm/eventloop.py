@@ -197,7 +197,14 @@ class TaskView:
 
 @dataclass(frozen=True)
 class LoopSnapshot:
-    """The loop between two steps: what just happened and where everything is."""
+    """The loop between two steps: what just happened and where everything is.
+
+    >>> import asyncomm as ac
+    >>> from asyncomm.loop_examples import three_sleepers
+    >>> loop = ac.TeachingLoop(); first = loop.start(three_sleepers)
+    >>> first.event, first.ready
+    ('main task created', ('main',))
+    """
 
     step: int
     time: float
@@ -211,7 +218,15 @@ class LoopSnapshot:
 
 class TeachingLoop:
     """Runs ``program(rt)`` -- ``rt`` is this loop -- on a virtual clock,
-    one observable step at a time. See the module docstring for an example."""
+    one observable step at a time.
+
+    >>> import asyncomm as ac
+    >>> from asyncomm.loop_examples import taking_turns
+    >>> loop = ac.TeachingLoop()
+    >>> loop.run(taking_turns)
+    >>> loop.finished
+    ['b', 'c', 'a', 'main']
+    """
 
     def __init__(self, clock: VirtualClock | None = None) -> None:
         self.clock = clock or VirtualClock(autojump_threshold=None)
@@ -379,7 +394,15 @@ def _paused_at(coro: Coroutine[Any, Any, Any]) -> tuple[int | None, str]:
 
 class AsyncioRuntime:
     """The same runtime API on real asyncio, so a program written for the
-    teaching loop runs unchanged under asyncio (for comparison)."""
+    teaching loop runs unchanged under asyncio (for comparison).
+
+    >>> import asyncomm as ac
+    >>> from asyncomm.loop_examples import three_sleepers
+    >>> async def main():
+    ...     return await three_sleepers(ac.AsyncioRuntime())
+    >>> ac.VirtualClock().run(main())
+    [3.0, 1.0, 2.0]
+    """
 
     def __init__(self) -> None:
         import asyncio

@@ -112,7 +112,15 @@ class _Replayable:
 
 
 class QueueStepper(_Replayable):
-    """A bounded :class:`MessageQueue` driven by Send / Receive / Clear clicks."""
+    """A bounded :class:`MessageQueue` driven by Send / Receive / Clear clicks.
+
+    >>> import asyncomm as ac
+    >>> m = ac.QueueStepper(maxsize=3)
+    >>> m.send("a"), m.receive()
+    ("sent 'a'", "received 'a'")
+    >>> m.receive()[:34]
+    "refused: queue 'q' is empty; send "
+    """
 
     def __init__(self, maxsize: int = 4, name: str = "q") -> None:
         self.maxsize = maxsize
@@ -167,6 +175,11 @@ class BusStepper(_Replayable):
     Menu: ``log`` (records the payload), ``shout`` (upper-cases it), ``count``
     (counts its calls), ``fails`` (raises ``ValueError``) and ``greet-once``
     (registered with ``once``: it runs on one trigger only).
+
+    >>> import asyncomm as ac
+    >>> m = ac.BusStepper()
+    >>> m.register("order", "greet-once"), m.trigger("order", "Ada"), m.table()
+    ("registered greet-once for 'order'", "triggered 'order': 1 listener(s) ran", {})
     """
 
     MENU = ("log", "shout", "count", "fails", "greet-once")
@@ -261,6 +274,12 @@ class CallbackStepper(_Replayable):
     Jobs run on the virtual clock: ``advance()`` jumps to the next completion
     and triggers the matching registry, so the learner sees which callbacks
     fire, in which order, and what happens when a job fails.
+
+    >>> import asyncomm as ac
+    >>> m = ac.CallbackStepper()
+    >>> _ = m.register("on_done", "show"); _ = m.start("download", 2)
+    >>> m.advance()
+    't=2: download done; 1 on_done callback(s) ran'
     """
 
     MENU = ("show", "store", "retry-later")
@@ -340,7 +359,14 @@ class CallbackStepper(_Replayable):
 
 class LoopStepper:
     """Steps a :class:`~asyncomm.TeachingLoop` through ``program``, with Back
-    and Forward over the snapshots already seen."""
+    and Forward over the snapshots already seen.
+
+    >>> import asyncomm as ac
+    >>> from asyncomm.loop_examples import three_sleepers
+    >>> m = ac.LoopStepper(three_sleepers)
+    >>> m.forward(), m.current.event
+    (True, 'main ran until its next await')
+    """
 
     def __init__(self, program: Program) -> None:
         self.program = program
