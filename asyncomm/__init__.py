@@ -12,7 +12,8 @@ Importing it loads no matplotlib, pandas or ipywidgets.
 
 from __future__ import annotations
 
-from . import course, exercises
+# Submodules with a topic each (light: numpy, pandas and matplotlib load only inside functions).
+from . import course, exercises, pipeline, queueing, simulate, structures, timing
 from .async_queue import AsyncMessageQueue
 from .callbacks import CallbackRegistry, add_callbacks, call_in_loop, from_callbacks, run_in_background
 from .clock import Clock, RealClock, VirtualClock, current_clock
@@ -63,12 +64,17 @@ __all__ = [
     "TriggerFailed",
     "UsageError",
     "VirtualClock",
+    "__version__",
     "add_callbacks",
     "call_in_loop",
     "course",
     "current_clock",
     "exercises",
     "from_callbacks",
+    "pipeline",
+    "queueing",
     "run_in_background",
-    "__version__",
+    "simulate",
+    "structures",
+    "timing",
 ]

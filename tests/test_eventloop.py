@@ -20,6 +20,14 @@ def test_chapter_examples_finish_in_the_same_order_as_asyncio(name):
     assert loop.finished[-1] == "main"
 
 
+def test_exercise_program_matches_asyncio():
+    from asyncomm.exercises.ch03 import relay_race
+
+    loop = ac.TeachingLoop()
+    loop.run(relay_race)
+    assert loop.finished == asyncio_finish_order(relay_race) == ["third", "first", "second", "main"]
+
+
 def test_three_sleepers_end_at_the_longest_sleep():
     loop = ac.TeachingLoop()
     assert loop.run(EXAMPLES["three sleepers"]) == [3.0, 1.0, 2.0]

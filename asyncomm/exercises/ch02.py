@@ -257,3 +257,51 @@ register(Exercise(
     wrong_answers=[_counter_without_data, _counter_returning_a_number, _counter_with_shared_state,
                    _counter_registered_once, _counter_on_wrong_event],
 ))
+
+
+# -- 02.five-clicks ----------------------------------------------------------------
+
+FIVE_CLICKS = [("send", "a"), ("send", "b"), ("send", "c"), ("receive",), ("send", "d")]
+
+
+def _replay_clicks(maxsize: int = 2) -> list[Any]:
+    from ..stepping import QueueStepper
+
+    model = QueueStepper(maxsize=maxsize)
+    for verb, *args in FIVE_CLICKS:
+        getattr(model, verb)(*args)
+    return model.items
+
+
+def _judge_five_clicks(answer: Any) -> str | None:
+    if not isinstance(answer, list):
+        return "answer with a list of the messages the widget shows, front first, such as ['x']"
+    expected = _replay_clicks()
+    if answer == expected:
+        return None
+    if "c" in answer:
+        return "the queue holds 2 messages: what does the widget's Send do when there is no room?"
+    if "a" in answer:
+        return "Receive takes the message at the front: the oldest one"
+    if len(answer) != len(expected):
+        return "count again: a refused Send adds nothing, a Receive takes one"
+    return "right messages? check the order: the front (oldest) comes first"
+
+
+register(Exercise(
+    id="02.five-clicks",
+    title="Predict the queue widget after five clicks",
+    kind="predict",
+    prompt=("A queue widget with maxsize=2 gets five clicks: Send 'a', Send 'b', Send 'c', Receive, Send 'd'.\n"
+            "What does it show in the queue, front (oldest) first? Predict, then click it through to check."),
+    judge=_judge_five_clicks,
+    hints=["The widget's Send never waits: on a full queue it is refused, exactly as send_nowait is.",
+           "Track the boxes after each click: ['a'], ['a', 'b'], then the third Send meets a full queue..."],
+    solution_text=textwrap.dedent("""\
+        ['b', 'd']
+
+        ['a'] -> ['a', 'b'] -> Send 'c' refused (QueueFull: 2 of 2) -> Receive takes 'a' -> ['b']
+        -> Send 'd' -> ['b', 'd']."""),
+    reference=["b", "d"],
+    wrong_answers=[["a", "b"], ["c", "d"], ["b", "c", "d"], ["d", "b"]],
+))

@@ -10,6 +10,7 @@ Predict exercises run their own code to know the answer.
 
 from __future__ import annotations
 
+import inspect
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
@@ -385,4 +386,62 @@ register(Exercise(
     wrong_answers=[["later 2s", "A", "later 1s", "B", "main", "C"], ["A", "C", "B", "main", "later 1s", "later 2s"],
                    ["main", "A", "C", "B", "later 1s", "later 2s"], ["main", "A", "B", "later 1s", "C", "later 2s"],
                    ["main", "A", "B", "C", "later 2s", "later 1s"], ["main", "A", "B", "later 1s", "later 2s"]],
+))
+
+
+# -- 03.finish-order ------------------------------------------------------------------
+
+async def relay_race(rt: Any) -> None:
+    """The program of exercise 03.finish-order."""
+
+    async def runner(legs: int, pause: float) -> None:
+        for _ in range(legs):
+            await rt.sleep(pause)
+
+    first = rt.create_task(runner(3, 0), name="first")      # three turns, no waiting
+    second = rt.create_task(runner(1, 1.0), name="second")  # one leg of 1 s
+    third = rt.create_task(runner(2, 0), name="third")      # two turns, no waiting
+    await second
+    await first
+    await third
+
+
+def _judge_finish_order(answer: Any) -> str | None:
+    from ..eventloop import TeachingLoop
+
+    if not isinstance(answer, list) or not all(isinstance(name, str) for name in answer):
+        return "answer with a list of task names in the order they finish, such as ['x', 'y', 'z', 'main']"
+    loop = TeachingLoop()
+    loop.run(relay_race)
+    expected = loop.finished
+    if answer == expected:
+        return None
+    if sorted(answer) != sorted(expected):
+        return "list every task exactly once, main included: first, second, third and main"
+    if answer.index("second") < answer.index("first"):
+        return "second sleeps a whole second; sleep(0) only hands the turn on, with no time passing"
+    return ("the ready queue is first in, first out: after each sleep(0) a task goes to the back of the line; "
+            "step the program in the loop widget")
+
+
+register(Exercise(
+    id="03.finish-order",
+    title="Predict the order tasks finish",
+    kind="predict",
+    prompt=("In which order do the tasks of this program finish (main included)?\n\n"
+            + textwrap.dedent(inspect.getsource(relay_race))),
+    judge=_judge_finish_order,
+    hints=["Tasks start in the order they were created, and each sleep(0) sends a task to the back of the "
+           "ready queue.",
+           "No time passes until every ready task has run: the 1 s sleeper finishes only after the clock jumps."],
+    solution_text=textwrap.dedent("""\
+        ['third', 'first', 'second', 'main']
+
+        Round 1: first, second (starts its 1 s sleep), third each take a turn. Round 2: first, third.
+        Round 3: first; third finishes (2 turns). Round 4: first finishes (3 turns). The clock jumps to
+        t=1: second finishes; main, waiting for them in turn, finishes last.
+        Check it: loop_widget(relay_race) and step through."""),
+    reference=["third", "first", "second", "main"],
+    wrong_answers=[["first", "second", "third", "main"], ["first", "third", "second", "main"],
+                   ["second", "third", "first", "main"], ["third", "first", "second"]],
 ))
