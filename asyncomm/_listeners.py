@@ -91,26 +91,25 @@ def call_each(entries: tuple[Callable[..., Any], ...], args: tuple[Any, ...],
               kwargs: dict[str, Any], role: str = "listener", owner: str = "bus") -> tuple[int, list[Exception]]:
     """Call every entry in order; return how many ran and the errors raised.
     ``role`` and ``owner`` word the error for an async listener."""
-    called = 0
+    skipped = 0
     errors: list[Exception] = []
     for fn in entries:
         try:
-            result = fn(*args, **kwargs)
+            # fn(*args) is measurably cheaper than fn(*args, **{}) on this hot path
+            result = fn(*args, **kwargs) if kwargs else fn(*args)
         except Exception as exc:  # every listener runs; errors are re-raised together later
             errors.append(exc)
-            called += 1
             continue
         if result is not None:
             if result is _SKIPPED:
-                continue
-            if inspect.isawaitable(result):
+                skipped += 1
+            elif inspect.isawaitable(result):
                 if inspect.iscoroutine(result):
                     result.close()  # never awaited: close it to avoid a RuntimeWarning later
                 errors.append(TypeError(
                     f"{role} {describe(fn)} is async; call `await {owner}.trigger_async(...)` "
                     f"so its coroutine is awaited"))
-        called += 1
-    return called, errors
+    return len(entries) - skipped, errors
 
 
 async def call_each_async(entries: tuple[Callable[..., Any], ...], args: tuple[Any, ...],

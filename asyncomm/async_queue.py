@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 from collections import deque
+from threading import get_ident
 from typing import Any
 
 from ._checks import check_timeout
@@ -47,15 +48,21 @@ class AsyncMessageQueue(QueueBase):
         super().__init__(maxsize, policy, clock, trace, name)
         self._receivers: deque[asyncio.Future[None]] = deque()
         self._senders: deque[asyncio.Future[None]] = deque()
-        try:  # created inside a running loop: bind to it now, so threads can send at once
-            self._loop: asyncio.AbstractEventLoop | None = self._check_loop(asyncio.get_running_loop())
-        except RuntimeError:
-            self._loop = None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_thread: int | None = None
+        try:
+            running = asyncio.get_running_loop()
+        except RuntimeError:  # created outside any loop: bind on first use
+            running = None
+        if running is not None:  # created inside a running loop: bind now, so threads can send at once
+            self._bind_to(running)
 
     # -- sending -----------------------------------------------------------
     def send_nowait(self, msg: Any) -> None:
         """Put ``msg`` at the back now, or raise :class:`QueueFull` /
         :class:`QueueClosed`."""
+        if self._loop_thread is not None and self._loop_thread != get_ident():
+            self._refuse_foreign_thread("send_nowait")
         if self._closed:
             raise self._closed_error(msg)
         if self._maxsize and len(self._items) >= self._maxsize:
@@ -67,6 +74,8 @@ class AsyncMessageQueue(QueueBase):
 
     async def send(self, msg: Any, timeout: float | None = None) -> None:
         """Put ``msg`` at the back, waiting up to ``timeout`` s for room."""
+        if self._loop is not asyncio.get_running_loop():
+            self._bind()
         if timeout is not None:
             timeout = check_timeout(timeout)
         if self._closed:
@@ -104,12 +113,17 @@ class AsyncMessageQueue(QueueBase):
         if _loop_of_this_thread() is loop:
             raise UsageError("send_threadsafe() is for other threads; inside the event loop "
                              "use `await queue.send(msg)`")
+        if loop.is_closed() or not loop.is_running():
+            raise UsageError(f"the event loop of queue {self.name!r} is not running (any more); "
+                             f"send_threadsafe() only works while the loop that receives is running")
         asyncio.run_coroutine_threadsafe(self.send(msg, timeout), loop).result()
 
     # -- receiving ---------------------------------------------------------
     def receive_nowait(self) -> Any:
         """Take the oldest message now, or raise :class:`QueueEmpty` /
         :class:`QueueClosed` (closed and drained)."""
+        if self._loop_thread is not None and self._loop_thread != get_ident():
+            self._refuse_foreign_thread("receive_nowait")
         if not self._items:
             if self._closed:
                 raise self._drained_error()
@@ -118,6 +132,8 @@ class AsyncMessageQueue(QueueBase):
 
     async def receive(self, timeout: float | None = None) -> Any:
         """Take the oldest message, waiting up to ``timeout`` s for one."""
+        if self._loop is not asyncio.get_running_loop():
+            self._bind()
         if timeout is not None:
             timeout = check_timeout(timeout)
         if not self._items:
@@ -171,11 +187,23 @@ class AsyncMessageQueue(QueueBase):
     def _bind(self) -> asyncio.AbstractEventLoop:
         loop = asyncio.get_running_loop()
         if self._loop is None:
-            self._loop = self._check_loop(loop)
+            self._bind_to(loop)
         elif self._loop is not loop:
             raise UsageError(f"queue {self.name!r} belongs to another event loop; create the queue "
                              f"inside the coroutine (or clock.run) that uses it")
         return loop
+
+    def _bind_to(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._loop = self._check_loop(loop)
+        self._loop_thread = get_ident()
+
+    def _refuse_foreign_thread(self, verb: str) -> None:
+        # Touching the queue from another thread while its loop runs would wake a waiter without
+        # waking the loop (asyncio is not thread-safe). Once the loop has ended, inspecting is fine.
+        if self._loop is not None and self._loop.is_running():
+            raise UsageError(f"{verb}() was called from another thread than the event loop of queue "
+                             f"{self.name!r}; from other threads use queue.send_threadsafe(msg), the one "
+                             f"method safe across threads")
 
     def _check_loop(self, loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
         # Timeouts run on the loop's time; refuse a loop whose time is not the
@@ -193,6 +221,8 @@ class AsyncMessageQueue(QueueBase):
     # -- clearing and closing ----------------------------------------------
     def clear(self) -> int:
         """Drop every queued message and return how many were dropped."""
+        if self._loop_thread is not None and self._loop_thread != get_ident():
+            self._refuse_foreign_thread("clear")
         dropped = len(self._items)
         self._items.clear()
         for fut in self._senders:
@@ -204,6 +234,8 @@ class AsyncMessageQueue(QueueBase):
     def close(self) -> None:
         """Refuse new messages and wake every waiter; receivers drain what is
         left, then get :class:`QueueClosed`. Closing twice is harmless."""
+        if self._loop_thread is not None and self._loop_thread != get_ident():
+            self._refuse_foreign_thread("close")
         if self._closed:
             return
         self._closed = True

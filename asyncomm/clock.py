@@ -31,8 +31,14 @@ T = TypeVar("T")
 # How often a thread waiting on a virtual clock looks at the time again (real s).
 _POLL = 0.001
 
-# The VirtualClock whose run() drives the event loop of this thread, if any.
-_running = threading.local()
+class _Running(threading.local):
+    """The VirtualClock whose run() drives the event loop of this thread, if any. A class
+    attribute as default: getattr() with a default on a bare local costs a raised AttributeError."""
+
+    clock: Clock | None = None
+
+
+_running = _Running()
 
 
 class Clock:
@@ -101,7 +107,7 @@ class Clock:
 
     def _run_here(self, main: Coroutine[Any, Any, T]) -> T:
         loop = self._new_loop()
-        previous = getattr(_running, "clock", None)
+        previous = _running.clock
         _running.clock = self
         try:
             task = loop.create_task(main)
@@ -265,7 +271,7 @@ def current_clock() -> Clock:
     >>> isinstance(ac.current_clock(), ac.RealClock)
     True
     """
-    return getattr(_running, "clock", None) or _default_clock
+    return _running.clock or _default_clock
 
 
 class _VirtualSelector(selectors.BaseSelector):
