@@ -19,6 +19,7 @@ from .callbacks import CallbackRegistry, add_callbacks, call_in_loop, from_callb
 from .clock import Clock, RealClock, VirtualClock, current_clock
 from .errors import (
     AsyncommError,
+    BrokerUnavailable,
     CallbackNotFound,
     Deadlock,
     ListenerLeakWarning,
@@ -41,6 +42,7 @@ __all__ = [
     "AsyncMessageQueue",
     "AsyncioRuntime",
     "AsyncommError",
+    "BrokerUnavailable",
     "BusStepper",
     "CallbackNotFound",
     "CallbackRegistry",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "AsyncommError",
+    "BrokerUnavailable",
     "CallbackNotFound",
     "Deadlock",
     "ListenerLeakWarning",
@@ -142,6 +143,15 @@ class Deadlock(AsyncommError):
     On a real clock the same program would hang forever (for example a
     ``receive()`` without timeout that no sender will ever satisfy). Give the
     wait a timeout, or make sure some task sends what the others wait for.
+    """
+
+
+class BrokerUnavailable(AsyncommError):
+    """A real broker (Redis) could not be reached: refused, timed out, or the
+    connection dropped. The message names the URL tried, without its password.
+
+    Start the server, or check the URL; nothing was sent or taken by the call
+    that raised it.
     """
 
 

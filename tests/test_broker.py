@@ -1,0 +1,148 @@
+"""What only the Redis backend has: JSON on the wire, malformed entries, bounded streams, connection errors,
+the asyncio variant, and a crash across processes. A real redis-server, never a mock."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import multiprocessing
+import re
+import time
+
+import pytest
+
+import asyncomm as ac
+from asyncomm.broker import AsyncRedisStreamQueue, RedisStreamQueue, reachable, run_consumer, safe_url
+
+from .conftest import require_program
+
+_streams = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    require_program("redis-server", "install it with: apt-get install -y redis-server")
+    from asyncomm.broker import LocalRedis
+
+    with LocalRedis() as server:
+        yield server.url
+
+
+def _stream(prefix="t"):
+    return f"{prefix}-{next(_streams)}"
+
+
+def test_messages_are_json_on_the_wire(redis_url):
+    q = RedisStreamQueue(redis_url, _stream())
+    entry = q.send({"order": 7, "items": ["tea"]}, key="acct-1")
+    [(entry_id, fields)] = q._client.xrange(q.stream, "-", "+")
+    assert entry_id == entry and json.loads(fields["data"]) == {"m": {"order": 7, "items": ["tea"]}, "k": "acct-1"}
+    with pytest.raises(TypeError, match=re.escape("this message cannot be sent as JSON")):
+        q.send({1, 2})
+    q.close()
+
+
+def test_a_malformed_entry_goes_to_the_dead_letters_and_the_consumer_goes_on(redis_url):
+    q = RedisStreamQueue(redis_url, _stream())
+    q._client.xadd(q.stream, {"data": "{not json"})
+    q._client.xadd(q.stream, {"other": "field"})
+    q.send("good")
+    d = q.receive("c1", timeout=1)
+    assert d.message == "good"
+    d.ack()
+    letters = q.dead_letters
+    assert [(letter.reason.split(":")[0], letter.message) for letter in letters] == [
+        ("malformed", "{not json"), ("malformed", "")]
+    assert letters[1].reason == "malformed: no 'data' field"
+    q.close()
+
+
+def test_bounded_stream_drop_oldest_trims_and_raise_refuses(redis_url):
+    q = RedisStreamQueue(redis_url, _stream(), maxsize=2)
+    for i in range(4):
+        q.send(i)
+    assert [q.receive("c", timeout=1).message for _ in range(2)] == [2, 3]
+    strict = RedisStreamQueue(redis_url, _stream(), maxsize=2, policy="raise")
+    strict.send("a")
+    strict.send("b")
+    with pytest.raises(ac.QueueFull, match=re.escape("is full (2 messages waiting) and its policy is 'raise'")):
+        strict.send("c")
+    strict.receive("c", timeout=1).ack()
+    strict.send("c")  # room again
+    assert len(strict) == 2
+    with pytest.raises(ValueError, match=re.escape("on Redis the policy of a bounded stream is 'drop-oldest'")):
+        RedisStreamQueue(redis_url, _stream(), maxsize=2, policy="block")
+
+
+def test_unreachable_server_names_the_url_without_password():
+    with pytest.raises(ac.BrokerUnavailable, match=re.escape("cannot reach Redis at redis://:***@127.0.0.1:1/0")):
+        RedisStreamQueue("redis://:topsecret@127.0.0.1:1/0", "x")
+    assert safe_url("redis://user:pw@h:1/2") == "redis://user:***@h:1/2"
+    assert safe_url("redis://h") == "redis://h"
+    assert not reachable("redis://127.0.0.1:1/0")
+
+
+def test_closed_queue_refuses(redis_url):
+    q = RedisStreamQueue(redis_url, _stream())
+    q.close()
+    with pytest.raises(ac.QueueClosed, match="is closed; make a new queue object"):
+        q.send("x")
+
+
+def test_asyncio_variant_follows_the_same_contract(redis_url):
+    async def main():
+        q = await AsyncRedisStreamQueue.connect(redis_url, _stream(), visibility_timeout=0.2, max_deliveries=2)
+        await q.send("a")
+        await q.send("b")
+        first = await q.receive("c1", timeout=1)
+        await first.nack()
+        again = await q.receive("c1", timeout=1)
+        assert (again.message, again.delivery_count) == ("a", 2)
+        await again.nack()  # second failed delivery of two allowed: dead-lettered
+        b = await q.receive("c1", timeout=1)
+        await b.ack()
+        letters = await q.dead_letters()
+        assert [(x.message, x.reason, x.deliveries) for x in letters] == [("a", "max deliveries", 2)]
+        assert await q.in_flight() == 0 and await q.ready() == 0
+        with pytest.raises(ac.QueueEmpty):
+            await q.receive_nowait("c1")
+        await q.close()
+
+    ac.RealClock().run(main())
+
+
+def test_killed_consumer_process_loses_nothing(redis_url):
+    """A producer and three consumer processes over one stream; one consumer is killed mid-stream; the
+    others claim its pending deliveries after the visibility timeout; every message is processed."""
+    stream, processed = _stream("crash"), _stream("processed")
+    producer = RedisStreamQueue(redis_url, stream, visibility_timeout=0.5)
+    sent = list(range(150))
+    for i in sent:
+        producer.send({"n": i})
+    ctx = multiprocessing.get_context("spawn")
+    workers = {name: ctx.Process(target=run_consumer, args=(redis_url, stream, name),
+                                 kwargs={"processed_key": processed, "work_seconds": 0.01, "idle_exit": 2.0,
+                                         "visibility_timeout": 0.5})
+               for name in ("c1", "c2", "c3")}
+    for w in workers.values():
+        w.start()
+    # Wait until c1 holds a delivery it has not acked yet, then kill it there.
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if producer._client.xpending_range(stream, "workers", "-", "+", 10, consumername="c1"):
+            break
+        time.sleep(0.005)
+    workers["c1"].kill()
+    held = producer._client.xpending_range(stream, "workers", "-", "+", 10, consumername="c1")
+    for name in ("c2", "c3"):
+        workers[name].join(60)
+        assert workers[name].exitcode == 0
+    done = [json.loads(x)["n"] for x in producer._client.lrange(processed, 0, -1)]
+    lost = set(sent) - set(done)
+    duplicated = len(done) - len(set(done))
+    assert not lost, f"lost {sorted(lost)}"
+    assert held, "c1 was killed while holding no delivery; the test did not test a takeover"
+    assert producer.in_flight() == 0
+    print(f"tally: sent {len(sent)}, processed {len(set(done))}, lost 0, duplicated {duplicated}, "
+          f"taken over from the killed consumer {len(held)}")
+    producer.close()
