@@ -13,8 +13,9 @@ Importing it loads no matplotlib, pandas or ipywidgets.
 from __future__ import annotations
 
 # Submodules with a topic each (light: numpy, pandas and matplotlib load only inside functions).
-from . import course, exercises, pipeline, queueing, simulate, structures, timing
+from . import broker, course, exercises, faults, pipeline, queueing, reliable, simulate, structures, timing
 from .async_queue import AsyncMessageQueue
+from .broker import AsyncRedisStreamQueue, RedisStreamQueue
 from .callbacks import CallbackRegistry, add_callbacks, call_in_loop, from_callbacks, run_in_background
 from .clock import Clock, RealClock, VirtualClock, current_clock
 from .errors import (
@@ -24,15 +25,20 @@ from .errors import (
     Deadlock,
     ListenerLeakWarning,
     ListenerNotFound,
+    PrefetchLimitReached,
     QueueClosed,
     QueueEmpty,
     QueueFull,
+    StaleDelivery,
     TriggerFailed,
     UsageError,
 )
 from .eventloop import AsyncioRuntime, LoopSnapshot, TeachingLoop
 from .events import EventBus
+from .idempotent import IdempotentConsumer
+from .partitioned import PartitionedQueue
 from .queues import MessageQueue
+from .reliable import DeadLetter, Delivery, ReliableQueue
 from .stepping import BusStepper, CallbackStepper, LoopStepper, QueueStepper
 from .trace import Trace, TraceRow
 
@@ -40,6 +46,7 @@ __version__ = "0.1.0"
 
 __all__ = [
     "AsyncMessageQueue",
+    "AsyncRedisStreamQueue",
     "AsyncioRuntime",
     "AsyncommError",
     "BrokerUnavailable",
@@ -48,18 +55,26 @@ __all__ = [
     "CallbackRegistry",
     "CallbackStepper",
     "Clock",
+    "DeadLetter",
     "Deadlock",
+    "Delivery",
     "EventBus",
+    "IdempotentConsumer",
     "ListenerLeakWarning",
     "ListenerNotFound",
     "LoopSnapshot",
     "LoopStepper",
     "MessageQueue",
+    "PartitionedQueue",
+    "PrefetchLimitReached",
     "QueueClosed",
     "QueueEmpty",
     "QueueFull",
     "QueueStepper",
     "RealClock",
+    "RedisStreamQueue",
+    "ReliableQueue",
+    "StaleDelivery",
     "TeachingLoop",
     "Trace",
     "TraceRow",
@@ -68,13 +83,16 @@ __all__ = [
     "VirtualClock",
     "__version__",
     "add_callbacks",
+    "broker",
     "call_in_loop",
     "course",
     "current_clock",
     "exercises",
+    "faults",
     "from_callbacks",
     "pipeline",
     "queueing",
+    "reliable",
     "run_in_background",
     "simulate",
     "structures",

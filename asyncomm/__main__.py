@@ -4,6 +4,10 @@ The chapters are copied into ``DIR`` (default ``./asyncomm-course``) so the
 learner edits a copy, never the installed package. Running it again brings in
 new chapters but keeps any chapter the learner changed, unless they agree to
 replace it (their version is then saved as ``NAME.bak``).
+
+``python -m asyncomm bench [--out DIR] [--tasks N] [--latency S] [--quick]``
+runs the timing lab on the real clock and writes CSV and PNG files into ``DIR``
+(default ``./asyncomm-bench``); see :mod:`asyncomm.bench`.
 """
 
 from __future__ import annotations
@@ -47,6 +51,26 @@ def lab(directory: Path, *, overwrite: bool, launch: bool, extra: Sequence[str])
         return 0
 
 
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, got {value}")
+    return value
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds > 0, got {text}")
+    return value
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m asyncomm", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
@@ -56,7 +80,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     lab_parser.add_argument("--overwrite", action="store_true",
                             help="replace chapters you edited with the shipped ones (yours are kept as .bak)")
     lab_parser.add_argument("--no-launch", action="store_true", help="only copy the files; do not start JupyterLab")
+    bench_parser = commands.add_parser("bench", help="run the timing lab on the real clock; write CSV and PNG files")
+    bench_parser.add_argument("--out", default="asyncomm-bench", type=Path, metavar="DIR",
+                              help="folder for the results (default: ./asyncomm-bench)")
+    bench_parser.add_argument("--tasks", type=_positive_int, metavar="N",
+                              help="number of tasks of the largest run (default: 100; 10 with --quick)")
+    bench_parser.add_argument("--latency", type=_positive_seconds, metavar="S",
+                              help="seconds each task waits or computes (default: 0.05; 0.01 with --quick)")
+    bench_parser.add_argument("--quick", action="store_true", help="a small lab of a second or two (a smoke run)")
     args, extra = parser.parse_known_args(argv)
+    if args.command == "bench":
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        from .bench import run_command  # deferred: the lab command must not load the timing lab's plots
+
+        return run_command(args.out, tasks=args.tasks, latency=args.latency, quick=args.quick)
     if args.command == "lab":
         return lab(args.directory, overwrite=args.overwrite, launch=not args.no_launch, extra=extra)
     parser.error(f"unknown command {args.command!r}")  # pragma: no cover - argparse rejects it first

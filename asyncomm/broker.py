@@ -481,6 +481,17 @@ class AsyncRedisStreamQueue(_QueueBase):
     """:class:`RedisStreamQueue` for asyncio, on ``redis.asyncio``: every verb is awaited.
 
     Create it with ``await AsyncRedisStreamQueue.connect(url, stream, ...)``.
+
+    >>> import asyncomm as ac
+    >>> async def main(url):                                  # doctest: +SKIP
+    ...     q = await ac.AsyncRedisStreamQueue.connect(url, "orders")
+    ...     await q.send({"order": 1})
+    ...     d = await q.receive(consumer="c1"); await d.ack()
+    ...     await q.close()
+    ...     return d.message
+    >>> with LocalRedis() as server:                          # doctest: +SKIP
+    ...     ac.RealClock().run(main(server.url))
+    {'order': 1}
     """
 
     @classmethod

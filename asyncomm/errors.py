@@ -15,9 +15,11 @@ __all__ = [
     "Deadlock",
     "ListenerLeakWarning",
     "ListenerNotFound",
+    "PrefetchLimitReached",
     "QueueClosed",
     "QueueEmpty",
     "QueueFull",
+    "StaleDelivery",
     "TriggerFailed",
     "UsageError",
 ]
@@ -143,6 +145,37 @@ class Deadlock(AsyncommError):
     On a real clock the same program would hang forever (for example a
     ``receive()`` without timeout that no sender will ever satisfy). Give the
     wait a timeout, or make sure some task sends what the others wait for.
+    """
+
+
+class StaleDelivery(AsyncommError):
+    """``ack()`` or ``nack()`` on a delivery the queue no longer waits for:
+    it was already acked or nacked, it was acknowledged automatically
+    (``delivery="at-most-once"``), or the queue took it back because its
+    visibility timeout ran out or its consumer was declared dead.
+
+    In the last two cases the message is (or was) delivered again, so the
+    work may be done twice: ack sooner, raise ``visibility_timeout``, or make
+    the consumer idempotent (:class:`IdempotentConsumer`). The message says
+    which case it is and what became of the message since.
+
+    >>> import asyncomm as ac
+    >>> from asyncomm.reliable import ReliableQueue
+    >>> q = ReliableQueue(clock=ac.VirtualClock()); _ = q.send("pay")
+    >>> d = q.receive_nowait(consumer="c1"); d.ack(); d.ack()
+    Traceback (most recent call last):
+    ...
+    asyncomm.errors.StaleDelivery: message 1 (delivery 1 to consumer 'c1') was already acked; ...
+    """
+
+
+class PrefetchLimitReached(AsyncommError):
+    """A consumer asked for another message while it already holds ``prefetch``
+    unacknowledged deliveries: ``receive_nowait()`` at the limit, or
+    ``receive(timeout=...)`` still at the limit when the timeout ran out.
+
+    Unlike :class:`~asyncomm.QueueEmpty`, messages may be waiting: this
+    consumer may not take them until it acks or nacks what it holds.
     """
 
 

@@ -30,15 +30,12 @@ from __future__ import annotations
 import bisect
 import heapq
 import threading
-import zlib
-from collections import OrderedDict
-from collections.abc import Callable, Iterator
 from typing import Any, NamedTuple
 
-from ._checks import check_callable, check_name, check_seconds, check_timeout
+from ._checks import check_seconds, check_timeout
 from ._queue_base import QueueBase
 from .clock import Clock
-from .errors import AsyncommError
+from .errors import PrefetchLimitReached, StaleDelivery
 from .trace import Trace
 
 __all__ = [
@@ -54,37 +51,6 @@ __all__ = [
 
 #: The two delivery guarantees a :class:`ReliableQueue` offers.
 DELIVERY_MODES = ("at-most-once", "at-least-once")
-
-
-class StaleDelivery(AsyncommError):
-    """``ack()`` or ``nack()`` on a delivery the queue no longer waits for:
-    it was already acked or nacked, it was acknowledged automatically
-    (``delivery="at-most-once"``), or the queue took it back because its
-    visibility timeout ran out or its consumer was declared dead.
-
-    In the last two cases the message is (or was) delivered again, so the
-    work may be done twice: ack sooner, raise ``visibility_timeout``, or make
-    the consumer idempotent (:class:`IdempotentConsumer`). The message says
-    which case it is and what became of the message since.
-
-    >>> import asyncomm as ac
-    >>> from asyncomm.reliable import ReliableQueue
-    >>> q = ReliableQueue(clock=ac.VirtualClock()); _ = q.send("pay")
-    >>> d = q.receive_nowait(consumer="c1"); d.ack(); d.ack()
-    Traceback (most recent call last):
-    ...
-    asyncomm.reliable.StaleDelivery: message 1 (delivery 1 to consumer 'c1') was already acked; ...
-    """
-
-
-class PrefetchLimitReached(AsyncommError):
-    """A consumer asked for another message while it already holds ``prefetch``
-    unacknowledged deliveries: ``receive_nowait()`` at the limit, or
-    ``receive(timeout=...)`` still at the limit when the timeout ran out.
-
-    Unlike :class:`~asyncomm.QueueEmpty`, messages may be waiting: this
-    consumer may not take them until it acks or nacks what it holds.
-    """
 
 
 class DeadLetter(NamedTuple):
@@ -591,145 +557,6 @@ class ReliableQueue(QueueBase):
                 f"{len(self._dead)} dead-lettered{state}>")
 
 
-class PartitionedQueue:
-    """Several :class:`ReliableQueue` partitions; a message goes to the one
-    its key picks, so all messages of one key stay in order when each consumer
-    owns one partition.
-
-    The partition is ``zlib.crc32(str(key))`` modulo the number of partitions:
-    stable across runs and machines (Python's ``hash()`` of a str changes with
-    every interpreter start). Ids are shared, so they stay unique and increase.
-    The other arguments are those of :class:`ReliableQueue`, per partition.
-
-    >>> import asyncomm as ac
-    >>> pq = PartitionedQueue(3, clock=ac.VirtualClock())
-    >>> [pq.partition_for(k) for k in ("erin", "acct-1", "erin")]
-    [0, 1, 0]
-    >>> pq.send("deposit", key="erin"), pq.send("withdraw", key="erin")
-    (1, 2)
-    >>> [d.message for d in (pq[0].receive_nowait(), pq[0].receive_nowait())]
-    ['deposit', 'withdraw']
-    """
-
-    def __init__(self, partitions: int, maxsize: int = 0, *, delivery: str = "at-least-once",
-                 visibility_timeout: float = 30.0, max_deliveries: int | None = 5, prefetch: int = 0,
-                 policy: str = "block", clock: Clock | None = None, trace: Trace | None = None,
-                 name: str = "queue") -> None:
-        _check_count(partitions, "partitions", minimum=1, meaning="")
-        self.name = check_name(name)
-        self.partitions = tuple(
-            ReliableQueue(maxsize, delivery=delivery, visibility_timeout=visibility_timeout,
-                          max_deliveries=max_deliveries, prefetch=prefetch, policy=policy, clock=clock,
-                          trace=trace, name=f"{name}[{i}]")
-            for i in range(partitions))
-        ids = _Ids()
-        for partition in self.partitions:
-            partition._ids = ids
-
-    def partition_for(self, key: Any) -> int:
-        """The index of the partition that messages with ``key`` go to."""
-        return zlib.crc32(str(key).encode("utf-8")) % len(self.partitions)
-
-    def send(self, message: Any, *, key: Any = None, timeout: float | None = None) -> int:
-        """Send ``message`` to the partition of ``key`` and return its id."""
-        if key is None:
-            raise ValueError("PartitionedQueue.send() needs key=...: the messages that must stay in order "
-                             "share a key (an account, an order id) and so a partition")
-        return self.partitions[self.partition_for(key)].send(message, key=key, timeout=timeout)
-
-    def __getitem__(self, index: int) -> ReliableQueue:
-        return self.partitions[index]
-
-    def __iter__(self) -> Iterator[ReliableQueue]:
-        return iter(self.partitions)
-
-    def __len__(self) -> int:
-        return sum(len(p) for p in self.partitions)
-
-    def in_flight(self) -> int:
-        return sum(p.in_flight() for p in self.partitions)
-
-    @property
-    def dropped(self) -> int:
-        return sum(p.dropped for p in self.partitions)
-
-    @property
-    def dead_letters(self) -> list[DeadLetter]:
-        """The dead letters of every partition, by id."""
-        return sorted((row for p in self.partitions for row in p.dead_letters), key=lambda row: row.id)
-
-    def consumer_died(self, consumer: str) -> int:
-        return sum(p.consumer_died(consumer) for p in self.partitions)
-
-    def close(self) -> None:
-        for partition in self.partitions:
-            partition.close()
-
-    def __repr__(self) -> str:
-        return f"<PartitionedQueue {self.name!r}: {len(self.partitions)} partitions, {len(self)} ready>"
-
-
-class IdempotentConsumer:
-    """Wrap ``handler(message)`` so it runs at most once per message id.
-
-    Call it with a :class:`Delivery` or an ``(id, message)`` pair; it returns
-    True if the handler ran, False if the id was seen before (a duplicate,
-    counted in ``duplicates``). Ack the delivery either way. If the handler
-    raises, the id is not remembered, so a redelivery tries again.
-
-    Memory is bounded: only the last ``remember`` processed ids are kept. The
-    trade-off: a duplicate arriving after more than ``remember`` newer ids
-    would run again, so make the window longer than redelivery can take. Real
-    systems keep the ids in the same database transaction as the work; this
-    helper keeps them in memory and does not stop two threads that handle the
-    same id at the very same moment.
-
-    >>> charged = []
-    >>> charge = IdempotentConsumer(charged.append)
-    >>> charge((7, "pay 10")), charge((7, "pay 10"))
-    (True, False)
-    >>> charged, charge.duplicates
-    (['pay 10'], 1)
-    """
-
-    def __init__(self, handler: Callable[[Any], Any], *, remember: int = 10_000) -> None:
-        check_callable(handler, "handler")
-        self.handler = handler
-        self.remember = _check_count(remember, "remember", minimum=1, meaning=" (how many ids to keep)")
-        self._seen: OrderedDict[Any, None] = OrderedDict()
-        self._lock = threading.Lock()
-        #: Times the handler ran / duplicates skipped.
-        self.processed = 0
-        self.duplicates = 0
-
-    def __call__(self, delivery: Delivery | tuple[Any, Any]) -> bool:
-        if isinstance(delivery, Delivery):
-            id, message = delivery.id, delivery.message
-        elif isinstance(delivery, tuple) and len(delivery) == 2:
-            id, message = delivery
-        else:
-            raise TypeError(f"IdempotentConsumer takes a Delivery or an (id, message) pair, got {delivery!r}")
-        with self._lock:
-            if id in self._seen:
-                self.duplicates += 1
-                return False
-        self.handler(message)
-        with self._lock:
-            self._seen[id] = None
-            if len(self._seen) > self.remember:
-                self._seen.popitem(last=False)
-            self.processed += 1
-        return True
-
-    def __contains__(self, id: Any) -> bool:
-        """Whether ``id`` is among the remembered (processed) ids."""
-        with self._lock:
-            return id in self._seen
-
-    def __len__(self) -> int:
-        return len(self._seen)
-
-    def __repr__(self) -> str:
-        return (f"<IdempotentConsumer: {self.processed} processed, {self.duplicates} duplicates skipped, "
-                f"remembers {len(self._seen)}/{self.remember} ids>")
-
+# Kept importable from here: they belong to the same contract.
+from .idempotent import IdempotentConsumer  # noqa: E402
+from .partitioned import PartitionedQueue  # noqa: E402

@@ -3,6 +3,8 @@
 * ``01.predict-totals`` (predict): total time of waiting tasks, sequential vs asyncio;
 * ``01.total-time`` (write): the model as a function, checked against the timing lab;
 * ``01.which-benefit`` (predict): which workloads does one event loop speed up?
+* ``01.cpu-bound`` (predict): computing tasks on each of the four strategies (the GIL);
+* ``01.pool-total`` (write): ``n`` waiting tasks on a pool of ``k`` workers.
 """
 
 from __future__ import annotations
@@ -208,5 +210,148 @@ register(Exercise(
         set(),
         "ace g",
         42,
+    ],
+))
+
+
+# --- 01.cpu-bound ------------------------------------------------------------
+
+_CPU_N, _CPU_SECONDS, _CPU_PROCESSES = 6, 0.5, 3
+_CPU_STRATEGIES = ("sequential", "asyncio", "threads", "processes")
+
+
+def _cpu_expected() -> dict[str, float]:
+    # The oracle is the timing lab's model, not the formula written a second time.
+    return {strategy: run_tasks(_CPU_N, _CPU_SECONDS, strategy, work="cpu",
+                                workers=_CPU_PROCESSES if strategy == "processes" else None).total
+            for strategy in _CPU_STRATEGIES}
+
+
+_CPU_HINTS = {
+    "sequential": "'sequential' is off: one task after the other, each computing for the whole of its time",
+    "asyncio": ("'asyncio' is off: a coroutine that computes never reaches an await that waits, so the event loop "
+                "cannot start another task meanwhile"),
+    "threads": ("'threads' is off: there is one thread per task, but in CPython (with its GIL) how many threads "
+                "can run Python code at the same instant?"),
+}
+
+
+def _judge_cpu_bound(answer: Any) -> str | None:
+    if not isinstance(answer, dict) or set(answer) != set(_CPU_STRATEGIES):
+        return ("answer with a dict of four numbers of seconds: "
+                "{'sequential': ..., 'asyncio': ..., 'threads': ..., 'processes': ...}")
+    if not all(_is_number(value) for value in answer.values()):
+        return "every total must be a number of seconds, like 1.5"
+    expected = _cpu_expected()
+    for strategy in _CPU_STRATEGIES:
+        if math.isclose(answer[strategy], expected[strategy]):
+            continue
+        if strategy in _CPU_HINTS:
+            return _CPU_HINTS[strategy]
+        if math.isclose(answer[strategy], _CPU_SECONDS):
+            return (f"'processes' is off: there are only {_CPU_PROCESSES} processes for {_CPU_N} tasks; a process "
+                    f"takes its next task when it has finished one")
+        if math.isclose(answer[strategy], expected["sequential"]):
+            return "'processes' is off: each process has a core of its own, so do their computations overlap?"
+        return (f"'processes' is off: {_CPU_PROCESSES} processes compute side by side; how many tasks does each "
+                f"one get, one after the other?")
+    return None
+
+
+register(Exercise(
+    id="01.cpu-bound",
+    title="Predict: tasks that compute",
+    kind="predict",
+    prompt=(f"{_CPU_N} tasks each compute for {_CPU_SECONDS} s (resize a photo, say): no waiting at all. On the "
+            f"virtual clock's model, how many seconds until all {_CPU_N} have finished with\n"
+            f"  - 'sequential': one after the other;\n"
+            f"  - 'asyncio': one coroutine per task on one event loop;\n"
+            f"  - 'threads': a pool of {_CPU_N} threads, one per task (standard CPython, with its GIL);\n"
+            f"  - 'processes': a pool of {_CPU_PROCESSES} processes, each with a core of its own?\n"
+            f"Answer with a dict: {{'sequential': s, 'asyncio': s, 'threads': s, 'processes': s}}"),
+    judge=_judge_cpu_bound,
+    hints=[
+        "Only one of the four strategies runs Python code on more than one core at the same instant.",
+        "Asyncio overlaps waits, not computing. CPython's global interpreter lock lets one thread run Python code "
+        "at a time, so threads take turns. Processes each have an interpreter (and a core) of their own, but "
+        "there are fewer of them than tasks.",
+    ],
+    solution_text=("answer = {'sequential': 3.0, 'asyncio': 3.0, 'threads': 3.0, 'processes': 1.0}\n"
+                   "# sequential, asyncio and threads: 6 x 0.5 s of computing on one core = 3.0 s\n"
+                   "#   (threads take turns under the GIL: they all finish near 3.0 s, none sooner)\n"
+                   "# processes: 3 cores, 2 tasks each, one after the other: 2 x 0.5 s = 1.0 s\n"
+                   "# check it: [run_tasks(6, 0.5, s, work='cpu', workers=3 if s == 'processes' else None).total\n"
+                   "#            for s in ('sequential', 'asyncio', 'threads', 'processes')]\n"
+                   "# On a free-threaded build (python3.13t and later, without the GIL) threads would run on\n"
+                   "# several cores too."),
+    reference={"sequential": 3.0, "asyncio": 3.0, "threads": 3.0, "processes": 1.0},
+    wrong_answers=[
+        {"sequential": 3.0, "asyncio": 0.5, "threads": 0.5, "processes": 0.5},
+        {"sequential": 3.0, "asyncio": 3.0, "threads": 0.5, "processes": 1.0},
+        {"sequential": 3.0, "asyncio": 3.0, "threads": 3.0, "processes": 0.5},
+        {"sequential": 3.0, "asyncio": 3.0, "threads": 3.0, "processes": 3.0},
+        {"sequential": 3.0, "asyncio": 3.0, "threads": 3.0, "processes": 1.5},
+        {"sequential": 0.5, "asyncio": 3.0, "threads": 3.0, "processes": 1.0},
+        {"sequential": 3.0, "asyncio": 3.0, "threads": 3.0},
+        {"sequential": "3", "asyncio": 3.0, "threads": 3.0, "processes": 1.0},
+    ],
+))
+
+
+# --- 01.pool-total -----------------------------------------------------------
+
+_POOL_CASES = [(10, 1.0, 4), (8, 0.5, 4), (3, 2.0, 5), (1, 1.0, 1), (7, 0.25, 2), (12, 1.0, 3), (5, 1.0, 5)]
+
+
+def _judge_pool_total(pool_total: Any) -> str | None:
+    if not callable(pool_total):
+        return "pass the function itself, pool_total, not a call of it"
+    for n, latency, workers in _POOL_CASES:
+        got = pool_total(n, latency, workers)
+        call = f"pool_total({n}, {latency}, {workers})"
+        if not _is_number(got):
+            return f"{call} returned {got!r}: return a number of seconds"
+        expected = run_tasks(n, latency, "threads", workers=workers).total
+        if math.isclose(got, expected, abs_tol=1e-9):
+            continue
+        rounded_down = n % workers != 0 and math.isclose(got, (n // workers) * latency)
+        if rounded_down or math.isclose(got, n * latency / workers):
+            return (f"{call} returned {got!r}, but the timing lab disagrees: a worker runs whole tasks, one after "
+                    f"the other; when n is not a multiple of the workers, the last round is not full, but it still "
+                    f"lasts a whole latency")
+        if got < expected:
+            return (f"{call} returned {got!r}, but the timing lab disagrees: with fewer workers than tasks, the "
+                    f"rest wait for a free worker; how many rounds of tasks does the pool need?")
+        return (f"{call} returned {got!r}, but the timing lab disagrees: the {workers} workers wait at the same "
+                f"time; how many rounds of tasks do they need?")
+    return None
+
+
+register(Exercise(
+    id="01.pool-total",
+    title="Write the model: pool_total(n, latency, workers)",
+    kind="write",
+    prompt=("A pool of `workers` threads runs n tasks that each wait `latency` seconds; each worker takes the next "
+            "task as soon as it is free. Write pool_total(n, latency, workers) -> float: the seconds until all n "
+            "have finished. check() compares it with run_tasks(n, latency, 'threads', workers=workers).total on "
+            "the virtual clock for several cases, some where n is not a multiple of workers."),
+    judge=_judge_pool_total,
+    hints=[
+        "Draw it: workers are lanes; the first round of tasks starts at t=0, the next when the first ends.",
+        "The pool runs in rounds of `workers` tasks; a partly filled last round still lasts `latency`. "
+        "math.ceil rounds up.",
+    ],
+    solution_text=("import math\n\n"
+                   "def pool_total(n, latency, workers):\n"
+                   "    rounds = math.ceil(n / workers)   # 10 tasks on 4 workers: rounds of 4, 4 and 2\n"
+                   "    return rounds * latency\n"),
+    reference=lambda n, latency, workers: math.ceil(n / workers) * latency,
+    wrong_answers=[
+        lambda n, latency, workers: n * latency / workers,
+        lambda n, latency, workers: (n // workers) * latency,
+        lambda n, latency, workers: n * latency,
+        lambda n, latency, workers: latency,
+        lambda n, latency, workers: (n // workers + 1) * latency,
+        lambda n, latency, workers: f"{math.ceil(n / workers) * latency} s",
     ],
 ))
