@@ -18,7 +18,9 @@ threads start whenever the operating system lets them: ``k`` workers take the
 tasks in order, each as soon as it is free; a process has a core of its own;
 threads that compute share one core (CPython's global interpreter lock), taking
 turns so finely that they progress together. On a :class:`~asyncomm.RealClock`
-every strategy runs for real and the results are a measurement.
+every strategy runs for real and the results are a measurement. (Worker processes
+are started with ``spawn``: each imports the main script again, so in a script
+call the lab under ``if __name__ == "__main__":``, as multiprocessing requires.)
 
 >>> run = run_tasks(3, 2.0, "asyncio")
 >>> run.total, [(r.start, r.end) for r in run.records]

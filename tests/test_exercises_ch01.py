@@ -85,3 +85,81 @@ def test_which_benefit_hints_do_not_name_the_right_letters(answer, hint):
 
 def test_workloads_are_lettered_a_to_f():
     assert list(WORKLOADS) == ["a", "b", "c", "d", "e", "f"]
+
+
+CPU_RIGHT = {"sequential": 3.0, "asyncio": 3.0, "threads": 3.0, "processes": 1.0}
+
+
+def test_cpu_bound_accepts_ints_and_any_key_order():
+    ex = ac.exercises.get("01.cpu-bound")
+    assert ex.check({"processes": 1, "threads": 3, "asyncio": 3, "sequential": 3})
+
+
+@pytest.mark.parametrize("change, hint", [
+    ({"asyncio": 0.5}, "'asyncio' is off: a coroutine that computes never reaches an await"),
+    ({"threads": 0.5}, "'threads' is off: there is one thread per task, but in CPython (with its GIL)"),
+    ({"processes": 0.5}, "'processes' is off: there are only 3 processes for 6 tasks"),
+    ({"processes": 3.0}, "'processes' is off: each process has a core of its own"),
+    ({"processes": 2.0}, "'processes' is off: 3 processes compute side by side"),
+    ({"sequential": 0.5}, "'sequential' is off"),
+    ({"threads": None}, "every total must be a number of seconds"),
+    ({"threads": True}, "every total must be a number of seconds"),
+])
+def test_cpu_bound_names_the_first_wrong_strategy_without_its_value(change, hint):
+    text = message("01.cpu-bound", {**CPU_RIGHT, **change})
+    assert text.startswith(hint), text
+    assert "1.0" not in text and "3.0" not in text
+
+
+def test_cpu_bound_wants_all_four_strategies():
+    text = message("01.cpu-bound", {"sequential": 3.0, "asyncio": 3.0, "threads": 3.0})
+    assert text.startswith("answer with a dict of four numbers of seconds")
+    assert message("01.cpu-bound", [3.0, 3.0, 3.0, 1.0]).startswith("answer with a dict")
+
+
+def test_cpu_bound_solution_is_what_the_lab_computes():
+    from asyncomm.timing import run_tasks
+
+    totals = {s: run_tasks(6, 0.5, s, work="cpu", workers=3 if s == "processes" else None).total
+              for s in CPU_RIGHT}
+    assert totals == CPU_RIGHT
+
+
+def test_pool_total_accepts_a_loop_over_rounds():
+    def pool_total(n, latency, workers):
+        total, left = 0.0, n
+        while left > 0:
+            total += latency
+            left -= workers
+        return total
+
+    assert ac.exercises.get("01.pool-total").check(pool_total)
+
+
+@pytest.mark.parametrize("pool_total, expected", [
+    (lambda n, latency, workers: n * latency / workers,
+     "pool_total(10, 1.0, 4) returned 2.5, but the timing lab disagrees: a worker runs whole tasks"),
+    (lambda n, latency, workers: (n // workers) * latency,
+     "pool_total(10, 1.0, 4) returned 2.0, but the timing lab disagrees: a worker runs whole tasks"),
+    (lambda n, latency, workers: latency,
+     "pool_total(10, 1.0, 4) returned 1.0, but the timing lab disagrees: with fewer workers than tasks"),
+    (lambda n, latency, workers: n * latency,
+     "pool_total(10, 1.0, 4) returned 10.0, but the timing lab disagrees: the 4 workers wait at the same time"),
+    (lambda n, latency, workers: (n // workers + 1) * latency,
+     "pool_total(8, 0.5, 4) returned 1.5, but the timing lab disagrees: the 4 workers wait at the same time"),
+    (lambda n, latency, workers: str(latency), "pool_total(10, 1.0, 4) returned '1.0': return a number of seconds"),
+    (3.0, "pass the function itself, pool_total, not a call of it"),
+])
+def test_pool_total_names_the_failing_call_and_the_learners_value_only(pool_total, expected):
+    assert message("01.pool-total", pool_total).startswith(expected)
+
+
+def test_pool_total_placeholder_and_crash():
+    def pool_total(n, latency, workers):
+        raise NotImplementedError
+
+    ex = ac.exercises.get("01.pool-total")
+    assert ex.check(pool_total).outcome is Outcome.NOT_ATTEMPTED
+    assert message("01.pool-total", lambda n, latency: n) == (
+        "your code raised TypeError: test_pool_total_placeholder_and_crash.<locals>.<lambda>() takes 2 positional "
+        "arguments but 3 were given")
