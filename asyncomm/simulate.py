@@ -11,6 +11,11 @@ message and the queue length over time, read from the queue's
 :class:`~asyncomm.Trace`. Chapter 05 uses it to put numbers on the seed's three
 challenges: bottlenecks, resource use and reliability.
 
+:meth:`SimulationRun.measure` reports a run the way the fast simulations of
+:mod:`asyncomm.queueing` do (a :class:`~asyncomm.queueing.SimulationResult`: L,
+W, Wq, percentiles, drops, the queue-length series), so the two can be put side
+by side: fed the same arrival and service times, they give the same numbers.
+
 Rules of the game, so that results can be predicted by hand:
 
 * times are seconds since the run began; ``None`` means "never";
@@ -36,7 +41,7 @@ import random
 import sys
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ._checks import check_maxsize
 from .async_queue import AsyncMessageQueue
@@ -44,13 +49,18 @@ from .clock import Clock, VirtualClock
 from .errors import QueueClosed, QueueFull
 from .trace import Trace
 
+if TYPE_CHECKING:
+    from .queueing import SimulationResult
+
 __all__ = [
     "POLICIES",
     "MessageRecord",
     "SimulationRun",
     "Summary",
     "estimate_bytes",
+    "measure_schedule",
     "poisson_arrivals",
+    "random_service_times",
     "regular_arrivals",
     "simulate_pipeline",
 ]
@@ -172,6 +182,35 @@ class SimulationRun:
             max_producer_wait=max(producer_waits, default=0.0),
             peak_length=max(length for _, length in self.lengths),
         )
+
+    def measure(self, samples: int = 1000) -> SimulationResult:
+        """The queueing figures of the run, as :func:`asyncomm.queueing.simulate_queue` reports them.
+
+        L (time-average number in the system over ``[0, last arrival]``), W and Wq (means over the
+        messages that got in), their percentiles, drops, utilisation, and the number in the system and
+        waiting sampled on ``samples`` even instants (see :func:`measure_schedule`). A message is "in
+        the system" from ``sent`` (when the producer wanted to send it) until ``finished``: with
+        ``policy="block"`` that includes the time the producer was held back, so ``Wq`` and the
+        ``waiting`` series then count the producer's backlog too. With ``policy="drop"`` the capacity
+        is ``maxsize + consumers``: the waiting messages plus one in the hands of each consumer.
+
+        Needs numpy. A run with crashes has no time in the system for its lost messages: refused.
+
+        >>> r = simulate_pipeline([0, 1, 2], service_time=1.5).measure()
+        >>> r.W, r.Wq, r.dropped
+        (2.0, 0.5, 0)
+        >>> simulate_pipeline([0, 0, 0, 1], 2, maxsize=1, policy="drop").measure().dropped
+        2
+        """
+        lost = [m.id for m in self.messages if m.outcome == "lost"]
+        if lost:
+            raise ValueError(f"measure() needs a run without crashes: message(s) {lost} were lost and have no "
+                             f"time in the system; leave crash_on empty to measure a run")
+        admitted = [m for m in self.messages if m.outcome != "dropped"]
+        return measure_schedule(
+            [m.sent for m in admitted], [m.started for m in admitted], [m.finished for m in admitted],
+            offered=len(self.messages), horizon=self.messages[-1].sent, consumers=self.consumers,
+            capacity=self.maxsize + self.consumers if self.policy == "drop" else None, samples=samples)
 
     def to_frame(self):  # type: ignore[no-untyped-def]
         """The message records as a pandas DataFrame, one row per message."""
@@ -375,6 +414,108 @@ def poisson_arrivals(rate: float, count: int, *, seed: int) -> list[float]:
         t += rng.expovariate(rate)
         times.append(t)
     return times
+
+
+def random_service_times(rate: float, count: int, *, seed: int) -> list[float]:
+    """``count`` random service times, on average ``1 / rate`` seconds each
+    (exponential: the "M" of M/M/1), the same for the same ``seed``.
+
+    They come from a different random stream than :func:`poisson_arrivals` with
+    the same seed, so arrivals and services stay independent.
+
+    >>> times = random_service_times(2.0, 1000, seed=1)
+    >>> times == random_service_times(2.0, 1000, seed=1), 0.45 < sum(times) / len(times) < 0.55
+    (True, True)
+    """
+    if not _is_real(rate) or not math.isfinite(rate) or rate <= 0:
+        raise ValueError(f"rate must be a finite number of messages per second > 0, got {rate!r}")
+    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
+        raise ValueError(f"count must be an int >= 1, got {count!r}")
+    rng = random.Random(f"service times/{seed}")  # a str seed is hashed (SHA-512): stable across runs
+    return [rng.expovariate(rate) for _ in range(count)]
+
+
+def measure_schedule(
+    arrivals: Sequence[float] | Any,
+    starts: Sequence[float] | Any,
+    departures: Sequence[float] | Any,
+    *,
+    offered: int,
+    horizon: float,
+    consumers: int = 1,
+    capacity: int | None = None,
+    samples: int = 1000,
+) -> SimulationResult:
+    """Measure a queue from when each admitted customer arrived, started service and left.
+
+    One list entry per customer that got in, in arrival order; ``offered`` counts every customer,
+    dropped ones included, and ``horizon`` is the last arrival time (dropped ones included): the
+    window ``[0, horizon]`` over which L, Lq and the utilisation are time averages. W, Wq and the
+    percentiles are over the admitted customers. ``consumers`` is the number of servers, so that
+    ``utilization`` is the share of their time they were busy. This is how
+    :func:`asyncomm.queueing.simulate_queue` measures its one consumer; here any number of consumers,
+    whose customers may leave in any order, can be measured the same way.
+
+    >>> r = measure_schedule([0.0, 1.0, 2.0], [0.0, 1.5, 3.0], [1.5, 3.0, 4.5], offered=3, horizon=2.0)
+    >>> r.W, r.Wq, r.L, r.utilization
+    (2.0, 0.5, 1.25, 1.0)
+    """
+    import numpy as np
+
+    from .queueing import Percentiles, SimulationResult
+
+    arrived = np.asarray(arrivals, dtype=np.float64)
+    start = np.asarray(starts, dtype=np.float64)
+    depart = np.asarray(departures, dtype=np.float64)
+    if not (arrived.ndim == start.ndim == depart.ndim == 1) or not len(arrived) == len(start) == len(depart) > 0:
+        raise ValueError(f"arrivals, starts and departures must be flat and of the same, non-zero length, got "
+                         f"shapes {arrived.shape}, {start.shape} and {depart.shape}")
+    if not (np.all(np.isfinite(depart)) and np.all(np.diff(arrived) >= 0) and np.all(start >= arrived)
+            and np.all(depart >= start)):
+        raise ValueError("each customer must arrive, start and leave in that order, at finite times, and "
+                         "arrivals must not decrease")
+    if not isinstance(offered, int) or isinstance(offered, bool) or offered < len(arrived):
+        raise ValueError(f"offered must be an int >= the {len(arrived)} admitted customers, got {offered!r}")
+    if not _is_real(horizon) or not math.isfinite(horizon) or horizon <= 0 or horizon < arrived[-1]:
+        raise ValueError(f"horizon must be the last arrival time, > 0 seconds (time averages need a window of "
+                         f"some length), got {horizon!r}")
+    if not isinstance(consumers, int) or isinstance(consumers, bool) or consumers < 1:
+        raise ValueError(f"consumers must be an int >= 1, got {consumers!r}")
+    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 2:
+        raise ValueError(f"samples must be an int >= 2, got {samples!r}")
+    horizon = float(horizon)
+    in_system_time = depart - arrived
+    waiting_time = start - arrived
+    # Areas under the number-in-system and number-busy curves over [0, horizon]: each customer adds the part
+    # of its stay (or of its service) inside the window.
+    left_by_horizon = np.minimum(depart, horizon)
+    area = float(np.sum(left_by_horizon - np.minimum(arrived, horizon)))
+    busy = float(np.sum(left_by_horizon - np.minimum(start, horizon)))
+    grid = np.linspace(0.0, horizon, samples)
+    entered = np.searchsorted(arrived, grid, side="right")
+    # With several consumers, customers start in arrival order but may leave in any order: sort to count.
+    started = np.searchsorted(np.sort(start), grid, side="right")
+    left = np.searchsorted(np.sort(depart), grid, side="right")
+    w = np.percentile(in_system_time, (50, 90, 99))
+    wq = np.percentile(waiting_time, (50, 90, 99))
+    return SimulationResult(
+        customers=offered,
+        admitted=len(arrived),
+        dropped=offered - len(arrived),
+        capacity=capacity,
+        duration=horizon,
+        L=area / horizon,
+        Lq=(area - busy) / horizon,
+        W=float(np.mean(in_system_time)),
+        Wq=float(np.mean(waiting_time)),
+        utilization=busy / (consumers * horizon),
+        effective_arrival_rate=len(arrived) / horizon,
+        W_percentiles=Percentiles(*(float(v) for v in w)),
+        Wq_percentiles=Percentiles(*(float(v) for v in wq)),
+        times=grid,
+        in_system=(entered - left).astype(np.int64),
+        waiting=(entered - started).astype(np.int64),
+    )
 
 
 def estimate_bytes(messages: Iterable[Any]) -> int:

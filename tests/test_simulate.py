@@ -191,3 +191,128 @@ def test_it_also_runs_in_real_time_on_a_real_clock() -> None:
     starts = [m.started for m in run.messages]
     assert starts == sorted(starts) and all(m.finished > m.started for m in run.messages)
     assert run.lengths[0][0] >= 0 and run.summary().peak_length == 2
+
+
+# --- measure(): the event-driven run reports what the fast simulation reports -------------------------------
+
+import numpy as np  # noqa: E402
+
+from asyncomm.queueing import MM1, MM1K, simulate_queue  # noqa: E402
+from asyncomm.simulate import measure_schedule, random_service_times  # noqa: E402
+
+COUNTS = ["customers", "admitted", "dropped", "capacity"]
+SCALARS = ["duration", "L", "Lq", "W", "Wq", "utilization", "effective_arrival_rate"]
+
+
+def _mm1_times(arrival_rate: float, service_rate: float, customers: int, seed: int) -> tuple[list, list]:
+    rng = np.random.default_rng(seed)
+    arrivals = np.cumsum(rng.exponential(1 / arrival_rate, customers))
+    services = rng.exponential(1 / service_rate, customers)
+    return arrivals.tolist(), services.tolist()
+
+
+def _assert_same(event_driven, fast) -> None:  # type: ignore[no-untyped-def]
+    for name in COUNTS:
+        assert getattr(event_driven, name) == getattr(fast, name), name
+    for name in SCALARS:
+        assert getattr(event_driven, name) == pytest.approx(getattr(fast, name), rel=1e-9, abs=1e-12), name
+    for name in ("W_percentiles", "Wq_percentiles"):
+        for p in ("p50", "p90", "p99"):
+            got, want = getattr(getattr(event_driven, name), p), getattr(getattr(fast, name), p)
+            assert got == pytest.approx(want, rel=1e-9, abs=1e-12), (name, p)
+    assert np.array_equal(event_driven.times, fast.times)
+    assert np.array_equal(event_driven.in_system, fast.in_system)
+    assert np.array_equal(event_driven.waiting, fast.waiting)
+
+
+def test_event_driven_mm1_agrees_with_the_fast_simulation_on_the_same_times_and_with_theory() -> None:
+    arrivals, services = _mm1_times(0.8, 1.0, 4000, seed=11)
+    run = simulate_pipeline(arrivals, services)
+    measured = run.measure()
+    _assert_same(measured, simulate_queue(arrivals, services))
+    # The queue-length series is the queue's own len(q), read from its trace, at every sample instant.
+    assert [run.length_at(t) for t in measured.times] == measured.waiting.tolist()
+    theory = MM1(0.8, 1.0)  # L = 4, W = 5: 4000 customers at rho 0.8 give the right size, not 3 digits
+    assert measured.L == pytest.approx(theory.L, rel=0.25)
+    assert measured.W == pytest.approx(theory.W, rel=0.25)
+    assert measured.utilization == pytest.approx(theory.rho, rel=0.05)
+    assert measured.L == pytest.approx(measured.effective_arrival_rate * measured.W, rel=0.02)  # Little
+
+
+def test_event_driven_bounded_queue_drops_what_mm1k_drops_on_the_same_times() -> None:
+    # maxsize m waiting + 1 in the consumer's hands: K = m + 1, as MM1K.from_queue says.
+    arrivals, services = _mm1_times(1.2, 1.0, 4000, seed=5)
+    run = simulate_pipeline(arrivals, services, maxsize=4, policy="drop")
+    measured = run.measure()
+    fast = simulate_queue(arrivals, services, capacity=5)
+    _assert_same(measured, fast)
+    assert measured.capacity == 5 and measured.dropped == run.summary().dropped > 0
+    assert [run.length_at(t) for t in measured.times] == measured.waiting.tolist()
+    theory = MM1K.from_queue(4, 1.2, 1.0)
+    assert measured.blocking_fraction == pytest.approx(theory.blocking_probability, rel=0.15)
+    assert measured.L == pytest.approx(theory.L, rel=0.1)
+
+
+def test_measure_with_several_consumers() -> None:
+    # Two consumers, 2 s each, a message per second: nobody waits, both are always busy after t = 1.
+    run = simulate_pipeline(regular_arrivals(1.0, 11), service_time=2, consumers=2)
+    r = run.measure(samples=11)
+    assert (r.W, r.Wq, r.dropped, r.capacity) == (2.0, 0.0, 0, None)
+    assert r.in_system.tolist() == [1] + [2] * 10
+    assert r.waiting.tolist() == [0] * 11
+    assert r.utilization == pytest.approx(19 / 20)  # busy 1 + 2 * 9 consumer-seconds of 2 * 10 over [0, 10]
+    # Little's law on the window: the 11th customer stays 2 s, past the window's end at t = 10
+    assert r.L == pytest.approx(19 / 10)
+
+
+def test_measure_of_a_blocking_run_counts_the_producers_wait() -> None:
+    # maxsize 5: message k enters at max(k, 2(k - 5)), starts at 2k, leaves at 2k + 2; it "arrived" at k.
+    run = simulate_pipeline(regular_arrivals(1.0, 30), service_time=2, maxsize=5, policy="block")
+    r = run.measure()
+    assert r.capacity is None and r.dropped == 0
+    assert r.W == pytest.approx(sum(2 * k + 2 - k for k in range(30)) / 30)
+    assert r.Wq == pytest.approx(sum(k for k in range(30)) / 30)
+
+
+def test_measure_refuses_runs_with_lost_messages() -> None:
+    run = simulate_pipeline(regular_arrivals(1.0, 6), service_time=1.5, crash_on={2, 4})
+    with pytest.raises(ValueError, match=re.escape("measure() needs a run without crashes: message(s) [2, 4] were "
+                                                   "lost and have no time in the system; leave crash_on empty "
+                                                   "to measure a run")):
+        run.measure()
+
+
+def test_measure_needs_a_window() -> None:
+    with pytest.raises(ValueError, match=re.escape("horizon must be the last arrival time, > 0 seconds (time "
+                                                   "averages need a window of some length), got 0.0")):
+        simulate_pipeline([0, 0], service_time=1).measure()
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"arrivals": [0.0, 1.0]}, "arrivals, starts and departures must be flat and of the same, non-zero length, "
+                               "got shapes (2,), (1,) and (1,)"),
+    ({"starts": [-1.0]}, "each customer must arrive, start and leave in that order, at finite times, and "
+                         "arrivals must not decrease"),
+    ({"departures": [math.inf]}, "each customer must arrive, start and leave in that order"),
+    ({"offered": 0}, "offered must be an int >= the 1 admitted customers, got 0"),
+    ({"horizon": -1}, "horizon must be the last arrival time, > 0 seconds"),
+    ({"consumers": 0}, "consumers must be an int >= 1, got 0"),
+    ({"samples": 1}, "samples must be an int >= 2, got 1"),
+])
+def test_measure_schedule_refuses_bad_arguments(kwargs: dict, message: str) -> None:
+    arguments = {"arrivals": [0.0], "starts": [0.0], "departures": [1.0], "offered": 1, "horizon": 1.0} | kwargs
+    with pytest.raises(ValueError, match=re.escape(message)):
+        measure_schedule(**arguments)
+
+
+def test_random_service_times_are_seeded_independent_of_arrivals_and_average_one_over_the_rate() -> None:
+    times = random_service_times(0.5, 4000, seed=3)
+    assert times == random_service_times(0.5, 4000, seed=3) != random_service_times(0.5, 4000, seed=4)
+    assert 1.9 < sum(times) / len(times) < 2.1 and min(times) > 0
+    arrivals = poisson_arrivals(0.5, 4000, seed=3)
+    gaps = [b - a for a, b in zip([0.0, *arrivals], arrivals, strict=False)]
+    assert gaps != times  # not the same stream
+    assert abs(float(np.corrcoef(gaps, times)[0, 1])) < 0.05
+    with pytest.raises(ValueError, match=re.escape("rate must be a finite number of messages per second > 0, "
+                                                   "got 0")):
+        random_service_times(0, 10, seed=0)
