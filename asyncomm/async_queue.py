@@ -74,7 +74,7 @@ class AsyncMessageQueue(QueueBase):
 
     async def send(self, msg: Any, timeout: float | None = None) -> None:
         """Put ``msg`` at the back, waiting up to ``timeout`` s for room."""
-        if self._loop is not asyncio.get_running_loop():
+        if self._loop is None:  # first use binds (and checks) the loop; _wait checks it again before waiting
             self._bind()
         if timeout is not None:
             timeout = check_timeout(timeout)
@@ -132,7 +132,7 @@ class AsyncMessageQueue(QueueBase):
 
     async def receive(self, timeout: float | None = None) -> Any:
         """Take the oldest message, waiting up to ``timeout`` s for one."""
-        if self._loop is not asyncio.get_running_loop():
+        if self._loop is None:  # first use binds (and checks) the loop; _wait checks it again before waiting
             self._bind()
         if timeout is not None:
             timeout = check_timeout(timeout)

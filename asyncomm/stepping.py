@@ -249,7 +249,7 @@ class BusStepper(_Replayable):
         try:
             ran = self.bus.trigger(event, action[2])
         except TriggerFailed as failed:
-            return f"triggered {event!r}: {failed}; the other listeners still ran"
+            return f"triggered {event!r}: {failed.message}; the other listeners still ran"
         return f"triggered {event!r}: {ran} listener(s) ran"
 
     def table(self) -> dict[str, list[str]]:
