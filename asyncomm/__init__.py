@@ -13,7 +13,20 @@ Importing it loads no matplotlib, pandas or ipywidgets.
 from __future__ import annotations
 
 # Submodules with a topic each (light: numpy, pandas and matplotlib load only inside functions).
-from . import broker, course, exercises, faults, pipeline, queueing, reliable, simulate, structures, timing
+from . import (
+    broker,
+    broker_lab,
+    course,
+    exercises,
+    faults,
+    pipeline,
+    queueing,
+    queueing_lab,
+    reliable,
+    simulate,
+    structures,
+    timing,
+)
 from .async_queue import AsyncMessageQueue
 from .broker import AsyncRedisStreamQueue, RedisStreamQueue
 from .callbacks import CallbackRegistry, add_callbacks, call_in_loop, from_callbacks, run_in_background
@@ -84,6 +97,7 @@ __all__ = [
     "__version__",
     "add_callbacks",
     "broker",
+    "broker_lab",
     "call_in_loop",
     "course",
     "current_clock",
@@ -92,6 +106,7 @@ __all__ = [
     "from_callbacks",
     "pipeline",
     "queueing",
+    "queueing_lab",
     "reliable",
     "run_in_background",
     "simulate",

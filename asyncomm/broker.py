@@ -229,9 +229,15 @@ class _StreamProtocol:
 
     def ready(self) -> Steps:
         groups = yield _call("xinfo_groups", self.stream)
-        lag = next((g.get("lag") for g in groups if g["name"] == self.group), 0) or 0
+        group = next((g for g in groups if g["name"] == self.group), None)
+        lag = None if group is None else group.get("lag")
+        if lag is None and group is not None:
+            # Redis reports no lag once entries were deleted or trimmed (MAXLEN): count the entries after
+            # the group's last-delivered id instead (an exclusive range; slower, but always right).
+            newer = yield _call("xrange", self.stream, f"({group['last-delivered-id']}", "+")
+            lag = len(newer)
         returned = yield _call("xpending_range", self.stream, self.group, "-", "+", 10_000, consumername=RETURNED)
-        return int(lag) + len(returned)
+        return int(lag or 0) + len(returned)
 
     def in_flight(self) -> Steps:
         summary = yield _call("xpending", self.stream, self.group)
@@ -592,9 +598,10 @@ class LocalRedis:
     """
 
     def __init__(self, executable: str | None = None) -> None:
-        found = executable or shutil.which("redis-server")
+        found = shutil.which(executable or "redis-server")
         if found is None:
-            raise BrokerUnavailable("redis-server is not installed; install it (apt-get install redis-server, "
+            what = f"{executable!r} is not an executable program" if executable else "redis-server is not installed"
+            raise BrokerUnavailable(f"{what}; install it (apt-get install redis-server, "
                                     "conda install redis, or docker run -p 6379:6379 redis)")
         self.executable: str = found
         self.port = _free_port()

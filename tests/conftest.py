@@ -20,3 +20,17 @@ def require_program(name: str, install_hint: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+CHAPTER_08 = "08-real-broker.ipynb"
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Chapter 08's committed outputs were recorded with a Redis server (CI installs redis-server). Without the
+    binary the chapter prints "skipped: no broker" instead, so outside CI its cells are skipped, not failed."""
+    if shutil.which("redis-server") is not None or IN_CI:
+        return
+    skip = pytest.mark.skip(reason="redis-server is not installed: chapter 08's outputs were recorded with a server")
+    for item in items:
+        if item.path.name == CHAPTER_08:
+            item.add_marker(skip)

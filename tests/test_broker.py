@@ -61,7 +61,11 @@ def test_bounded_stream_drop_oldest_trims_and_raise_refuses(redis_url):
     q = RedisStreamQueue(redis_url, _stream(), maxsize=2)
     for i in range(4):
         q.send(i)
-    assert [q.receive("c", timeout=1).message for _ in range(2)] == [2, 3]
+    assert len(q) == 2  # Redis reports no group lag after trimming: len() counts the entries itself
+    assert q.receive("c", timeout=1).message == 2
+    assert len(q) == 1
+    assert q.receive("c", timeout=1).message == 3
+    assert len(q) == 0
     strict = RedisStreamQueue(redis_url, _stream(), maxsize=2, policy="raise")
     strict.send("a")
     strict.send("b")
@@ -80,6 +84,24 @@ def test_unreachable_server_names_the_url_without_password():
     assert safe_url("redis://user:pw@h:1/2") == "redis://user:***@h:1/2"
     assert safe_url("redis://h") == "redis://h"
     assert not reachable("redis://127.0.0.1:1/0")
+
+
+def test_len_counts_the_waiting_entries_after_a_deletion(redis_url):
+    q = RedisStreamQueue(redis_url, _stream())
+    ids = [q.send(i) for i in range(4)]
+    q._client.xdel(q.stream, ids[1])  # from here on Redis reports the group's lag as unknown (None)
+    assert len(q) == 3
+    q.receive("c", timeout=1).ack()
+    assert len(q) == 2
+    q.close()
+
+
+def test_a_missing_redis_server_program_is_reported_as_broker_unavailable():
+    from asyncomm.broker import LocalRedis
+
+    with pytest.raises(ac.BrokerUnavailable, match=re.escape("'/nonexistent/redis-server' is not an executable "
+                                                             "program; install it (apt-get install redis-server")):
+        LocalRedis(executable="/nonexistent/redis-server")
 
 
 def test_closed_queue_refuses(redis_url):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import math
 
 import pytest
 
@@ -12,7 +13,8 @@ from asyncomm.exercises.ch02 import _run
 from asyncomm.exercises.ch03 import LOOP_PROGRAM, Ring, register_loggers
 from asyncomm.structures import ArrayQueue
 
-IDS = ["03.array-moves", "03.ring-receive", "03.closure-in-a-loop", "03.loop-order"]
+IDS = ["03.array-moves", "03.ring-receive", "03.closure-in-a-loop", "03.loop-order", "03.finish-order",
+       "03.littles-law", "03.mm1-wait"]
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
@@ -137,3 +139,46 @@ def test_loop_order_reference_is_what_asyncio_does():
 ])
 def test_loop_order_hints(answer, hint):
     assert hint in ac.exercises.get("03.loop-order").check(answer).message
+
+
+def test_littles_law_reference_is_lambda_times_w_and_holds_on_a_simulated_queue():
+    from asyncomm.queueing import littles_law, simulate_mm1
+
+    ex = ac.exercises.get("03.littles-law")
+    assert ex.reference == pytest.approx(littles_law(arrival_rate=200, W=0.050))
+    # any stable queue with 200 arrivals per second and a mean stay of 50 ms holds about 10: M/M/1 with
+    # mu = 220 /s has W = 1 / (220 - 200) = 50 ms
+    r = simulate_mm1(200.0, 220.0, customers=200_000, seed=3)
+    assert math.isclose(r.L, r.effective_arrival_rate * r.W, rel_tol=0.02)
+    assert math.isclose(r.L, ex.reference, rel_tol=0.1)
+    assert ex.check(10.0) and ex.check(200 * 0.05)
+
+
+@pytest.mark.parametrize(("answer", "hint"), [
+    (10_000, "mind the units"),
+    (4000, "Little's law multiplies"),
+    (3, "use Little's law, L = λ × W"),
+    ("10", "answer with a number"),
+])
+def test_littles_law_hints(answer, hint):
+    assert ac.exercises.get("03.littles-law").check(answer).message.startswith(hint)
+
+
+def test_mm1_wait_reference_is_the_theory_and_the_simulation():
+    from asyncomm.queueing import MM1, simulate_mm1
+
+    ex = ac.exercises.get("03.mm1-wait")
+    assert ex.reference == pytest.approx(MM1(9.0, 10.0).W)
+    assert math.isclose(simulate_mm1(9.0, 10.0, customers=500_000, seed=2).W, ex.reference, rel_tol=0.1)
+
+
+@pytest.mark.parametrize(("answer", "hint"), [
+    (0.1, "that is the service time alone"),
+    (0.9, "that is Wq"),
+    (9, "that is L"),
+    (1 / 9, "that is the mean gap between arrivals"),
+    (2.0, "for M/M/1, W = 1 / (μ − λ)"),
+    (None, "answer with a number of seconds"),
+])
+def test_mm1_wait_hints(answer, hint):
+    assert ac.exercises.get("03.mm1-wait").check(answer).message.startswith(hint)

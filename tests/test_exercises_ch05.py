@@ -6,10 +6,18 @@ import pytest
 
 import asyncomm as ac
 from asyncomm.exercises import Outcome
-from asyncomm.exercises.ch05 import BURSTS, MAX_PRODUCER_WAIT
-from asyncomm.simulate import regular_arrivals, simulate_pipeline
+from asyncomm.exercises.ch05 import BURSTS, GUARANTEES, IDEMPOTENT_SCENARIO, MAX_PRODUCER_WAIT, _redeliveries
+from asyncomm.faults import compare_guarantees, run_lab
+from asyncomm.queueing import MM1K, simulate_mm1k
+from asyncomm.simulate import (
+    poisson_arrivals,
+    random_service_times,
+    regular_arrivals,
+    simulate_pipeline,
+)
 
-IDS = ["05.queue-length", "05.utilisation", "05.size-the-queue"]
+IDS = ["05.queue-length", "05.utilisation", "05.size-the-queue", "05.blocking-probability", "05.choose-guarantee",
+       "05.idempotent-consumer"]
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
@@ -75,3 +83,88 @@ def test_size_the_queue_hints() -> None:
                                              "that policy")
     assert ex.check((7, "drop")).message.startswith("no message is lost and the producer waits little enough")
     assert ex.check((4, "fifo")).message == "policy must be one of 'block', 'drop'"
+
+
+def test_blocking_probability_reference_is_mm1k_with_k_maxsize_plus_one_and_what_a_real_queue_drops() -> None:
+    ex = ac.exercises.get("05.blocking-probability")
+    assert ex.reference == pytest.approx(MM1K(1.0, 2.0, capacity=3).blocking_probability)
+    assert ex.reference == pytest.approx(1 / 15)
+    assert simulate_mm1k(1.0, 2.0, 3, customers=400_000, seed=1).blocking_fraction == pytest.approx(
+        ex.reference, rel=0.05)
+    # ... and a real AsyncMessageQueue(maxsize=2) with a consumer, on the virtual clock, drops about as many
+    run = simulate_pipeline(poisson_arrivals(1.0, 20_000, seed=4), random_service_times(2.0, 20_000, seed=4),
+                            maxsize=2, policy="drop")
+    assert run.summary().dropped / 20_000 == pytest.approx(ex.reference, rel=0.1)
+    assert ex.check(0.0667) and ex.check(0.067)
+
+
+@pytest.mark.parametrize(("answer", "hint"), [
+    (1 / 7, "K counts every message in the system"),
+    (1 / 16, "that is p(K) of an unbounded queue"),
+    (1 / 8, "that is P(at least K inside)"),
+    (6.67, "give a share between 0 and 1"),
+    (0.2, "M/M/1/K: p(n) ="),
+    (True, "answer with a number between 0 and 1"),
+])
+def test_blocking_probability_hints(answer: object, hint: str) -> None:
+    assert ac.exercises.get("05.blocking-probability").check(answer).message.startswith(hint)
+
+
+def test_choose_guarantee_reference_matches_what_the_lab_shows() -> None:
+    # at-most-once loses but never duplicates; at-least-once duplicates; + idempotent does neither
+    rows = {row["guarantee"]: row for row in compare_guarantees("crashes")}
+    assert set(rows) == set(GUARANTEES)
+    assert rows["at-most-once"]["lost"] > 0 and rows["at-most-once"]["duplicated"] == 0
+    assert rows["at-least-once"]["lost"] == 0 and rows["at-least-once"]["duplicated"] > 0
+    both = rows["at-least-once + idempotent consumer"]
+    assert both["lost"] == 0 and both["duplicated"] == 0
+    ex = ac.exercises.get("05.choose-guarantee")
+    assert ex.reference == {"payment": "at-least-once + idempotent consumer", "metrics": "at-most-once"}
+
+
+def test_choose_guarantee_hints() -> None:
+    ex = ac.exercises.get("05.choose-guarantee")
+    best = "at-least-once + idempotent consumer"
+    assert ex.check({"payment": "at-least-once", "metrics": "at-most-once"}).message.startswith(
+        "payment: a consumer that pays and crashes before its ack")
+    assert ex.check({"payment": best, "metrics": best}).message.startswith("metrics: that works, but it is not")
+    assert ex.check({"payment": best}).message == "answer with a dict of two entries: {'payment': ..., 'metrics': ...}"
+
+
+def test_idempotent_consumer_check_replays_real_duplicates() -> None:
+    # the lab's at-least-once run really redelivers messages whose first delivery was processed
+    for seed in (0, 1):
+        deliveries = _redeliveries(seed)
+        run = run_lab(IDEMPOTENT_SCENARIO, delivery="at-least-once", seed=seed)
+        assert len(deliveries) == len(run.effects) > len({d for d in deliveries}) == run.tally.sent
+        assert run.tally.duplicated > 0
+
+
+def test_idempotent_consumer_accepts_the_library_helper_and_the_solution() -> None:
+    ex = ac.exercises.get("05.idempotent-consumer")
+
+    def with_the_library(handler):  # type: ignore[no-untyped-def]
+        consumer = ac.IdempotentConsumer(handler)
+        return lambda message_id, body: consumer((message_id, body))
+
+    assert ex.check(with_the_library).outcome is Outcome.CORRECT
+    namespace: dict = {}
+    exec(ex.solution().split("\n\nThe library")[0], namespace)
+    assert ex.check(namespace["make_idempotent"]).outcome is Outcome.CORRECT
+
+    def not_written(handler):  # type: ignore[no-untyped-def]
+        raise NotImplementedError
+
+    assert ex.check(not_written).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_idempotent_consumer_hints() -> None:
+    ex = ac.exercises.get("05.idempotent-consumer")
+    messages = [ex.check(wrong).message for wrong in ex.wrong_answers]
+    assert messages[0] == ("in the lab run (seed 0) 3 deliveries were redeliveries of messages already processed, "
+                           "and your consumer processed 3 of them again")
+    assert messages[1].startswith("messages 1 and 2 are two payments that happen to have the same body")
+    assert messages[2].startswith("the handler failed the first time, so the redelivery must run it again")
+    assert messages[3].startswith("when the handler raises, let the exception out")
+    assert ex.check(lambda handler: "consume").message == ("make_idempotent(handler) must return a function "
+                                                           "consume(message_id, body)")

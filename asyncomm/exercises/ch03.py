@@ -4,6 +4,9 @@
 * ``03.ring-receive`` (write): ``receive`` for a ring buffer.
 * ``03.closure-in-a-loop`` (fix): callbacks made in a loop that all see the last value.
 * ``03.loop-order`` (predict): the order in which asyncio runs ``call_soon`` / ``call_later`` callbacks.
+* ``03.finish-order`` (predict): the order in which tasks finish.
+* ``03.littles-law`` (predict): how many requests are inside a service, from its rate and latency.
+* ``03.mm1-wait`` (predict): the mean time in an M/M/1 queue at 90 % load.
 
 Predict exercises run their own code to know the answer.
 """
@@ -11,6 +14,7 @@ Predict exercises run their own code to know the answer.
 from __future__ import annotations
 
 import inspect
+import math
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,6 +22,7 @@ from typing import Any
 from .._checks import plural
 from ..callbacks import CallbackRegistry
 from ..errors import QueueEmpty, QueueFull
+from ..queueing import MM1, littles_law
 from ..structures import ArrayQueue, count_moves
 from ._core import Exercise, register
 from .ch02 import _run
@@ -260,14 +265,14 @@ def _loggers_in_one_callback(registry: CallbackRegistry, names: list[str], log: 
 
 def _loggers_calling_now(registry: CallbackRegistry, names: list[str], log: list[str]) -> None:
     for name in names:
-        registry.register(log.append(name))  # type: ignore[arg-type]
+        registry.register(log.append(name))  # type: ignore[type-var, func-returns-value]
 
 
 def _judge_loggers(fixed: Any) -> str | None:
     if not callable(fixed):
         return "set fixed to your corrected function itself: fixed = register_loggers (no parentheses)"
     for names in (["a", "b", "c"], ["x"], ["first", "second"], []):
-        registry, log = CallbackRegistry(), []
+        registry, log = CallbackRegistry(), list[str]()
         fixed(registry, list(names), log)
         if log:
             return ("the names were logged while registering: the callbacks must do the logging, "
@@ -444,4 +449,88 @@ register(Exercise(
     reference=["third", "first", "second", "main"],
     wrong_answers=[["first", "second", "third", "main"], ["first", "third", "second", "main"],
                    ["second", "third", "first", "main"], ["third", "first", "second"]],
+))
+
+
+# -- 03.littles-law -------------------------------------------------------------------
+
+LITTLE_RATE = 200  # requests per second
+LITTLE_LATENCY_MS = 50  # mean time inside, in milliseconds
+
+
+def _number(answer: Any) -> bool:
+    return isinstance(answer, (int, float)) and not isinstance(answer, bool) and math.isfinite(answer)
+
+
+def _judge_littles_law(answer: Any) -> str | None:
+    if not _number(answer):
+        return "answer with a number of requests (it may have decimals)"
+    expected = littles_law(arrival_rate=LITTLE_RATE, W=LITTLE_LATENCY_MS / 1000)
+    if math.isclose(answer, expected, rel_tol=1e-6):
+        return None
+    if math.isclose(answer, LITTLE_RATE * LITTLE_LATENCY_MS, rel_tol=1e-6):
+        return "mind the units: the rate is per second, the latency in milliseconds; convert W to seconds"
+    if any(math.isclose(answer, x, rel_tol=1e-6) for x in (LITTLE_RATE / LITTLE_LATENCY_MS,
+                                                           LITTLE_RATE / (LITTLE_LATENCY_MS / 1000),
+                                                           LITTLE_LATENCY_MS / LITTLE_RATE)):
+        return "Little's law multiplies: L = λ × W (a rate times a time gives a count)"
+    return "use Little's law, L = λ × W, with λ in requests per second and W in seconds"
+
+
+register(Exercise(
+    id="03.littles-law",
+    title="Little's law: how many are inside?",
+    kind="predict",
+    prompt=(f"A web service receives {LITTLE_RATE} requests per second, and a request spends "
+            f"{LITTLE_LATENCY_MS} ms inside it on average (waiting plus being handled). On average, how many "
+            f"requests are inside the service at the same moment?"),
+    judge=_judge_littles_law,
+    hints=["Little's law: L = λ W. It holds whatever the arrival pattern and the order of service.",
+           "λ is per second, so W must be in seconds: 50 ms = 0.05 s."],
+    solution_text=("10 requests: L = λ W = 200 /s × 0.05 s. Check it: "
+                   "ac.queueing.littles_law(arrival_rate=200, W=0.05)"),
+    reference=10,
+    wrong_answers=[10_000, 4, 4000, 0.25, 200, True, "10"],
+))
+
+
+# -- 03.mm1-wait ----------------------------------------------------------------------
+
+MM1_ARRIVAL_RATE = 9.0  # per second
+MM1_SERVICE_RATE = 10.0  # per second: 0.1 s per message on average
+
+
+def _judge_mm1_wait(answer: Any) -> str | None:
+    if not _number(answer):
+        return "answer with a number of seconds"
+    q = MM1(MM1_ARRIVAL_RATE, MM1_SERVICE_RATE)
+    if math.isclose(answer, q.W, rel_tol=1e-3):
+        return None
+    if math.isclose(answer, 1 / MM1_SERVICE_RATE, rel_tol=1e-3):
+        return ("that is the service time alone; at ρ = 0.9 most messages find others ahead of them and wait "
+                "first")
+    if math.isclose(answer, q.Wq, rel_tol=1e-3):
+        return "that is Wq, the wait before service; W adds the service itself"
+    if math.isclose(answer, q.L, rel_tol=1e-3):
+        return "that is L, the mean number in the system; W is a time (Little: W = L / λ)"
+    if math.isclose(answer, 1 / MM1_ARRIVAL_RATE, rel_tol=1e-3):
+        return "that is the mean gap between arrivals; W depends on both rates"
+    return "for M/M/1, W = 1 / (μ − λ): the closer λ gets to μ, the longer the stay"
+
+
+register(Exercise(
+    id="03.mm1-wait",
+    title="M/M/1: how long does a message stay?",
+    kind="predict",
+    prompt=(f"Messages arrive at random (a Poisson stream) at λ = {MM1_ARRIVAL_RATE:g} per second. One consumer "
+            f"handles them in {1 / MM1_SERVICE_RATE:g} s on average (exponential service times, "
+            f"μ = {MM1_SERVICE_RATE:g} per second). What is W, the mean time a message spends in the system "
+            f"(waiting plus being handled), in seconds?"),
+    judge=_judge_mm1_wait,
+    hints=["ρ = λ / μ = 0.9: the consumer is busy 90 % of the time.",
+           "M/M/1: W = 1 / (μ − λ), or equivalently (1/μ) / (1 − ρ): the service time divided by the idle share."],
+    solution_text=("1.0 s: W = 1 / (μ − λ) = 1 / (10 − 9). That is ten times the service time of 0.1 s: at 90 % "
+                   "load a message mostly waits. Check it: ac.queueing.MM1(9, 10).W"),
+    reference=1.0,
+    wrong_answers=[0.1, 0.9, 9.0, 1 / 9, 0.5, "1", None],
 ))

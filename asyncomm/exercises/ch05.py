@@ -1,4 +1,10 @@
-"""Exercises of chapter 05 (challenges): predict a queue's length, compute utilisation, size a queue.
+"""Exercises of chapter 05 (challenges).
+
+* ``05.queue-length`` (predict), ``05.utilisation`` (write), ``05.size-the-queue`` (predict): the bottleneck;
+* ``05.blocking-probability`` (predict): the share of messages a bounded queue drops (M/M/1/K);
+* ``05.choose-guarantee`` (predict): at-most-once, at-least-once or at-least-once + idempotent consumer;
+* ``05.idempotent-consumer`` (write): a consumer that processes each message id once, checked on the
+  deliveries of a real fault-lab run.
 
 >>> from asyncomm import exercises
 >>> exercises.get("05.queue-length").check(14).outcome.value
@@ -11,6 +17,8 @@ import math
 from functools import cache
 from typing import Any
 
+from ..faults import run_lab
+from ..queueing import MM1, MM1K
 from ..simulate import POLICIES, regular_arrivals, simulate_pipeline
 from ._core import Exercise, register
 
@@ -174,4 +182,273 @@ register(Exercise(
                    "maxsize 7 to hold a burst."),
     reference=(4, "block"),
     wrong_answers=[(3, "block"), (4, "drop"), (7, "drop"), (0, "block"), (5, "block"), [4, "block"], 4],
+))
+
+
+# -- 05.blocking-probability -----------------------------------------------------
+
+BLOCKING_MAXSIZE = 2
+BLOCKING_ARRIVAL_RATE = 1.0  # per second
+BLOCKING_SERVICE_RATE = 2.0  # per second: 0.5 s per message on average
+
+
+def _judge_blocking(answer: Any) -> str | None:
+    if not isinstance(answer, (int, float)) or isinstance(answer, bool) or not math.isfinite(answer):
+        return "answer with a number between 0 and 1: the share of messages dropped"
+    model = MM1K.from_queue(BLOCKING_MAXSIZE, BLOCKING_ARRIVAL_RATE, BLOCKING_SERVICE_RATE)
+    if math.isclose(answer, model.blocking_probability, rel_tol=0.01):
+        return None
+    if 1 < answer <= 100:
+        return "give a share between 0 and 1, not a percentage"
+    if math.isclose(answer, MM1K(BLOCKING_ARRIVAL_RATE, BLOCKING_SERVICE_RATE, BLOCKING_MAXSIZE).blocking_probability,
+                    rel_tol=0.01):
+        return ("K counts every message in the system: the ones waiting in the queue *and* the one the consumer "
+                "is handling")
+    unbounded = MM1(BLOCKING_ARRIVAL_RATE, BLOCKING_SERVICE_RATE)
+    if math.isclose(answer, unbounded.p(model.capacity), rel_tol=0.01):
+        return ("that is p(K) of an unbounded queue; a bounded queue never holds more than K, so its "
+                "probabilities p(0) .. p(K) must add up to 1 on their own")
+    if math.isclose(answer, unbounded.rho ** model.capacity, rel_tol=0.01):
+        return "that is P(at least K inside) for an unbounded queue; the bounded queue has its own p(K)"
+    return ("M/M/1/K: p(n) = (1 - ρ) ρ^n / (1 - ρ^(K+1)) for n = 0 .. K, and an arrival is dropped when it finds "
+            "n = K")
+
+
+register(Exercise(
+    id="05.blocking-probability",
+    title="Predict the share a bounded queue drops",
+    kind="predict",
+    prompt=(f"A queue with maxsize={BLOCKING_MAXSIZE} and policy 'drop' feeds one consumer. Messages arrive at "
+            f"random (a Poisson stream) at {BLOCKING_ARRIVAL_RATE:g} per second; the consumer needs "
+            f"{1 / BLOCKING_SERVICE_RATE:g} s per message on average (exponential service times). In the long "
+            f"run, what share of the messages is dropped? Answer with a number between 0 and 1."),
+    judge=_judge_blocking,
+    hints=["This is M/M/1/K. What is K for a queue of maxsize 2 and one consumer that has already taken a "
+           "message out of the queue?",
+           "K = maxsize + 1 = 3, ρ = λ/μ = 0.5. An arrival is dropped when it finds K inside: "
+           "p(K) = (1 - ρ) ρ^K / (1 - ρ^(K+1))."],
+    solution_text=("1/15 ≈ 0.0667. K = 2 + 1 = 3 (two waiting plus the one being handled), ρ = 0.5: "
+                   "p(3) = 0.5 × 0.125 / (1 - 0.0625) = 0.0625 / 0.9375. Check it: "
+                   "ac.queueing.MM1K.from_queue(2, 1.0, 2.0).blocking_probability, or simulate it: "
+                   "ac.queueing.simulate_mm1k(1.0, 2.0, capacity=3).blocking_fraction"),
+    reference=1 / 15,
+    wrong_answers=[1 / 7, 1 / 16, 1 / 8, 0.5, 6.67, 0.0, "1/15"],
+))
+
+
+# -- 05.choose-guarantee ---------------------------------------------------------
+
+GUARANTEES = ("at-most-once", "at-least-once", "at-least-once + idempotent consumer")
+_GUARANTEE_EVENTS = ("payment", "metrics")
+
+
+def _judge_guarantee(answer: Any) -> str | None:
+    if not isinstance(answer, dict) or set(answer) != set(_GUARANTEE_EVENTS):
+        return "answer with a dict of two entries: {'payment': ..., 'metrics': ...}"
+    for event in _GUARANTEE_EVENTS:
+        if answer[event] not in GUARANTEES:
+            return f"each choice must be one of: {', '.join(map(repr, GUARANTEES))}; got {answer[event]!r}"
+    payment, metrics = answer["payment"], answer["metrics"]
+    if payment == "at-most-once":
+        return ("payment: a consumer that crashes after receiving and before paying loses the payment for good; "
+                "a lost payment is not acceptable")
+    if payment == "at-least-once":
+        return ("payment: a consumer that pays and crashes before its ack gets the message again - and charges "
+                "the customer twice")
+    if metrics == "at-least-once":
+        return "metrics: a redelivered sample is counted twice, which the dashboard must not do"
+    if metrics != "at-most-once":
+        return ("metrics: that works, but it is not the cheapest: acks, redeliveries and a store of seen ids, "
+                "for samples you are allowed to lose now and then")
+    return None
+
+
+register(Exercise(
+    id="05.choose-guarantee",
+    title="Choose the delivery guarantee",
+    kind="predict",
+    prompt=("Two kinds of message go through a queue whose consumers sometimes crash:\n"
+            "  * 'payment': charge a customer. It must never be lost, and never be charged twice.\n"
+            "  * 'metrics': a CPU-load sample, one of thousands per minute, averaged on a dashboard. Losing one "
+            "now and then is fine; counting one twice is not.\n"
+            "For each, choose the cheapest guarantee that meets its needs, one of:\n"
+            f"  {', '.join(map(repr, GUARANTEES))}.\n"
+            "Answer with a dict: answer = {'payment': ..., 'metrics': ...}"),
+    judge=_judge_guarantee,
+    hints=["Look at the table above: which guarantee loses messages, which duplicates them, which does neither?",
+           "Neither lost nor duplicated needs both redelivery and a consumer that skips ids it has already "
+           "processed. Lost-but-never-twice is what auto-ack gives, with nothing to store."],
+    solution_text=("{'payment': 'at-least-once + idempotent consumer', 'metrics': 'at-most-once'}\n"
+                   "A payment may not be lost (so at-least-once: ack after the work) nor done twice (so the consumer "
+                   "remembers the ids it has processed). A metrics sample may be lost but not duplicated: "
+                   "at-most-once (auto-ack) never delivers twice and costs nothing extra."),
+    reference={"payment": "at-least-once + idempotent consumer", "metrics": "at-most-once"},
+    wrong_answers=[
+        {"payment": "at-most-once", "metrics": "at-most-once"},
+        {"payment": "at-least-once", "metrics": "at-most-once"},
+        {"payment": "at-least-once + idempotent consumer", "metrics": "at-least-once"},
+        {"payment": "at-least-once + idempotent consumer", "metrics": "at-least-once + idempotent consumer"},
+        {"payment": "exactly-once", "metrics": "at-most-once"},
+        ("at-least-once + idempotent consumer", "at-most-once"),
+    ],
+))
+
+
+# -- 05.idempotent-consumer ------------------------------------------------------
+
+IDEMPOTENT_SCENARIO = "crash-after-processing"
+IDEMPOTENT_SEEDS = (0, 1)
+
+
+@cache
+def _redeliveries(seed: int) -> tuple[tuple[int, str], ...]:
+    """What reached the handler in an at-least-once run of the lab, in order: ``(message id, body)``.
+
+    Every delivery whose consumer got as far as processing is here, so a message whose consumer crashed
+    after processing (before its ack) appears twice: exactly what an idempotent consumer must absorb.
+    """
+    run = run_lab(IDEMPOTENT_SCENARIO, delivery="at-least-once", seed=seed)
+    ids = {m.number: m.id for m in run.messages if m.id is not None}  # None: refused by the queue
+    return tuple((ids[number], f"m{number}") for _, number, _ in run.effects)
+
+
+class _Flaky(Exception):
+    """The handler of the retry check fails once, the way a database that is briefly down does."""
+
+
+def _judge_idempotent(make: Any) -> str | None:
+    if not callable(make):
+        return "set answer to your function itself: answer = make_idempotent"
+    # 1. The deliveries of real lab runs, duplicates included.
+    for seed in IDEMPOTENT_SEEDS:
+        deliveries = _redeliveries(seed)
+        processed: list[str] = []
+        consume = make(processed.append)
+        if not callable(consume):
+            return "make_idempotent(handler) must return a function consume(message_id, body)"
+        for message_id, body in deliveries:
+            consume(message_id, body)
+        expected = sorted({body for _, body in deliveries}, key=lambda body: int(body[1:]))
+        twice = len(processed) - len(set(processed))
+        if twice:
+            return (f"in the lab run (seed {seed}) {len(deliveries) - len(expected)} deliveries were redeliveries "
+                    f"of messages already processed, and your consumer processed {twice} of them again")
+        if sorted(processed, key=lambda body: int(body[1:])) != expected:
+            return f"in the lab run (seed {seed}) some messages were never processed: each id must run once"
+    # 2. Two different messages may carry the same body.
+    done: list[str] = []
+    consume = make(done.append)
+    consume(1, "pay 10")
+    consume(2, "pay 10")
+    consume(1, "pay 10")
+    if done != ["pay 10", "pay 10"]:
+        if len(done) == 1:
+            return ("messages 1 and 2 are two payments that happen to have the same body: remember message ids, "
+                    "not bodies")
+        return "consume(1, ...), consume(2, ...), consume(1, ...) must run the handler for 1 and 2, once each"
+    # 3. A handler that fails must not make the consumer forget the message.
+    tries: list[str] = []
+
+    def flaky(body: str) -> None:
+        tries.append(body)
+        if len(tries) == 1:
+            raise _Flaky("database unavailable")
+
+    consume = make(flaky)
+    try:
+        consume(7, "pay 7")
+    except _Flaky:
+        pass
+    else:
+        return ("when the handler raises, let the exception out: the consumer must not ack, so the queue "
+                "redelivers the message")
+    consume(7, "pay 7")  # the redelivery
+    if tries != ["pay 7", "pay 7"]:
+        return ("the handler failed the first time, so the redelivery must run it again: remember an id only "
+                "after the handler has succeeded")
+    return None
+
+
+def _reference_make_idempotent(handler: Any) -> Any:
+    seen: set[Any] = set()
+
+    def consume(message_id: Any, body: Any) -> None:
+        if message_id in seen:
+            return
+        handler(body)
+        seen.add(message_id)  # only now: if the handler raised, the redelivery tries again
+
+    return consume
+
+
+def _no_memory(handler: Any) -> Any:
+    return lambda message_id, body: handler(body)
+
+
+def _remembers_bodies(handler: Any) -> Any:
+    seen: set[Any] = set()
+
+    def consume(message_id: Any, body: Any) -> None:
+        if body not in seen:
+            handler(body)
+            seen.add(body)
+
+    return consume
+
+
+def _remembers_too_early(handler: Any) -> Any:
+    seen: set[Any] = set()
+
+    def consume(message_id: Any, body: Any) -> None:
+        if message_id not in seen:
+            seen.add(message_id)
+            handler(body)
+
+    return consume
+
+
+def _swallows_errors(handler: Any) -> Any:
+    seen: set[Any] = set()
+
+    def consume(message_id: Any, body: Any) -> None:
+        if message_id in seen:
+            return
+        try:
+            handler(body)
+        except Exception:
+            return
+        seen.add(message_id)
+
+    return consume
+
+
+register(Exercise(
+    id="05.idempotent-consumer",
+    title="Make a consumer idempotent",
+    kind="write",
+    prompt=("At-least-once delivery may hand you the same message twice (its consumer crashed after the work, "
+            "before the ack). Write make_idempotent(handler): it returns consume(message_id, body), which calls "
+            "handler(body) the first time it sees message_id and does nothing for a message_id it has already "
+            "processed. If handler raises, let the exception out, and do not count the message as processed: "
+            "the queue will deliver it again. The check replays the deliveries of real "
+            f"run_lab({IDEMPOTENT_SCENARIO!r}) runs through your consumer."),
+    judge=_judge_idempotent,
+    hints=["Keep a set of the message ids already processed, inside make_idempotent (a closure), so each "
+           "consumer has its own.",
+           "Order matters: check the id, run the handler, and only then add the id - so that a handler that "
+           "raised leaves the id unknown."],
+    solution_text=("def make_idempotent(handler):\n"
+                   "    seen = set()\n"
+                   "\n"
+                   "    def consume(message_id, body):\n"
+                   "        if message_id in seen:\n"
+                   "            return                   # a duplicate: already done\n"
+                   "        handler(body)                # may raise: then the id stays unknown\n"
+                   "        seen.add(message_id)\n"
+                   "\n"
+                   "    return consume\n"
+                   "\n"
+                   "The library's version is ac.IdempotentConsumer, which also bounds the memory of ids."),
+    reference=_reference_make_idempotent,
+    wrong_answers=[_no_memory, _remembers_bodies, _remembers_too_early, _swallows_errors, 42],
 ))

@@ -23,6 +23,7 @@ from ._views import (
            loop_widget,
            queue_widget,
 )
+from .queueing_view import QueueingLabWidget, queueing_lab
 
-__all__ = ["BusWidget", "CallbackWidget", "LoopWidget", "QueueWidget", "bus_widget", "callback_widget",
-           "loop_widget", "queue_widget"]
+__all__ = ["BusWidget", "CallbackWidget", "LoopWidget", "QueueWidget", "QueueingLabWidget", "bus_widget",
+           "callback_widget", "loop_widget", "queue_widget", "queueing_lab"]

@@ -1,0 +1,118 @@
+"""Chapter 08 exercises: the checks need no server, and their answers hold on a real one."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+import asyncomm as ac
+from asyncomm.broker import LocalRedis, RedisStreamQueue
+from asyncomm.broker_lab import BrokerSession
+from asyncomm.exercises import Outcome
+from asyncomm.exercises.ch08 import (
+    DEAD_LETTER_MAX_DELIVERIES,
+    ROUND_TRIPS,
+    ROUND_TRIPS_PER_BATCH,
+    play_dead_letter_scenario,
+)
+
+from .conftest import require_program
+
+IDS = ["08.dead-letters", "08.visibility-timeout", "08.round-trips"]
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    require_program("redis-server", "install it with: apt-get install -y redis-server")
+    with LocalRedis() as server:
+        yield server.url
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_reference_placeholder_and_wrong_answers(exercise_id):
+    ex = ac.exercises.get(exercise_id)
+    assert ex.check(ex.reference).outcome is Outcome.CORRECT
+    assert ex.check(...).outcome is Outcome.NOT_ATTEMPTED
+    assert ex.wrong_answers
+    for wrong in ex.wrong_answers:
+        assert ex.check(wrong).outcome is Outcome.INCORRECT, wrong
+
+
+# -- 08.dead-letters ---------------------------------------------------------------------------------------------
+
+def test_dead_letter_scenario_in_memory_gives_each_reason():
+    clock = ac.VirtualClock()
+    q = ac.ReliableQueue(visibility_timeout=30, max_deliveries=DEAD_LETTER_MAX_DELIVERIES, clock=clock)
+    assert play_dead_letter_scenario(q, clock.advance) == ["m2", "m4", "m5"]
+    assert [(d.message, d.reason, d.deliveries) for d in q.dead_letters] == [
+        ("m2", "max deliveries", 2), ("m4", "rejected", 1), ("m5", "max deliveries", 2)]
+    assert clock.now() == pytest.approx(2 * 33)  # waited out two crashes
+
+
+def test_dead_letter_reference_holds_on_redis(redis_url):
+    q = RedisStreamQueue(redis_url, "ex08-orders", visibility_timeout=0.2, max_deliveries=DEAD_LETTER_MAX_DELIVERIES)
+    q._client.xadd(q.stream, {"data": "hello"})  # the entry another program wrote: not JSON
+    letters = play_dead_letter_scenario(q, time.sleep)
+    assert {"raw" if name == "hello" else name for name in letters} == ac.exercises.get("08.dead-letters").reference
+    reasons = {d.message: (d.reason.split(":")[0], d.deliveries) for d in q.dead_letters}
+    assert reasons == {"hello": ("malformed", 1), "m2": ("max deliveries", 2), "m4": ("rejected", 1),
+                       "m5": ("max deliveries", 2)}
+    q.close()
+
+
+def test_dead_letters_accepts_any_collection_of_names():
+    ex = ac.exercises.get("08.dead-letters")
+    assert ex.check(["raw", "m2", "m4", "m5"]).outcome is Outcome.CORRECT
+    assert ex.check({"m2", "m4", "m5"}).message.startswith("what does a consumer do with an entry it cannot decode")
+    assert ex.check({"m2", "m3", "m4", "m5", "raw"}).message.startswith("a crash is not the message's fault")
+
+
+# -- 08.visibility-timeout ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(("answer", "start"), [
+    (55, None), (90, None), (72.5, None),
+    (44, "with visibility_timeout=44 the 45 s job was handed to a second consumer at t = 44 s"),
+    (45, "with visibility_timeout=45 the 45 s job was handed to a second consumer at t = 45 s"),
+    (54.9, "the longest job only just fits"),
+    (90.5, "a crashed consumer's job started again 91 s after the crash: too late"),
+    (float("nan"), "answer with a number of seconds"),
+])
+def test_visibility_timeout_limits(answer, start):
+    result = ac.exercises.get("08.visibility-timeout").check(answer)
+    if start is None:
+        assert result.outcome is Outcome.CORRECT, result
+    else:
+        assert result.outcome is Outcome.INCORRECT and result.message.startswith(start), result
+
+
+# -- 08.round-trips ----------------------------------------------------------------------------------------------
+
+def test_round_trip_counts_are_what_redis_stream_queue_sends(redis_url):
+    with BrokerSession(redis_url, "url", prefix="ex08") as session:
+        q, counter = session.counted_queue("trips")
+        q.send("m")
+        sent = counter.take()
+        d = q.receive_nowait("c1")
+        received = counter.take()
+        d.ack()
+        acked = counter.take()
+    assert {"send": len(sent), "receive": len(received), "ack": len(acked)} == ROUND_TRIPS
+
+
+def test_round_trips_per_batch_match_the_throughput_lab(redis_url):
+    from asyncomm.broker_lab import throughput
+
+    with BrokerSession(redis_url, "url", prefix="ex08") as session:
+        rows = throughput(session, messages=200, batch=100)
+    assert rows[2]["round_trips"] == 2 * ROUND_TRIPS_PER_BATCH
+    assert rows[1]["round_trips"] == 200 * sum(ROUND_TRIPS.values())
+
+
+def test_round_trips_hints():
+    ex = ac.exercises.get("08.round-trips")
+    assert ex.check((2, 0.015)).outcome is Outcome.CORRECT
+    assert ex.check((2.0, 0.0150000001)).outcome is Outcome.CORRECT
+    assert ex.check((1.5, 0.015)).message.startswith("one by one: receive is two round trips")
+    assert ex.check((2.0, 0.005)).message == "pipelined: each batch takes three round trips (send, read, ack), not one"
+    assert ex.check((3.0, 0.015)).message == "one by one: messages x round trips per message x time per round trip"
