@@ -183,8 +183,7 @@ class _StreamProtocol:
     def try_receive(self, consumer: str, block_ms: int) -> Steps:
         """One attempt: a delivery that came back, else a new one, else None."""
         while True:
-            _, claimed, _ = yield _call("xautoclaim", self.stream, self.group, consumer, self.idle_ms, "0-0",
-                                        count=1)
+            claimed = yield from self._claim_one(consumer)
             if claimed:
                 entry_id, fields = claimed[0]
                 info = yield _call("xpending_range", self.stream, self.group, entry_id, entry_id, 1)
@@ -209,6 +208,23 @@ class _StreamProtocol:
                 yield _call("xack", self.stream, self.group, entry_id)
                 state = "auto-acked"
             return _Got(entry_id, message, key, count, state)
+
+    def _claim_one(self, consumer: str) -> Steps:
+        """Claim one delivery idle for longer than the visibility timeout, scanning the whole pending list.
+
+        XAUTOCLAIM looks at no more than ten pending entries per call (COUNT x 10), so one call from "0-0"
+        would miss an expired delivery behind ten live ones: follow its cursor until it wraps to "0-0".
+        Entries it reports as deleted were trimmed (MAXLEN, policy drop-oldest) while still pending; Redis
+        drops them from the pending list, so record them as dead letters rather than lose them silently.
+        """
+        cursor = "0-0"
+        while True:
+            reply = yield _call("xautoclaim", self.stream, self.group, consumer, self.idle_ms, cursor, count=1)
+            cursor, claimed = reply[0], reply[1]
+            for entry_id in reply[2] if len(reply) > 2 else []:
+                yield from self._dead_letter(entry_id, {}, "trimmed while pending: maxsize dropped it", 0)
+            if claimed or cursor in ("0-0", b"0-0"):
+                return claimed
 
     def _dead_letter(self, entry_id: str, fields: dict[str, str], reason: str, deliveries: int) -> Steps:
         yield _call("xadd", self.dead, {"id": entry_id, "reason": reason, "deliveries": str(deliveries),

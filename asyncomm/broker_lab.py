@@ -20,6 +20,7 @@
 from __future__ import annotations
 
 import dataclasses
+import importlib.util
 import json
 import multiprocessing
 import os
@@ -54,8 +55,15 @@ __all__ = [
 #: What every chapter cell that needs a broker prints when there is none.
 NO_BROKER = "skipped: no broker"
 
-_NO_SERVER = ("No Redis server reachable at {where} and no redis-server installed: the cells below show what "
-              "they would do and skip; see 'How to start a server'")
+_NO_SERVER = ("No Redis server reachable at {where} and no redis-server installed. Start one (see 'How to start a "
+              "server'), or name a running one: connect('redis://localhost:6379/0') or set REDIS_URL; then run "
+              "this cell again. Until then the broker cells print 'skipped: no broker'.")
+
+_NO_CLIENT = ("redis-py is not installed: pip install 'asyncomm[redis]' (or '.[redis]' in the course checkout), "
+              "restart the kernel and run this cell again. Until then the broker cells print 'skipped: no broker'.")
+
+_NEEDS_PASSWORD = ("The Redis server at {where} wants a password: put it in the URL (redis://:PASSWORD@host:port/0) "
+                   "or in REDIS_URL, then run this cell again. Until then the broker cells print 'skipped: no broker'.")
 
 
 _PRIVATE = "a private redis-server started for this chapter (LocalRedis); session.close() stops it."
@@ -179,21 +187,30 @@ def connect(url: str | None = None, *, executable: str | None = None, prefix: st
     In order: the server at ``url`` (default: the ``REDIS_URL`` environment
     variable) if one answers there; else a private ``redis-server`` started from
     ``executable`` (default: the one on ``PATH``), stopped by ``session.close()``
-    or when Python exits; else ``None``, after a line saying there is no broker.
-    ``quiet=True`` prints nothing.
+    or when Python exits; else ``None``, after a line saying there is no broker
+    and what to do. Also ``None``, with its own line, when redis-py is missing or
+    the server wants a password the URL does not give. ``quiet=True`` prints nothing.
 
     >>> session = connect("redis://127.0.0.1:1/0", executable="/nonexistent")
-    No Redis server reachable at redis://127.0.0.1:1/0 and no redis-server installed: the cells below show \
-what they would do and skip; see 'How to start a server'
+    No Redis server reachable at redis://127.0.0.1:1/0 and no redis-server installed. Start one (see 'How to \
+start a server'), or name a running one: connect('redis://localhost:6379/0') or set REDIS_URL; then run this \
+cell again. Until then the broker cells print 'skipped: no broker'.
     >>> session is None
     True
     """
+    say = (lambda line: None) if quiet else print
+    if importlib.util.find_spec("redis") is None:
+        say(_NO_CLIENT)
+        return None
     source = "url"
     if url is None:
         url = os.environ.get("REDIS_URL") or None
         source = "REDIS_URL"
     session: BrokerSession | None = None
     if url is not None and reachable(url):
+        if _needs_password(url):
+            say(_NEEDS_PASSWORD.format(where=safe_url(url)))
+            return None
         session = BrokerSession(url, source, prefix=prefix)
     else:
         program = executable or shutil.which("redis-server")
@@ -217,6 +234,22 @@ what they would do and skip; see 'How to start a server'
         # A kernel that exits (or a session that is dropped) without close() must not leave a redis-server behind.
         weakref.finalize(session, session.server.stop)
     return session
+
+
+def _needs_password(url: str) -> bool:
+    """Whether the server at ``url`` answers but refuses us for want of a (right) password."""
+    import redis
+
+    client = _redis_client(url)
+    try:
+        client.ping()
+    except redis.AuthenticationError:
+        return True
+    except redis.ResponseError as err:  # older servers answer NOAUTH as a plain error
+        return "NOAUTH" in str(err) or "WRONGPASS" in str(err)
+    finally:
+        client.close()
+    return False
 
 
 def available(session: BrokerSession | None) -> bool:

@@ -96,6 +96,35 @@ def test_len_counts_the_waiting_entries_after_a_deletion(redis_url):
     q.close()
 
 
+def test_an_expired_delivery_behind_many_live_ones_comes_back(redis_url):
+    # XAUTOCLAIM scans ten pending entries per call: the queue must follow its cursor to reach the 13th.
+    q = RedisStreamQueue(redis_url, _stream(), visibility_timeout=0.2)
+    for i in range(13):
+        q.send(i)
+    live = [q.receive("busy", timeout=1) for _ in range(12)]
+    forgotten = q.receive("slow", timeout=1)  # never acked
+    time.sleep(0.25)
+    # "busy" is still at work and says so, as a Redis consumer does: XCLAIM to itself resets the idle time.
+    q._client.xclaim(q.stream, q._proto.group, "busy", 0, [d.id for d in live], justid=True)
+    back = q.receive("rescuer", timeout=1)
+    assert (back.message, back.delivery_count, back.redelivered) == (12, 2, True)
+    assert forgotten.message == 12
+    q.close()
+
+
+def test_an_entry_trimmed_while_pending_is_recorded_as_a_dead_letter(redis_url):
+    q = RedisStreamQueue(redis_url, _stream(), maxsize=2, visibility_timeout=0.1)
+    first = q.send("a")
+    q.send("b")
+    q.receive("c1", timeout=1)  # "a" is pending, never acked...
+    q.send("c")                 # ...and MAXLEN 2 trims it from the stream
+    time.sleep(0.15)
+    assert q.receive("c2", timeout=1).message == "b"
+    [letter] = q.dead_letters
+    assert (letter.id, letter.reason) == (first, "trimmed while pending: maxsize dropped it")
+    q.close()
+
+
 def test_a_missing_redis_server_program_is_reported_as_broker_unavailable():
     from asyncomm.broker import LocalRedis
 

@@ -25,8 +25,9 @@ from asyncomm.broker_lab import (
 from .conftest import require_program
 
 UNREACHABLE = "redis://127.0.0.1:1/0"
-NO_SERVER_TAIL = ("and no redis-server installed: the cells below show what they would do and skip; "
-                  "see 'How to start a server'")
+NO_SERVER_TAIL = ("and no redis-server installed. Start one (see 'How to start a server'), or name a running one: "
+                  "connect('redis://localhost:6379/0') or set REDIS_URL; then run this cell again. Until then the "
+                  "broker cells print 'skipped: no broker'.")
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +61,33 @@ def test_connect_with_a_file_that_is_not_a_program_finds_no_binary(tmp_path, cap
     fake.write_text("not a program")
     assert connect(UNREACHABLE, executable=str(fake)) is None
     assert capsys.readouterr().out == f"No Redis server reachable at {UNREACHABLE} {NO_SERVER_TAIL}\n"
+
+
+def test_connect_without_redis_py_says_how_to_install_it(monkeypatch, capsys):
+    real_find_spec = broker_lab.importlib.util.find_spec
+    monkeypatch.setattr(broker_lab.importlib.util, "find_spec",
+                        lambda name, *a: None if name == "redis" else real_find_spec(name, *a))
+    assert connect(UNREACHABLE) is None
+    assert capsys.readouterr().out.startswith("redis-py is not installed: pip install 'asyncomm[redis]'")
+
+
+def test_connect_to_a_server_that_wants_a_password_says_where_to_put_it(server, capsys):
+    import redis
+
+    admin = redis.Redis.from_url(server.url)
+    admin.config_set("requirepass", "s3cret")
+    try:
+        assert connect(server.url) is None
+        assert capsys.readouterr().out == (
+            f"The Redis server at {server.url} wants a password: put it in the URL (redis://:PASSWORD@host:port/0) "
+            "or in REDIS_URL, then run this cell again. Until then the broker cells print 'skipped: no broker'.\n")
+        with_password = server.url.replace("redis://", "redis://:s3cret@")
+        session = connect(with_password)
+        assert session is not None and capsys.readouterr().out.startswith("Using the Redis server at redis://:***@")
+        session.close()
+    finally:
+        redis.Redis.from_url(server.url, password="s3cret").config_set("requirepass", "")
+        admin.close()
 
 
 def test_connect_starts_a_private_server_when_the_url_does_not_answer(server, monkeypatch, capsys):
