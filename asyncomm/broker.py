@@ -68,7 +68,13 @@ def safe_url(url: str) -> str:
 
 
 class JSONSerializer:
-    """Messages as JSON text: readable in ``redis-cli`` and safe to decode."""
+    """Messages as JSON text: readable in ``redis-cli`` and safe to decode.
+
+    >>> s = JSONSerializer()
+    >>> s.dumps({"order": 7}, "acct-1")
+    '{"m": {"order": 7}, "k": "acct-1"}'
+    >>> s.loads('{"m": {"order": 7}, "k": "acct-1"}')
+    ({'order': 7}, 'acct-1')"""
 
     def dumps(self, message: Any, key: Any) -> str:
         try:
@@ -663,7 +669,14 @@ def run_consumer(url: str, stream: str, consumer: str, *, processed_key: str, wo
                  idle_exit: float = 1.0, visibility_timeout: float = 1.0) -> int:
     """A consumer process for the crash lab: receive, do the work (sleep), record the message in the
     Redis list ``processed_key``, ack; stop after ``idle_exit`` s without a message. Returns how many
-    it processed. Run it in several processes and kill one: the others take over its deliveries."""
+    it processed. Run it in several processes and kill one: the others take over its deliveries.
+
+    >>> import multiprocessing                    # what tests/test_broker.py does with three of them
+    >>> worker = multiprocessing.Process(target=run_consumer, args=("redis://127.0.0.1:6379/0", "jobs", "c1"),
+    ...                                  kwargs={"processed_key": "jobs:done"})
+    >>> worker.name.startswith("Process-")       # worker.start() would run it against that server
+    True
+    """
     queue = RedisStreamQueue(url, stream, visibility_timeout=visibility_timeout, max_deliveries=None)
     done = 0
     try:
@@ -681,7 +694,11 @@ def run_consumer(url: str, stream: str, consumer: str, *, processed_key: str, wo
 
 
 def reachable(url: str, timeout: float = 0.5) -> bool:
-    """Whether a Redis server answers PING at ``url`` (never raises)."""
+    """Whether a Redis server answers PING at ``url`` (never raises).
+
+    >>> reachable("redis://127.0.0.1:1/0")       # port 1: nothing listens there
+    False
+    """
     parts = urlsplit(url)
     try:
         with socket.create_connection((parts.hostname or "localhost", parts.port or 6379), timeout=timeout) as s:

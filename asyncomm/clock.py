@@ -43,7 +43,11 @@ _running = _Running()
 
 class Clock:
     """What queues, buses and labs need from a clock. Subclassed by
-    :class:`RealClock` and :class:`VirtualClock`; use one of those."""
+    :class:`RealClock` and :class:`VirtualClock`; use one of those.
+
+    >>> isinstance(VirtualClock(), Clock), VirtualClock.is_virtual, RealClock.is_virtual
+    (True, True, False)
+    """
 
     is_virtual = False
 

@@ -27,12 +27,20 @@ def _course_root(kind: str) -> Path:
 
 
 def notebooks_dir() -> Path:
-    """The folder holding the shipped chapters ``00-start-here.ipynb`` ..."""
+    """The folder holding the shipped chapters ``00-start-here.ipynb`` ...
+
+    >>> (notebooks_dir() / "00-start-here.ipynb").is_file()
+    True
+    """
     return _course_root("notebooks")
 
 
 def data_path(name: str) -> Path:
-    """The path of a shipped data file, e.g. ``data_path("glossary.csv")``."""
+    """The path of a shipped data file.
+
+    >>> data_path("glossary.csv").name
+    'glossary.csv'
+    """
     path = _course_root("data") / name
     if not path.is_file():
         raise FileNotFoundError(f"no data file {name!r} in {path.parent}")
@@ -52,7 +60,13 @@ def glossary() -> list[dict[str, str]]:
 
 @dataclass
 class CopyReport:
-    """What :func:`copy_course` did with each file."""
+    """What :func:`copy_course` did with each file (names relative to ``target``).
+
+    >>> import tempfile
+    >>> report = copy_course(tempfile.mkdtemp())
+    >>> "00-start-here.ipynb" in report.copied, report.kept
+    (True, [])
+    """
 
     target: Path
     copied: list[str] = field(default_factory=list)
@@ -78,6 +92,13 @@ def copy_course(target: Path | str, *, overwrite: bool = False) -> CopyReport:
     A file already there that differs from the shipped one is the learner's
     work: it is kept unless ``overwrite=True``, and then first saved as
     ``NAME.bak`` so nothing is lost.
+
+    >>> import pathlib, tempfile
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = copy_course(folder)
+    >>> _ = (folder / "02-core-concepts.ipynb").write_text("my notes")
+    >>> copy_course(folder).kept
+    ['02-core-concepts.ipynb']
     """
     target = Path(target).expanduser()
     if target.exists() and not target.is_dir():

@@ -186,7 +186,16 @@ class Queue:
 
 @dataclass(frozen=True)
 class TaskView:
-    """One task as a snapshot shows it."""
+    """One task as a snapshot shows it.
+
+    >>> from asyncomm import LoopStepper
+    >>> from asyncomm.loop_examples import three_sleepers
+    >>> stepper = LoopStepper(three_sleepers)
+    >>> _ = stepper.forward(), stepper.forward()
+    >>> view = stepper.current.tasks[1]
+    >>> view.name, view.state, view.detail, view.code
+    ('sleeper-0', 'sleeping', 'sleep until t=3', 'await rt.sleep(seconds)')
+    """
 
     name: str
     state: str  # "running", "ready", "sleeping", "waiting" or "done"
@@ -435,7 +444,13 @@ class AsyncioRuntime:
 
 def asyncio_finish_order(program: Program) -> list[str]:
     """Run ``program`` under real asyncio on a virtual clock; return the order
-    in which its tasks (``main`` included) finished."""
+    in which its tasks (``main`` included) finished: what the teaching loop must match.
+
+    >>> from asyncomm.loop_examples import three_sleepers
+    >>> loop = TeachingLoop(); _ = loop.run(three_sleepers)
+    >>> asyncio_finish_order(three_sleepers) == loop.finished
+    True
+    """
     runtime = AsyncioRuntime()
 
     async def main() -> None:

@@ -2,7 +2,16 @@
 
 Each takes ``rt``, the runtime: a :class:`~asyncomm.TeachingLoop` to watch it
 step by step, or :class:`~asyncomm.AsyncioRuntime` to run it on real asyncio.
-Tasks finish in the same order on both (tests check it).
+Tasks finish in the same order on both (tests check it). The programs' own
+docstrings stay one line, since chapter 03 prints their source for the learner:
+
+>>> from asyncomm.eventloop import asyncio_finish_order
+>>> asyncio_finish_order(three_sleepers)          # the shortest sleep ends first
+['sleeper-1', 'sleeper-2', 'sleeper-0', 'main']
+>>> asyncio_finish_order(taking_turns)            # the task with the fewest turns finishes first
+['b', 'c', 'a', 'main']
+>>> asyncio_finish_order(producer_consumers)
+['producer', 'consumer-1', 'consumer-2', 'main']
 """
 
 from __future__ import annotations

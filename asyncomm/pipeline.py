@@ -165,7 +165,14 @@ def check_pipeline_trace(
 @dataclass(frozen=True)
 class PipelineRun:
     """What :func:`run_pipeline` saw: the results returned, the trace, the
-    virtual time at the end and the problems found (``ok`` if none)."""
+    virtual time at the end and the problems found (``ok`` if none).
+
+    >>> async def nothing(messages, trace):
+    ...     return []
+    >>> run = run_pipeline(nothing, ["a"])
+    >>> run.ok, run.end_time, run.report().splitlines()[0][:40]
+    (False, 0.0, '- no queue in the trace: create it with ')
+    """
 
     results: Any
     trace: Trace

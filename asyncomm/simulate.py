@@ -112,6 +112,10 @@ class Summary:
 
     ``throughput`` is finished messages per second from the first arrival to
     the last finish; waits are over the messages a consumer received.
+
+    >>> s = simulate_pipeline(regular_arrivals(1.0, 5), service_time=2).summary()
+    >>> s.done, s.duration, s.throughput, s.max_wait, s.peak_length
+    (5, 10.0, 0.5, 4.0, 2)
     """
 
     sent: int
@@ -131,7 +135,12 @@ class SimulationRun:
     """The result of :func:`simulate_pipeline`: plain records, nothing live.
 
     ``lengths`` is the queue length over time as ``(time, length)`` pairs, one
-    per instant at which it changed, starting with ``(0.0, 0)``.
+    per instant at which it changed (its value once that instant is over),
+    starting at time 0.0.
+
+    >>> run = simulate_pipeline([0, 0, 0], service_time=1)     # three at once, one consumer
+    >>> run.lengths
+    [(0.0, 2), (1.0, 1), (2.0, 0)]
     """
 
     messages: list[MessageRecord]

@@ -296,7 +296,12 @@ def model_moves(structure: str, n: int) -> int:
 @dataclass(frozen=True)
 class Cost:
     """One measurement: ``structure`` did the workload for ``n`` in ``seconds``
-    (the best of ``repeat`` runs); ``per_op_us`` is that per operation (2n ops)."""
+    (the best of ``repeat`` runs); ``per_op_us`` is that per operation (2n ops).
+
+    >>> cost = Cost("deque", 1000, 0.0002, 0.1)
+    >>> cost.per_op_us == cost.seconds / (2 * cost.n) * 1e6
+    True
+    """
 
     structure: str
     n: int

@@ -449,7 +449,13 @@ def from_frame(frame: Any) -> list[TimingRun]:
 
 def write_csv(runs: _RUNS, path: str | Path, *, decimals: int | None = None) -> Path:
     """Write :func:`to_frame` of ``runs`` to a CSV file and return its path.
-    Times are kept exactly, or rounded to ``decimals`` places (6: microseconds)."""
+    Times are kept exactly, or rounded to ``decimals`` places (6: microseconds).
+
+    >>> import pathlib, tempfile
+    >>> path = write_csv([run_tasks(3, 1.0, "asyncio")], pathlib.Path(tempfile.mkdtemp()) / "mine.csv")
+    >>> [(run.strategy, run.total) for run in read_csv(path)]
+    [('asyncio', 1.0)]
+    """
     path = Path(path)
     frame = to_frame(runs)
     if decimals is not None:
@@ -459,8 +465,12 @@ def write_csv(runs: _RUNS, path: str | Path, *, decimals: int | None = None) -> 
 
 
 def read_csv(path: str | Path) -> list[TimingRun]:
-    """The runs saved by :func:`write_csv`, e.g. the course's reference run:
-    ``read_csv(ac.course.data_path("reference_timing.csv"))``."""
+    """The runs saved by :func:`write_csv`, e.g. the course's reference run (measured on a real clock).
+
+    >>> from asyncomm.course import data_path
+    >>> sorted({run.strategy for run in read_csv(data_path("reference_timing.csv"))})
+    ['asyncio', 'processes', 'sequential', 'threads']
+    """
     import pandas as pd
 
     return from_frame(pd.read_csv(path))

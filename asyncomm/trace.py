@@ -19,7 +19,18 @@ __all__ = ["Trace", "TraceRow"]
 class TraceRow(NamedTuple):
     """One operation. ``item`` is the message (queues) or event (bus);
     ``size`` is the state after it: messages queued, or listeners registered;
-    ``outcome`` is ``"ok"`` or the name of the error the operation raised."""
+    ``outcome`` is ``"ok"`` or the name of the error the operation raised.
+
+    >>> import asyncomm as ac
+    >>> trace = ac.Trace()
+    >>> q = ac.MessageQueue(maxsize=1, clock=ac.VirtualClock(), trace=trace)
+    >>> q.send("a"); q.send_nowait("b")
+    Traceback (most recent call last):
+    ...
+    asyncomm.errors.QueueFull: queue 'queue' is full (1 message); receive some first, or send with a timeout ...
+    >>> [(row.operation, row.item, row.size, row.outcome) for row in trace.rows]
+    [('send', 'a', 1, 'ok'), ('send', 'b', 1, 'QueueFull')]
+    """
 
     seq: int
     time: float

@@ -32,7 +32,12 @@ _SYMBOL = {Outcome.CORRECT: "✅", Outcome.INCORRECT: "❌", Outcome.NOT_ATTEMPT
 
 @dataclass(frozen=True)
 class Result:
-    """What ``check`` returns; it shows itself as one line in a notebook."""
+    """What ``check`` returns; it shows itself as one line in a notebook, and is true only when correct.
+
+    >>> result = Result("02.fifo-order", Outcome.INCORRECT, "the first message sent is the first received")
+    >>> result, bool(result)
+    (❌ [02.fifo-order] incorrect: the first message sent is the first received, False)
+    """
 
     exercise: str
     outcome: Outcome
@@ -129,6 +134,13 @@ _REGISTRY: dict[str, Exercise] = {}
 
 
 def register(exercise: Exercise) -> Exercise:
+    """Add ``exercise`` to the course (each chapter module calls this at import); ids must be unique.
+
+    >>> register(get("02.fifo-order"))
+    Traceback (most recent call last):
+    ...
+    ValueError: exercise id '02.fifo-order' is used twice
+    """
     if exercise.id in _REGISTRY:
         raise ValueError(f"exercise id {exercise.id!r} is used twice")
     _REGISTRY[exercise.id] = exercise
@@ -136,7 +148,11 @@ def register(exercise: Exercise) -> Exercise:
 
 
 def get(exercise_id: str) -> Exercise:
-    """The exercise with this id, e.g. ``get("02.fifo-order")``."""
+    """The exercise with this id; a wrong id lists the right ones.
+
+    >>> get("02.fifo-order").check(...)
+    ⏳ [02.fifo-order] not attempted: replace the ... placeholder with your answer, then run the cell again
+    """
     from . import _load_all
 
     _load_all()
@@ -147,7 +163,11 @@ def get(exercise_id: str) -> Exercise:
 
 
 def all_exercises() -> list[Exercise]:
-    """Every exercise of the course, in chapter order."""
+    """Every exercise of the course, sorted by id: chapter by chapter (what a teacher prints to see them all).
+
+    >>> sorted({ex.id.split(".")[0] for ex in all_exercises()})[-3:]
+    ['06', '07', '08']
+    """
     from . import _load_all
 
     _load_all()

@@ -58,7 +58,14 @@ class _StepperView(w.VBox):
 
 
 class QueueWidget(_StepperView):
-    """Send / Receive / Clear on a bounded queue, drawn as boxes, with its trace."""
+    """Send / Receive / Clear on a bounded queue, drawn as boxes, with its trace.
+
+    >>> view = QueueWidget(QueueStepper(maxsize=2))
+    >>> message, send, receive, clear = view.children[0].children
+    >>> message.value = "tea"; send.click(); send.click(); receive.click()
+    >>> view.model.items, view.back_button.disabled
+    (['tea'], False)
+    """
 
     css = "ac-queue-widget"
 
@@ -80,7 +87,14 @@ class QueueWidget(_StepperView):
 
 
 class BusWidget(_StepperView):
-    """Register / remove ready-made listeners and trigger events with a payload."""
+    """Register / remove ready-made listeners and trigger events with a payload.
+
+    >>> view = BusWidget()
+    >>> (event, listener, register, remove), (payload, trigger) = (row.children for row in view.children[:2])
+    >>> listener.value = "log"; register.click(); trigger.click()
+    >>> view.model.table(), view.model.message
+    ({'order': ['log']}, "triggered 'order': 1 listener(s) ran")
+    """
 
     css = "ac-bus-widget"
 
@@ -111,7 +125,15 @@ class BusWidget(_StepperView):
 
 
 class CallbackWidget(_StepperView):
-    """Callbacks in ``on_done`` / ``on_error``, background jobs, and their completions."""
+    """Callbacks in ``on_done`` / ``on_error``, background jobs, and their completions.
+
+    >>> view = CallbackWidget()
+    >>> (registry, callback, register, remove), (job, seconds, fails, start, advance) = (
+    ...     row.children for row in view.children[:2])
+    >>> register.click(); start.click(); advance.click()     # 'show' on on_done; a 2 s job; its completion
+    >>> view.model.message
+    't=2: download done; 1 on_done callback(s) ran'
+    """
 
     css = "ac-callback-widget"
 
@@ -148,7 +170,15 @@ class CallbackWidget(_StepperView):
 
 
 class LoopWidget(_StepperView):
-    """Step an event loop through a program: tasks, ready queue, timers, paused lines."""
+    """Step an event loop through a program: tasks, ready queue, timers, paused lines.
+
+    >>> view = LoopWidget("producer and consumers")
+    >>> view.forward_button.click(); view.model.index
+    1
+    >>> reset, run_to_end = view.children[0].children
+    >>> run_to_end.click(); view.model.ended, view.forward_button.disabled
+    (True, True)
+    """
 
     css = "ac-loop-widget"
 
@@ -165,20 +195,36 @@ class LoopWidget(_StepperView):
 
 
 def queue_widget(maxsize: int = 4) -> QueueWidget:
-    """A queue stepper for a bounded queue of ``maxsize`` messages."""
+    """A queue stepper for a bounded queue of ``maxsize`` messages (show it by ending a cell with it).
+
+    >>> queue_widget(maxsize=3).model.maxsize
+    3
+    """
     return QueueWidget(QueueStepper(maxsize))
 
 
 def bus_widget() -> BusWidget:
-    """An event-bus stepper with the ready-made listener menu."""
+    """An event-bus stepper with the ready-made listener menu.
+
+    >>> bus_widget().listener.options
+    ('log', 'shout', 'count', 'fails', 'greet-once')
+    """
     return BusWidget()
 
 
 def callback_widget() -> CallbackWidget:
-    """A callbacks stepper with background jobs on a virtual clock."""
+    """A callbacks stepper with background jobs on a virtual clock.
+
+    >>> callback_widget().model.clock.now()
+    0.0
+    """
     return CallbackWidget()
 
 
 def loop_widget(program: Program | str = "producer and consumers") -> LoopWidget:
-    """An event-loop stepper for one of :data:`asyncomm.loop_examples.EXAMPLES` or your own program."""
+    """An event-loop stepper for one of :data:`asyncomm.loop_examples.EXAMPLES` or your own program.
+
+    >>> loop_widget("producer and consumers").model.index      # before the first step
+    0
+    """
     return LoopWidget(program)
