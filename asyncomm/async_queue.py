@@ -57,6 +57,31 @@ class AsyncMessageQueue(QueueBase):
         if running is not None:  # created inside a running loop: bind now, so threads can send at once
             self._bind_to(running)
 
+    @property
+    def senders_waiting(self) -> int:
+        """How many ``send`` calls wait for room right now (cancelled or woken ones not counted).
+
+        >>> import asyncio, asyncomm as ac
+        >>> async def main():
+        ...     q = ac.AsyncMessageQueue(maxsize=1); await q.send("a")
+        ...     sender = asyncio.create_task(q.send("b")); await asyncio.sleep(0)
+        ...     waiting = q.senders_waiting
+        ...     await q.receive(); await sender
+        ...     return waiting, q.senders_waiting
+        >>> ac.VirtualClock().run(main())
+        (1, 0)
+        """
+        return sum(not fut.done() for fut in self._senders)
+
+    @property
+    def receivers_waiting(self) -> int:
+        """How many ``receive`` calls wait for a message right now.
+
+        >>> AsyncMessageQueue().receivers_waiting
+        0
+        """
+        return sum(not fut.done() for fut in self._receivers)
+
     # -- sending -----------------------------------------------------------
     def send_nowait(self, msg: Any) -> None:
         """Put ``msg`` at the back now, or raise :class:`QueueFull` /

@@ -52,6 +52,34 @@ class MessageQueue(QueueBase):
         with self._lock:
             return list(self._items)
 
+    @property
+    def senders_waiting(self) -> int:
+        """How many ``send`` calls are blocked right now, waiting for room.
+
+        What a test or a lesson polls to know a thread really is blocked (a fixed
+        ``sleep`` only hopes so):
+
+        >>> import threading, time
+        >>> q = MessageQueue(maxsize=1); q.send("a")
+        >>> sender = threading.Thread(target=q.send, args=("b",)); sender.start()
+        >>> while q.senders_waiting == 0:      # now it is blocked inside send(), for sure
+        ...     time.sleep(0.001)
+        >>> q.senders_waiting, q.receive()
+        (1, 'a')
+        >>> sender.join(); q.snapshot(), q.senders_waiting
+        (['b'], 0)
+        """
+        return self._senders_waiting
+
+    @property
+    def receivers_waiting(self) -> int:
+        """How many ``receive`` calls are blocked right now, waiting for a message.
+
+        >>> MessageQueue().receivers_waiting
+        0
+        """
+        return self._receivers_waiting
+
     # -- sending -----------------------------------------------------------
     def send(self, msg: Any, timeout: float | None = None) -> None:
         """Put ``msg`` at the back; wait up to ``timeout`` s for room if full.

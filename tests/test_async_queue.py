@@ -768,3 +768,24 @@ def test_repr_says_size_bound_and_state():
     q.close()
     assert repr(q) == "<AsyncMessageQueue 'q': 1 message, maxsize=3, closed>"
     assert repr(ac.AsyncMessageQueue()) == "<AsyncMessageQueue 'queue': 0 messages, unbounded>"
+
+
+def test_waiting_counts_follow_waiters_including_a_cancelled_one():
+    async def main():
+        q = ac.AsyncMessageQueue(maxsize=1)
+        receiver = asyncio.create_task(q.receive())
+        await asyncio.sleep(0)
+        seen = [q.receivers_waiting]
+        receiver.cancel()
+        await asyncio.sleep(0)
+        seen.append(q.receivers_waiting)
+        await q.send("a")
+        sender = asyncio.create_task(q.send("b"))
+        await asyncio.sleep(0)
+        seen.append(q.senders_waiting)
+        assert await q.receive() == "a"
+        await sender
+        seen.append(q.senders_waiting)
+        return seen
+
+    assert run_virtual(main()) == [1, 0, 1, 0]

@@ -40,9 +40,10 @@ def test_predict_crash_reference_is_what_the_seed_raises() -> None:
 def test_find_bugs_counts_without_naming() -> None:
     ex = ac.exercises.get("04.find-bugs")
     some = set(sorted(SEED_BUGS)[:3])
-    assert ex.check(some).message == f"you found 3 of the {len(SEED_BUGS)} bugs"
+    assert ex.check(some).message == f"you found 3 of the {len(SEED_BUGS)} bugs and hazards"
     assert ex.check(some | {"fifo-broken"}).message == (
-        f"you found 3 of the {len(SEED_BUGS)} bugs; 1 of your labels describes something the code gets right")
+        f"you found 3 of the {len(SEED_BUGS)} bugs and hazards; 1 of your labels describes something the code "
+        f"gets right")
     assert ex.check(list(SEED_BUGS)).outcome is Outcome.CORRECT  # a list works as well as a set
     assert ex.check({"nope"}).message == "not on the menu: 'nope'; copy the labels exactly"
     for label in SEED_BUG_MENU:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 
 import pytest
 
@@ -95,6 +96,37 @@ def test_blocked_receiver_gets_message_sent_later_by_another_thread():
     assert got == ["late"]
 
 
+def _wait_until(condition, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.001)
+
+
+def test_waiting_counts_show_who_is_blocked_and_drop_when_they_leave():
+    q = ac.MessageQueue(maxsize=1)
+    assert (q.senders_waiting, q.receivers_waiting) == (0, 0)
+    receivers = [threading.Thread(target=q.receive, kwargs={"timeout": 5}) for _ in range(2)]
+    for r in receivers:
+        r.start()
+    _wait_until(lambda: q.receivers_waiting == 2)
+    q.send("a")
+    q.send("b")
+    for r in receivers:
+        r.join(5)
+    assert q.receivers_waiting == 0
+    q.send("c")
+    sender = threading.Thread(target=q.send, args=("d",), kwargs={"timeout": 5})
+    sender.start()
+    _wait_until(lambda: q.senders_waiting == 1)
+    assert q.receive() == "c"
+    sender.join(5)
+    assert (q.senders_waiting, q.snapshot()) == (0, ["d"])
+    with pytest.raises(ac.QueueFull):
+        q.send("e", timeout=0.01)  # a sender that times out is no longer counted
+    assert q.senders_waiting == 0
+
+
 def test_blocked_sender_proceeds_when_a_receiver_makes_room():
     q = ac.MessageQueue(maxsize=1)
     q.send("first")
@@ -112,11 +144,7 @@ def test_clear_returns_how_many_were_dropped_and_wakes_blocked_sender():
     q.send(2)
     sender = threading.Thread(target=q.send, args=(3,), kwargs={"timeout": 5})
     sender.start()
-    # wait until the sender is really blocked, then clear
-    for _ in range(500):
-        if q._senders_waiting:
-            break
-        threading.Event().wait(0.01)
+    _wait_until(lambda: q.senders_waiting == 1)  # the sender is really blocked: now clear
     assert q.clear() == 2
     sender.join(5)
     assert not sender.is_alive()

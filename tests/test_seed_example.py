@@ -11,6 +11,7 @@ import inspect
 import queue
 import re
 import threading
+import time
 from typing import Any
 
 import pytest
@@ -97,6 +98,13 @@ def test_a_listener_removing_itself_makes_the_next_one_miss_the_trigger(seed: di
     assert calls == ["leaver", "next"]
 
 
+def _wait_until(condition, seconds=10.0):
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "condition not reached in time"
+        time.sleep(0.001)
+
+
 def test_receive_message_blocks_forever_on_an_empty_queue(seed: dict[str, Any]) -> None:
     # bug "receive-blocks-forever": get() without timeout, and no way to close the queue
     q = seed["MessageQueue"]()
@@ -134,8 +142,9 @@ def test_clear_queue_wakes_no_blocked_sender(seed: dict[str, Any]) -> None:
     q.send_message("a")
     sender = threading.Thread(target=q.send_message, args=("b",), daemon=True)
     sender.start()
-    sender.join(0.2)
-    assert sender.is_alive()
+    # Wait until the sender is really inside put(), waiting on not_full: queue.Queue offers no public way to
+    # ask, so look at the condition's waiter list (CPython's threading.Condition keeps one).
+    _wait_until(lambda: len(q.queue.not_full._waiters) == 1)
     q.clear_queue()
     sender.join(0.2)
     assert q.queue.qsize() == 0 and sender.is_alive()  # there is room, but nobody told the sender
@@ -150,8 +159,7 @@ def test_asyncomm_clear_wakes_the_blocked_sender() -> None:
     q.send("a")
     sender = threading.Thread(target=q.send, args=("b",), daemon=True)
     sender.start()
-    sender.join(0.2)
-    assert sender.is_alive()
+    _wait_until(lambda: q.senders_waiting == 1)
     assert q.clear() == 1
     sender.join(5)
     assert not sender.is_alive() and q.snapshot() == ["b"]

@@ -1,4 +1,4 @@
-"""Self-checking exercises, one module per chapter (``ch01`` ... ``ch07``).
+"""Self-checking exercises, one module per chapter (``ch00`` ... ``ch08``).
 
 In a notebook::
 

@@ -2,7 +2,7 @@
 
 * ``01.predict-totals`` (predict): total time of waiting tasks, sequential vs asyncio;
 * ``01.total-time`` (write): the model as a function, checked against the timing lab;
-* ``01.which-benefit`` (predict): which workloads does one event loop speed up?
+* ``01.which-benefit`` (predict): which workloads does one event loop serve better?
 * ``01.cpu-bound`` (predict): computing tasks on each of the four strategies (the GIL);
 * ``01.pool-total`` (write): ``n`` waiting tasks on a pool of ``k`` workers.
 """
@@ -186,10 +186,11 @@ def _judge_benefit(answer: Any) -> str | None:
 
 register(Exercise(
     id="01.which-benefit",
-    title="Which workloads does asyncio speed up?",
+    title="Which workloads does one event loop serve better?",
     kind="predict",
-    prompt=("Which of these workloads finish sooner on one asyncio event loop (one thread) than in plain "
-            "sequential code? Answer with a set of letters.\n"
+    prompt=("Which of these workloads does one asyncio event loop (one thread) serve better than plain "
+            "sequential code (also one thread): the results, or the replies to clients, come sooner? "
+            "(Threads could do that too, but only with one thread per task.) Answer with a set of letters.\n"
             + "\n".join(f"  {key}) {text}" for key, text in WORKLOADS.items())),
     judge=_judge_benefit,
     hints=[
@@ -199,6 +200,8 @@ register(Exercise(
     ],
     solution_text=("answer = {'a', 'c', 'e'}\n"
                    "# a, c, e wait for other machines or people: one event loop overlaps the waits.\n"
+                   "# (c never finishes: there, each client's reply comes sooner, and 5,000 connections cost\n"
+                   "# one thread instead of 5,000.)\n"
                    "# b, d, f compute: one thread does the same work whatever the order. Only more cores\n"
                    "# (processes, or native code that releases the GIL) make them faster: parallelism, not async."),
     reference={"a", "c", "e"},

@@ -90,7 +90,7 @@ def _judge_bugs(answer: Any) -> str | None:
     false_alarms = chosen - SEED_BUGS
     if found == SEED_BUGS and not false_alarms:
         return None
-    message = f"you found {len(found)} of the {len(SEED_BUGS)} bugs"
+    message = f"you found {len(found)} of the {len(SEED_BUGS)} bugs and hazards"
     if false_alarms:
         verb = "describes" if len(false_alarms) == 1 else "describe"
         message += f"; {len(false_alarms)} of your labels {verb} something the code gets right"
@@ -104,10 +104,10 @@ def _menu_text() -> str:
 
 register(Exercise(
     id="04.find-bugs",
-    title="Find the seed's bugs",
+    title="Find the seed's bugs and hazards",
     kind="predict",
-    prompt=("Which of these statements about the seed's program are true bugs? Some are; the others describe "
-            "something the code gets right. Answer with the set of labels, e.g. "
+    prompt=("Which of these statements about the seed's program are true - bugs, or hazards waiting to bite? "
+            "Some are; the others describe something the code gets right. Answer with the set of labels, e.g. "
             "`answer = {'label-one', 'label-two'}`.\n\n" + _menu_text()),
     judge=_judge_bugs,
     hints=["When unsure, test the claim: a two-line experiment settles most of them, and "
@@ -234,10 +234,10 @@ register(Exercise(
     title="Fix trigger_event so listeners get the data",
     kind="fix",
     prompt=("The seed's EventDriver calls every listener as listener(), so callback_function(message) crashes. "
-            "Fix the class in the cell below so that trigger_event(*data) hands the event's data (positional "
-            "and keyword) to each listener, in registration order - and so that a listener may remove itself "
-            "while being called without the next listener missing the event. Then set "
-            "`answer = FixedEventDriver`."),
+            "Fix the class in the cell below so that trigger_event(*args, **kwargs) hands the event's data "
+            "(positional and keyword) to each listener, in registration order - and so that a listener may "
+            "remove itself while being called without the next listener missing the event (walk a copy of the "
+            "list, list(self.events): the snapshot of section 4.3). Then set `answer = FixedEventDriver`."),
     judge=_judge_driver,
     hints=["trigger_event needs parameters to receive the data: `def trigger_event(self, *args, **kwargs)`.",
            "Call each listener with the same data: `listener(*args, **kwargs)`.",
