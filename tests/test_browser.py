@@ -1,10 +1,11 @@
-"""The widgets in a real browser: JupyterLab serving chapter 02, driven in headless Chromium.
+"""The widgets in a real browser: JupyterLab serving chapters 02 and 03, driven in headless Chromium.
 
 Debian's chromium is used through Playwright's ``executable_path``; no browser is downloaded.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
@@ -18,7 +19,6 @@ import asyncomm as ac
 
 from .conftest import require_program
 
-CHAPTER = "02-core-concepts.ipynb"
 CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]
 
@@ -39,7 +39,9 @@ def jupyterlab(tmp_path):
     server = subprocess.Popen(
         [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
          f"--ServerApp.token={token}", f"--ServerApp.root_dir={course}", "--allow-root",
-         "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=False"],
+         "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=False",
+         # A workspace of its own: otherwise JupyterLab reopens the notebooks of the previous test's session.
+         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}"],
         stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")})
     base = f"http://127.0.0.1:{port}"
     try:
@@ -73,7 +75,9 @@ def _accept_kernel_dialog(page) -> None:
     dialog.locator("button.jp-mod-accept").click()
 
 
-def test_chapter_02_widgets_respond_to_clicks_in_a_real_browser(jupyterlab):
+@contextlib.contextmanager
+def _chapter_run_in_chromium(jupyterlab, chapter: str):
+    """Open ``chapter`` in headless Chromium, run all its cells, yield the page; screenshot it on failure."""
     chromium = require_program("chromium", "install it with: apt-get install -y chromium")
     from playwright.sync_api import expect, sync_playwright
 
@@ -84,37 +88,74 @@ def test_chapter_02_widgets_respond_to_clicks_in_a_real_browser(jupyterlab):
         page = browser.new_page(viewport={"width": 1400, "height": 1000})
         page.set_default_timeout(60_000)
         try:
-            page.goto(f"{base}/lab/tree/{CHAPTER}?token={token}")
+            page.goto(f"{base}/lab/tree/{chapter}?token={token}")
             page.locator(".jp-Notebook").first.wait_for()
             _accept_kernel_dialog(page)
             expect(page.locator(".jp-Notebook-ExecutionIndicator[data-status='idle']")).to_have_count(1)
             page.get_by_role("menuitem", name="Run", exact=True).click()
             page.get_by_role("menuitem", name="Run All Cells", exact=True).click()
-
-            queue = page.locator(".ac-queue-widget").first
-            queue.scroll_into_view_if_needed()
-            expect(queue).to_be_visible()
-            queue.locator(".ac-queue-message input").fill("browser-msg")
-            send = queue.locator("button.ac-queue-send")
-            send.click()
-            send.click()
-            queue.locator("button.ac-queue-receive").click()
-            items = queue.locator(".ac-boxes .ac-item")
-            expect(items).to_have_count(1)
-            expect(items.first).to_have_text("'browser-msg'")
-            expect(queue.locator(".ac-status")).to_have_text("received 'browser-msg'")
-            expect(queue.locator(".ac-log tr")).to_have_count(4)  # header + send, send, receive
-
-            bus = page.locator(".ac-bus-widget").first
-            bus.scroll_into_view_if_needed()
-            bus.locator("button.ac-bus-register").click()
-            expect(bus.locator(".ac-listeners")).to_contain_text("log")
-            bus.locator("button.ac-bus-trigger").click()
-            expect(bus.locator(".ac-calls")).to_contain_text("logged 'tea'")
-            expect(bus.locator(".ac-status")).to_have_text("triggered 'order': 1 listener(s) ran")
+            yield page
         except Exception:
             page.screenshot(path=str(screenshot), full_page=True)
             print(f"screenshot of the failure: {screenshot}")
             raise
         finally:
             browser.close()
+
+
+def test_chapter_02_widgets_respond_to_clicks_in_a_real_browser(jupyterlab):
+    from playwright.sync_api import expect
+
+    with _chapter_run_in_chromium(jupyterlab, "02-core-concepts.ipynb") as page:
+        queue = page.locator(".ac-queue-widget").first
+        queue.scroll_into_view_if_needed()
+        expect(queue).to_be_visible()
+        queue.locator(".ac-queue-message input").fill("browser-msg")
+        send = queue.locator("button.ac-queue-send")
+        send.click()
+        send.click()
+        queue.locator("button.ac-queue-receive").click()
+        items = queue.locator(".ac-boxes .ac-item")
+        expect(items).to_have_count(1)
+        expect(items.first).to_have_text("'browser-msg'")
+        expect(queue.locator(".ac-status")).to_have_text("received 'browser-msg'")
+        expect(queue.locator(".ac-log tr")).to_have_count(4)  # header + send, send, receive
+        queue.locator("button.ac-queue-widget-back").click()  # undo the receive: both messages are back
+        expect(items).to_have_count(2)
+        queue.locator("button.ac-queue-widget-forward").click()
+        expect(items).to_have_count(1)
+
+        bus = page.locator(".ac-bus-widget").first
+        bus.scroll_into_view_if_needed()
+        bus.locator("button.ac-bus-register").click()
+        expect(bus.locator(".ac-listeners")).to_contain_text("log")
+        bus.locator("button.ac-bus-trigger").click()
+        expect(bus.locator(".ac-calls")).to_contain_text("logged 'tea'")
+        expect(bus.locator(".ac-status")).to_have_text("triggered 'order': 1 listener(s) ran")
+
+        calls = page.locator(".ac-callback-widget").first
+        calls.scroll_into_view_if_needed()
+        calls.locator("button.ac-callback-register").click()
+        calls.locator("button.ac-callback-start").click()
+        calls.locator("button.ac-callback-advance").click()
+        expect(calls.locator(".ac-status")).to_have_text("t=2: download done; 1 on_done callback(s) ran")
+        expect(calls.locator(".ac-fired")).to_contain_text("show")
+
+
+def test_chapter_03_event_loop_stepper_steps_forward_and_back_in_a_real_browser(jupyterlab):
+    from playwright.sync_api import expect
+
+    with _chapter_run_in_chromium(jupyterlab, "03-algorithms-and-models.ipynb") as page:
+        loop = page.locator(".ac-loop-widget").first
+        loop.scroll_into_view_if_needed()
+        step = loop.locator(".ac-loop b").first
+        expect(step).to_have_text("step 0")
+        forward = loop.locator("button.ac-loop-widget-forward")
+        forward.click()
+        forward.click()
+        expect(step).to_have_text("step 2")
+        expect(loop.locator(".ac-tasks")).to_contain_text("producer")
+        loop.locator("button.ac-loop-widget-back").click()
+        expect(step).to_have_text("step 1")
+        loop.locator("button.ac-loop-end").click()
+        expect(forward).to_be_disabled()
