@@ -89,7 +89,12 @@ def plan(*, tasks: int | None = None, latency: float | None = None, quick: bool 
 def run_lab(lab: LabPlan, *, progress: Callable[[int, int, TimingRun], None] | None = None) -> list[TimingRun]:
     """Run ``lab`` on the real clock: the waiting tasks for every ``n`` of
     ``lab.ns`` (the last is ``lab.tasks``), then the computing tasks.
-    ``progress(done, count, run)`` is called after each run."""
+    ``progress(done, count, run)`` is called after each run.
+
+    >>> runs = run_lab(plan(tasks=2, latency=0.001))       # a tiny lab: about half a second
+    >>> len(runs), sorted({run.strategy for run in runs})
+    (12, ['asyncio', 'processes', 'sequential', 'threads'])
+    """
     from .clock import RealClock
 
     done = 0
@@ -199,7 +204,15 @@ def machine_markdown(runs: list[TimingRun] | None = None, *, note: str = "") -> 
 
 def write_results(runs: list[TimingRun], out: str | Path, *, note: str = "") -> list[Path]:
     """Write the lab's tables, machine description and plots into the folder
-    ``out`` (made if needed) and return the paths, named as in ``FILES``."""
+    ``out`` (made if needed) and return the paths, named as in ``FILES``.
+
+    >>> import tempfile
+    >>> from asyncomm.course import data_path
+    >>> from asyncomm.timing import read_csv
+    >>> paths = write_results(read_csv(data_path("reference_timing.csv")), tempfile.mkdtemp())
+    >>> [path.name for path in paths] == list(FILES)
+    True
+    """
     import matplotlib.pyplot as plt
 
     from . import views
@@ -226,7 +239,16 @@ def write_results(runs: list[TimingRun], out: str | Path, *, note: str = "") -> 
 def run_command(out: str | Path, *, tasks: int | None = None, latency: float | None = None, quick: bool = False,
                 stream: IO[str] | None = None) -> int:
     """What ``python -m asyncomm bench`` does: plan, run with a progress bar,
-    write the files, say where. Returns the exit status."""
+    write the files, say where. Returns the exit status.
+
+    >>> import io, tempfile
+    >>> messages = io.StringIO()
+    >>> run_command(tempfile.mkdtemp(), tasks=2, latency=0.001, stream=messages)   # real timings: not shown
+    Wrote 8 files to ...
+    0
+    >>> messages.getvalue().splitlines()[0]
+    'timing lab on the real clock: 12 runs of up to 2 tasks that wait 0.001 s and 8 that compute 0.004 s ...'
+    """
     err = sys.stderr if stream is None else stream
     try:
         import matplotlib

@@ -76,9 +76,18 @@ def test_size_the_queue_reference_is_the_smallest_that_meets_both_goals() -> Non
     assert simulate_pipeline(BURSTS, 1.0, maxsize=6, policy="drop").summary().dropped == 2
 
 
+def test_size_the_queue_prompt_names_the_quantity_the_judge_checks() -> None:
+    # the goal is stated as max_producer_wait (accepted - wanted to send), which is what the judge compares
+    ex = ac.exercises.get("05.size-the-queue")
+    assert "accepted more than 3 s after the producer wanted to send it (max_producer_wait" in ex.prompt
+    run = simulate_pipeline(BURSTS, 1.0, maxsize=4, policy="block")
+    assert max(m.enqueued - m.sent for m in run.messages) == run.summary().max_producer_wait == MAX_PRODUCER_WAIT
+
+
 def test_size_the_queue_hints() -> None:
     ex = ac.exercises.get("05.size-the-queue")
-    assert ex.check((3, "block")).message.startswith("the producer had to wait longer than 3 s")
+    assert ex.check((3, "block")).message == ("a message was accepted more than 3 s after the producer wanted to "
+                                              "send it (max_producer_wait = 4 s): allow a longer queue")
     assert ex.check((4, "drop")).message == ("6 of the 16 messages were dropped: that queue is too small for "
                                              "that policy")
     assert ex.check((7, "drop")).message.startswith("no message is lost and the producer waits little enough")

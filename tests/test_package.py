@@ -30,14 +30,15 @@ def _public_names(module):
     return [(n, getattr(module, n)) for n in names]
 
 
-def test_every_public_name_of_the_topic_modules_has_a_docstring_with_an_example():
-    import asyncomm.widgets
+def test_every_public_name_of_every_public_module_has_a_docstring_with_an_example():
+    import importlib
+    import pkgutil
 
-    modules = [obj for obj in vars(ac).values()
-               if inspect.ismodule(obj) and obj.__name__.startswith("asyncomm.") and "._" not in obj.__name__]
-    assert {m.__name__ for m in modules} >= {"asyncomm.broker", "asyncomm.queueing", "asyncomm.timing"}
+    names = [info.name for info in pkgutil.walk_packages(ac.__path__, "asyncomm.")
+             if not any(part.startswith("_") for part in info.name.split("."))]
+    assert {"asyncomm.broker", "asyncomm.queueing", "asyncomm.widgets", "asyncomm.views"} <= set(names)
     missing = []
-    for module in [*modules, asyncomm.widgets]:
+    for module in map(importlib.import_module, names):
         for name, obj in _public_names(module):
             if not (inspect.isfunction(obj) or inspect.isclass(obj)):
                 continue
@@ -45,9 +46,11 @@ def test_every_public_name_of_the_topic_modules_has_a_docstring_with_an_example(
                 continue
             if module.__name__ == "asyncomm.loop_examples":
                 continue  # chapter 03 prints these programs' source: their examples are in the module docstring
+            if module.__name__.startswith("asyncomm.exercises.ch"):
+                continue  # exercise material (buggy code to fix, programs to predict): checked by the exercise tests
             if ">>>" not in (inspect.getdoc(obj) or ""):
                 missing.append(f"{module.__name__}.{name}")
-    assert missing == []
+    assert missing == [], "\n".join(missing)
 
 
 def test_errors_form_one_family():

@@ -157,7 +157,8 @@ def _judge_sizing(answer: Any) -> str | None:
     if s.dropped:
         return f"{s.dropped} of the {s.sent} messages were dropped: that queue is too small for that policy"
     if s.max_producer_wait > MAX_PRODUCER_WAIT:
-        return f"the producer had to wait longer than {MAX_PRODUCER_WAIT:g} s for room: allow a longer queue"
+        return (f"a message was accepted more than {MAX_PRODUCER_WAIT:g} s after the producer wanted to send it "
+                f"(max_producer_wait = {s.max_producer_wait:g} s): allow a longer queue")
     if any(_meets_goals(m, p) for m in range(1, maxsize) for p in POLICIES):
         return "no message is lost and the producer waits little enough - but a smaller queue would do too"
     return None
@@ -169,9 +170,10 @@ register(Exercise(
     kind="predict",
     prompt=("A producer sends bursts: 8 messages at once at t = 0, and 8 more at t = 20. One consumer needs 1 s "
             "per message. Choose the queue's maxsize and its policy ('block': the producer waits for room, "
-            "'drop': a message that finds the queue full is discarded) so that no message is lost and the "
-            "producer never waits more than 3 s to hand over a message - with the smallest maxsize that does "
-            "both. Answer with a pair: answer = (maxsize, policy)."),
+            "'drop': a message that finds the queue full is discarded) so that no message is lost and no message "
+            f"is accepted more than {MAX_PRODUCER_WAIT:g} s after the producer wanted to send it (max_producer_wait "
+            "in the run's summary) - with the smallest maxsize that does both. Answer with a pair: "
+            "answer = (maxsize, policy)."),
     judge=_judge_sizing,
     hints=["'drop' loses every message that finds the queue full, so it needs room for a whole burst. "
            "'block' loses nothing, but the producer waits.",
@@ -221,7 +223,8 @@ register(Exercise(
     prompt=(f"A queue with maxsize={BLOCKING_MAXSIZE} and policy 'drop' feeds one consumer. Messages arrive at "
             f"random (a Poisson stream) at {BLOCKING_ARRIVAL_RATE:g} per second; the consumer needs "
             f"{1 / BLOCKING_SERVICE_RATE:g} s per message on average (exponential service times). In the long "
-            f"run, what share of the messages is dropped? Answer with a number between 0 and 1."),
+            f"run, what share of the messages is dropped? Work it out by hand first, with chapter 03's M/M/1/K "
+            f"formula, then check it. Answer with a number between 0 and 1."),
     judge=_judge_blocking,
     hints=["This is M/M/1/K. What is K for a queue of maxsize 2 and one consumer that has already taken a "
            "message out of the queue?",

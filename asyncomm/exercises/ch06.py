@@ -146,8 +146,8 @@ SCENARIOS = {
        "One payment service handles 50 orders per second and restarts now and then. No order may be lost.",
     2: "When a user signs up, a welcome e-mail, an analytics counter and an audit log must each react. "
        "Other teams add new reactions every few months and must not have to change the sign-up code.",
-    3: "A desktop app starts one file download in the background and wants to update its window once, "
-       "with the result, when that download finishes.",
+    3: "A desktop app starts one file download in the background. When that download finishes, its result "
+       "must be handed to the GUI thread once, which updates the window.",
 }
 _EXPECTED = {1: "queue", 2: "event", 3: "callback"}
 _ALIASES = {
@@ -225,7 +225,8 @@ register(Exercise(
         2. event: one trigger fans out to every listener; a new reaction registers itself and the
            sign-up code (the trigger side) does not change.
         3. callback: one result, for one caller, once, when the work completes (or await it:
-           ac.from_callbacks turns the callback into an awaitable)."""),
+           ac.from_callbacks turns the callback into an awaitable). The callback runs on the download's
+           thread, so it hands the update to the GUI thread instead of touching the window itself."""),
     reference={1: "queue", 2: "event", 3: "callback"},
     wrong_answers=[
         {1: "event", 2: "queue", 3: "callback"},
