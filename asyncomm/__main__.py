@@ -8,6 +8,9 @@ replace it (their version is then saved as ``NAME.bak``).
 ``python -m asyncomm bench [--out DIR] [--tasks N] [--latency S] [--quick]``
 runs the timing lab on the real clock and writes CSV and PNG files into ``DIR``
 (default ``./asyncomm-bench``); see :mod:`asyncomm.bench`.
+
+``python -m asyncomm progress [DIR]`` lists every exercise with its last saved
+outcome in the course folder ``DIR``; see :mod:`asyncomm.progress`.
 """
 
 from __future__ import annotations
@@ -51,6 +54,19 @@ def lab(directory: Path, *, overwrite: bool, launch: bool, extra: Sequence[str])
         return 0
 
 
+def show_progress(directory: Path) -> int:
+    from .progress import progress, report
+
+    try:
+        rows = progress(directory)
+    except (FileNotFoundError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 1
+    print(f"Course folder: {directory.resolve()}")
+    print(report(rows))
+    return 0
+
+
 def _positive_int(text: str) -> int:
     try:
         value = int(text)
@@ -88,7 +104,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     bench_parser.add_argument("--latency", type=_positive_seconds, metavar="S",
                               help="seconds each task waits or computes (default: 0.05; 0.01 with --quick)")
     bench_parser.add_argument("--quick", action="store_true", help="a small lab of a second or two (a smoke run)")
+    progress_parser = commands.add_parser("progress", help="list every exercise with its last saved outcome in DIR")
+    progress_parser.add_argument("directory", nargs="?", default="asyncomm-course", type=Path,
+                                 help="a learner's course folder (default: ./asyncomm-course)")
     args, extra = parser.parse_known_args(argv)
+    if args.command == "progress":
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        return show_progress(args.directory)
     if args.command == "bench":
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
