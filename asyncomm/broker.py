@@ -48,6 +48,27 @@ __all__ = ["AsyncRedisStreamQueue", "BrokerUnavailable", "JSONSerializer", "Loca
 RETURNED = "__returned__"
 
 
+#: XAUTOCLAIM came with Redis 6.2, its report of deleted entries with 7.0: older servers fail on every receive.
+MIN_REDIS_VERSION = (7, 0)
+
+
+def check_server_version(version: str) -> None:
+    """Refuse a Redis server older than :data:`MIN_REDIS_VERSION`, saying what to do.
+
+    >>> check_server_version("7.0.15")
+    >>> check_server_version("6.0.16")
+    Traceback (most recent call last):
+    ...
+    asyncomm.errors.BrokerUnavailable: this Redis server is version 6.0.16; RedisStreamQueue needs 7.0 or later ...
+    """
+    numbers = tuple(int(part) if part.isdigit() else 0 for part in version.split(".")[:2])
+    if numbers < MIN_REDIS_VERSION:
+        need = ".".join(map(str, MIN_REDIS_VERSION))
+        raise BrokerUnavailable(f"this Redis server is version {version}; RedisStreamQueue needs {need} or later "
+                                f"(XAUTOCLAIM and its report of deleted entries). Install a newer one: conda install "
+                                f"redis, docker run -p 6379:6379 redis:7, or apt on Debian 12 / Ubuntu 24.04")
+
+
 class JSONSerializer:
     """Messages as JSON text: readable in ``redis-cli`` and safe to decode.
 
@@ -150,6 +171,8 @@ class _StreamProtocol:
         self.serializer = serializer
 
     def setup(self) -> Steps:
+        info = yield _call("info", "server")
+        check_server_version(str(info.get("redis_version", "0")))
         try:
             yield _call("xgroup_create", self.stream, self.group, id="0", mkstream=True)
         except Exception as err:  # the group exists already: another process made it

@@ -197,3 +197,15 @@ def test_killed_consumer_process_loses_nothing(redis_url):
     print(f"tally: sent {len(sent)}, processed {len(set(done))}, lost 0, duplicated {duplicated}, "
           f"taken over from the killed consumer {len(held)}")
     producer.close()
+
+
+def test_a_redis_server_older_than_7_is_refused_with_what_to_do():
+    from asyncomm.broker import check_server_version
+
+    for fine in ("7.0.0", "7.2.4", "8.0.1"):
+        check_server_version(fine)
+    with pytest.raises(ac.BrokerUnavailable, match=re.escape(
+            "this Redis server is version 6.2.14; RedisStreamQueue needs 7.0 or later (XAUTOCLAIM and its report of "
+            "deleted entries). Install a newer one: conda install redis, docker run -p 6379:6379 redis:7, or apt on "
+            "Debian 12 / Ubuntu 24.04")):
+        check_server_version("6.2.14")
