@@ -66,7 +66,8 @@ def check_server_version(version: str) -> None:
         need = ".".join(map(str, MIN_REDIS_VERSION))
         raise BrokerUnavailable(f"this Redis server is version {version}; RedisStreamQueue needs {need} or later "
                                 f"(XAUTOCLAIM and its report of deleted entries). Install a newer one: conda install "
-                                f"redis, docker run -p 6379:6379 redis:7, or apt on Debian 12 / Ubuntu 24.04")
+                                f"-c conda-forge redis-server, docker run -p 6379:6379 redis:7, or apt on Debian 12 / "
+                                f"Ubuntu 24.04")
 
 
 class JSONSerializer:

@@ -60,7 +60,7 @@ class LocalRedis:
         if found is None:
             what = f"{executable!r} is not an executable program" if executable else "redis-server is not installed"
             raise BrokerUnavailable(f"{what}; install it (apt-get install redis-server, "
-                                    "conda install redis, or docker run -p 6379:6379 redis)")
+                                    "conda install -c conda-forge redis-server, or docker run -p 6379:6379 redis:7)")
         self.executable: str = found
         self.port = _free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"

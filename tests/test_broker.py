@@ -128,8 +128,9 @@ def test_an_entry_trimmed_while_pending_is_recorded_as_a_dead_letter(redis_url):
 def test_a_missing_redis_server_program_is_reported_as_broker_unavailable():
     from asyncomm.broker import LocalRedis
 
-    with pytest.raises(ac.BrokerUnavailable, match=re.escape("'/nonexistent/redis-server' is not an executable "
-                                                             "program; install it (apt-get install redis-server")):
+    with pytest.raises(ac.BrokerUnavailable, match=re.escape(
+            "'/nonexistent/redis-server' is not an executable program; install it (apt-get install redis-server, "
+            "conda install -c conda-forge redis-server, or docker run -p 6379:6379 redis:7)")):
         LocalRedis(executable="/nonexistent/redis-server")
 
 
@@ -206,6 +207,6 @@ def test_a_redis_server_older_than_7_is_refused_with_what_to_do():
         check_server_version(fine)
     with pytest.raises(ac.BrokerUnavailable, match=re.escape(
             "this Redis server is version 6.2.14; RedisStreamQueue needs 7.0 or later (XAUTOCLAIM and its report of "
-            "deleted entries). Install a newer one: conda install redis, docker run -p 6379:6379 redis:7, or apt on "
-            "Debian 12 / Ubuntu 24.04")):
+            "deleted entries). Install a newer one: conda install -c conda-forge redis-server, docker run -p 6379:6379 "
+            "redis:7, or apt on Debian 12 / Ubuntu 24.04")):
         check_server_version("6.2.14")

@@ -22,3 +22,18 @@ def test_quick_start_has_exactly_two_commands():
     commands = [line for line in block.splitlines() if line and not line.startswith("#")]
     assert len(commands) == 2
     assert commands[0].endswith("python -m asyncomm lab") and commands[1].endswith(".venv/bin/pytest")
+
+
+def test_environment_yml_gives_conda_users_the_same_dependencies():
+    import tomllib
+
+    root = Path(__file__).resolve().parents[1]
+    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    listed = re.findall(r"^  - ([A-Za-z0-9_.-]+)", (root / "environment.yml").read_text(encoding="utf-8"), re.M)
+    conda_name = {"redis": "redis-py"}  # on conda-forge, "redis" is an old client; redis-py is the current one
+    extras = project["optional-dependencies"]
+    for requirement in extras["course"] + extras["redis"]:
+        name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0)
+        assert conda_name.get(name, name) in listed, f"{name} is missing from environment.yml"
+    assert "redis-server" in listed
+    assert '-e ".[test]"' in (root / "environment.yml").read_text(encoding="utf-8")
