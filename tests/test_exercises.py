@@ -69,3 +69,81 @@ def test_a_function_that_still_raises_not_implemented_is_not_attempted():
 def test_unknown_exercise_id_lists_the_ids():
     with pytest.raises(ValueError, match=re.escape("no exercise 'nope'; the ids are: ")):
         ac.exercises.get("nope")
+
+
+# -- answers in any reasonable form, and errors inside exception groups ----------------------------------------------
+
+def test_answer_readers_accept_reasonable_forms_and_refuse_the_rest():
+    from fractions import Fraction
+
+    from asyncomm.exercises._core import as_list, clean_text, real_number, whole_number
+
+    assert clean_text(" 'Later  1S' ") == clean_text('"later 1s"') == "later 1s"
+    assert [whole_number(x) for x in (15, 15.0, 6 * 5 / 2, 14.5, True, "15", float("inf"))] == [
+        15, 15, 15, None, None, None, None]
+    assert [real_number(x) for x in (Fraction(1, 15), 2, 0.5, False, "0.5", float("nan"))] == [
+        1 / 15, 2.0, 0.5, None, None, None]
+    assert as_list(("a", "b")) == as_list(["a", "b"]) == ["a", "b"]
+    assert as_list("a b") is None and as_list({"a"}) is None
+
+
+def _takes_nothing():
+    return None
+
+
+def test_an_exception_group_from_learner_code_shows_the_first_error_inside_it():
+    def trigger_with_a_failing_listener(_answer):
+        bus = ac.EventBus()
+        bus.register("done", _takes_nothing)
+        bus.trigger("done", msg="a")  # the listener takes no keyword: TriggerFailed wraps the TypeError
+
+    ex = ac.exercises.Exercise("99.g", "t", "write", "p", judge=trigger_with_a_failing_listener, hints=["h"],
+                               solution_text="s", reference=None)
+    assert ex.check(print).message == (
+        "your code raised TriggerFailed: 1 of 1 listener for event 'done' raised (1 sub-exception); "
+        "the first inside it: TypeError: _takes_nothing() got an unexpected keyword argument 'msg'")
+
+    def nested(_answer):
+        raise ExceptionGroup("outer", [ExceptionGroup("inner", [KeyError("k")]), ValueError("v")])
+
+    nested_ex = ac.exercises.Exercise("99.n", "t", "write", "p", judge=nested, hints=["h"], solution_text="s",
+                                      reference=None)
+    assert nested_ex.check(print).message == (
+        "your code raised ExceptionGroup: outer (2 sub-exceptions); the first inside it: KeyError: 'k'")
+
+
+# -- worked solutions paste into the notebook's own cell -----------------------------------------------------------
+
+def _checked_names() -> dict[str, str]:
+    """For each exercise, the name its notebook cell passes to ex.check(...) (answer, fixed, total_time, ...)."""
+    import json
+    from pathlib import Path
+
+    names: dict[str, str] = {}
+    for path in sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb")):
+        current = None
+        for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
+            source = "".join(cell["source"])
+            if cell["cell_type"] != "code":
+                continue
+            if found := re.search(r'ac\.exercises\.get\("([^"]+)"\)', source):
+                current = found.group(1)
+            if current and (checked := re.search(r"^ex\.check\((\w+)\)", source, re.MULTILINE)):
+                names.setdefault(current, checked.group(1))
+    return names
+
+
+CHECKED_NAMES = _checked_names()
+
+
+@pytest.mark.parametrize("ex", EXERCISES, ids=IDS)
+def test_the_solution_pasted_into_a_cell_defines_what_the_notebook_checks_and_passes(ex):
+    import asyncio
+
+    name = CHECKED_NAMES[ex.id]
+    if ex.kind == "predict":
+        assert name == "answer"
+        assert ex.solution().startswith("answer = "), "a predict solution opens with its pasteable answer"
+    namespace = {"ac": ac, "asyncio": asyncio}
+    exec(ex.solution(), namespace)  # prose is in # comments: the whole text runs
+    assert ex.check(namespace[name]).outcome is Outcome.CORRECT

@@ -182,3 +182,79 @@ def test_mm1_wait_reference_is_the_theory_and_the_simulation():
 ])
 def test_mm1_wait_hints(answer, hint):
     assert ac.exercises.get("03.mm1-wait").check(answer).message.startswith(hint)
+
+
+# -- answers in any reasonable form; hints that name the mistake -----------------------------------------------------
+
+def message(exercise_id, answer):
+    return ac.exercises.get(exercise_id).check(answer).message
+
+
+def test_array_moves_accepts_a_float_that_is_a_whole_number():
+    ex = ac.exercises.get("03.array-moves")
+    assert ex.check(6 * 5 / 2).outcome is Outcome.CORRECT
+    assert ex.check(21.0).message == message("03.array-moves", 21)
+    assert ex.check(15.5).message == "answer with a whole number of element moves"
+
+
+def test_ring_receive_names_the_standard_librarys_empty_and_a_head_reset():
+    import queue
+
+    ex = ac.exercises.get("03.ring-receive")
+
+    def raises_queue_empty(ring):
+        if ring.count == 0:
+            raise queue.Empty
+        return ex.reference(ring)
+
+    def resets_head_when_empty(ring):
+        msg = ex.reference(ring)
+        if ring.count == 0:
+            ring.head = 0
+        return msg
+
+    assert ex.check(raises_queue_empty).message == (
+        "on an empty ring raise ac.QueueEmpty (asyncomm's), not the standard library's queue.Empty")
+    assert ex.check(resets_head_when_empty).message == (
+        "when the ring became empty your receive set ring.head back to 0: move head on by one (with %), "
+        "do not reset it")
+
+
+@pytest.mark.parametrize("answer", [("main", "A", "B", "C", "later 1s", "later 2s"),
+                                    ["MAIN", "a", "b", "c", "Later 1s", " 'later  2s' "]])
+def test_loop_order_accepts_a_tuple_and_any_case(answer):
+    assert ac.exercises.get("03.loop-order").check(answer).outcome is Outcome.CORRECT
+
+
+def test_loop_order_names_the_strings_that_do_not_match():
+    assert message("03.loop-order", ["main", "A", "B", "C", "later 1", "later 2"]) == (
+        "'later 1' is not a string the program appends")
+    assert message("03.loop-order", ("main", "a", "b", "c", "D", "later 2s")) == (
+        "'D' is not a string the program appends")
+    assert message("03.loop-order", ("main", "c", "a", "b", "later 1s", "later 2s")).startswith(
+        "the ready queue is FIFO")
+
+
+@pytest.mark.parametrize("answer", [("third", "first", "second", "main"), ["Third", "FIRST", " second", "'main'"]])
+def test_finish_order_accepts_a_tuple_and_any_case(answer):
+    assert ac.exercises.get("03.finish-order").check(answer).outcome is Outcome.CORRECT
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    (["third", "first", "main", "second"], "main awaits the other three tasks, one after the other: it cannot "
+                                           "finish before all of them have finished"),
+    (("Main", "Third", "First", "Second"), "main awaits the other three tasks, one after the other: it cannot "
+                                           "finish before all of them have finished"),
+    (["third", "first", "second"], "list every task exactly once, main included: first, second, third and main"),
+    (("first", "third", "second", "main"), "the ready queue is first in, first out: after each sleep(0) a task "
+                                           "goes to the back of the line; step the program in the loop widget"),
+])
+def test_finish_order_hints(answer, expected):
+    assert message("03.finish-order", answer) == expected
+
+
+def test_number_answers_take_any_real_number():
+    from fractions import Fraction
+
+    assert ac.exercises.get("03.littles-law").check(Fraction(10))
+    assert ac.exercises.get("03.mm1-wait").check(Fraction(1, 1))

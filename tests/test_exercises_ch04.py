@@ -22,6 +22,24 @@ def test_predict_crash_accepts_the_class_or_its_name() -> None:
     assert ex.check(AttributeError).message.startswith("every attribute main() uses exists")
 
 
+@pytest.mark.parametrize("answer", ["typeerror", " TypeError", "builtins.TypeError", "TypeError()", "'TypeError'",
+                                    "Type Error", TypeError, TypeError("x")])
+def test_predict_crash_accepts_the_class_in_any_reasonable_form(answer: object) -> None:
+    assert ac.exercises.get("04.predict-crash").check(answer).outcome is Outcome.CORRECT
+
+
+@pytest.mark.parametrize(("answer", "start"), [
+    (ValueError("x"), "not that one: compare how trigger_event() calls a listener"),
+    ("builtins.ValueError", "not that one: compare how trigger_event() calls a listener"),
+    ("queue.Empty()", "nothing in main() waits with a timeout"),
+    ("attributeerror", "every attribute main() uses exists"),
+    ("", "give an exception class such as ValueError (or its name as a string)"),
+    (None, "give an exception class such as ValueError (or its name as a string)"),
+])
+def test_predict_crash_wrong_forms(answer: object, start: str) -> None:
+    assert ac.exercises.get("04.predict-crash").check(answer).message.startswith(start)
+
+
 def test_predict_crash_reference_is_what_the_seed_raises() -> None:
     namespace: dict[str, Any] = {"__name__": "seed_example"}
     exec(ac.course.data_path("seed_example.py").read_text(encoding="utf-8"), namespace)
@@ -98,6 +116,36 @@ def test_fix_trigger_solution_runs_and_passes() -> None:
     namespace: dict[str, Any] = {}
     exec(ex.solution(), namespace)
     assert ex.check(namespace["FixedEventDriver"]).outcome is Outcome.CORRECT
+    assert ex.solution().rstrip().endswith("\n\nanswer = FixedEventDriver")  # what the notebook's cell checks
+    assert namespace["answer"] is namespace["FixedEventDriver"]
+
+
+def test_fix_trigger_a_trigger_event_that_refuses_keywords_is_told_to_pass_kwargs() -> None:
+    class OneMessage:
+        def __init__(self) -> None:
+            self.events: list[Any] = []
+
+        def register_listener(self, listener: Any) -> None:
+            self.events.append(listener)
+
+        def trigger_event(self, message: Any) -> None:
+            for listener in list(self.events):
+                listener(message)
+
+        def remove_listener(self, listener: Any) -> None:
+            self.events.remove(listener)
+
+    assert ac.exercises.get("04.fix-trigger").check(OneMessage).message == (
+        "keyword data was lost: pass on **kwargs as well as *args (trigger_event('Hello', sender='main') raised "
+        "TypeError: test_fix_trigger_a_trigger_event_that_refuses_keywords_is_told_to_pass_kwargs.<locals>."
+        "OneMessage.trigger_event() got an unexpected keyword argument 'sender')")
+
+
+def test_predict_crash_solution_opens_with_the_answer() -> None:
+    ex = ac.exercises.get("04.predict-crash")
+    namespace: dict[str, Any] = {}
+    exec(ex.solution(), namespace)
+    assert namespace["answer"] is TypeError
 
 
 def test_the_chapter_registers_exactly_these_exercises():

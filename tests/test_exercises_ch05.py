@@ -150,8 +150,15 @@ def test_idempotent_consumer_accepts_the_library_helper_and_the_solution() -> No
 
     assert ex.check(with_the_library).outcome is Outcome.CORRECT
     namespace: dict = {}
-    exec(ex.solution().split("\n\nThe library")[0], namespace)
+    exec(ex.solution(), namespace)  # the whole text pastes: its prose is in comments
     assert ex.check(namespace["make_idempotent"]).outcome is Outcome.CORRECT
+    # the wrapper the solution shows in its comment passes too
+    wrapper = "\n".join(line.removeprefix("#     ") for line in ex.solution().splitlines()
+                        if line.startswith("#     "))
+    assert wrapper.startswith("def make_idempotent(handler):")
+    library: dict = {"ac": ac}
+    exec(wrapper, library)
+    assert ex.check(library["make_idempotent"]).outcome is Outcome.CORRECT
 
     def not_written(handler):  # type: ignore[no-untyped-def]
         raise NotImplementedError
@@ -173,3 +180,70 @@ def test_idempotent_consumer_hints() -> None:
 
 def test_the_chapter_registers_exactly_these_exercises():
     assert sorted(ex.id for ex in ac.exercises.all_exercises() if ex.id.startswith("05.")) == sorted(IDS)
+
+
+# -- answers in any reasonable form; hints that name the mistake -----------------------------------------------------
+
+def test_queue_length_accepts_a_float_that_is_a_whole_number() -> None:
+    ex = ac.exercises.get("05.queue-length")
+    assert ex.check(21 - 7.0).outcome is Outcome.CORRECT
+    assert ex.check(21.0).message.startswith("that is how many were sent")
+    assert ex.check(14.5).message == "give a whole number of messages, e.g. answer = 7"
+
+
+@pytest.mark.parametrize("answer", [[4, "block"], (4, "Block"), (4, " block "), (4.0, "'block'")])
+def test_size_the_queue_accepts_a_list_case_spaces_and_a_whole_float(answer: object) -> None:
+    assert ac.exercises.get("05.size-the-queue").check(answer).outcome is Outcome.CORRECT
+
+
+@pytest.mark.parametrize(("answer", "expected"), [
+    (("block", 4), "the number comes first: answer = (maxsize, policy)"),
+    ((4.5, "block"), "maxsize must be a whole number >= 0"),
+    (("4", "block"), "maxsize must be a whole number >= 0"),
+    ((4, "block", "drop"), "answer with a pair: (maxsize, policy), e.g. (10, 'drop')"),
+    ([3, "Block"], "a message was accepted more than 3 s after the producer wanted to send it "
+                   "(max_producer_wait = 4 s): allow a longer queue"),
+])
+def test_size_the_queue_wrong_forms(answer: object, expected: str) -> None:
+    assert ac.exercises.get("05.size-the-queue").check(answer).message == expected
+
+
+def test_blocking_probability_accepts_any_real_number_within_two_percent() -> None:
+    from fractions import Fraction
+
+    from asyncomm.exercises.ch05 import BLOCKING_REL_TOL
+
+    ex = ac.exercises.get("05.blocking-probability")
+    assert BLOCKING_REL_TOL == 0.02
+    for answer in (Fraction(1, 15), 0.0667, 0.067, 0.066, 0.068):
+        assert ex.check(answer).outcome is Outcome.CORRECT, answer
+    close = ("close, but more than 2 % off: keep more digits through the calculation (round only the result, "
+             "to 3 significant digits)")
+    assert ex.check(0.065).message == close
+    assert ex.check(0.07).message == close
+    assert ex.check("6.67%").message == ("give the share as a number between 0 and 1, not as a percentage string: "
+                                         "0.25 rather than '25%'")
+
+
+@pytest.mark.parametrize("answer", [
+    {"payment": "At least once + idempotent consumer", "metrics": "At most once"},
+    {"Payment": "at-least-once+idempotent consumer", "metrics": "AT-MOST-ONCE"},
+    {"payment": "at least once + idempotent", "metrics": " 'at-most-once' "},
+])
+def test_choose_guarantee_ignores_case_and_hyphens_versus_spaces(answer: dict) -> None:
+    assert ac.exercises.get("05.choose-guarantee").check(answer).outcome is Outcome.CORRECT
+
+
+def test_choose_guarantee_reads_wrong_choices_the_same_way() -> None:
+    ex = ac.exercises.get("05.choose-guarantee")
+    assert ex.check({"Payment": "At least once", "Metrics": "at most once"}).message.startswith(
+        "payment: a consumer that pays and crashes before its ack")
+    assert ex.check({"payment": "at-least-once + idempotent consumer", "metrics": None}).message == (
+        "each choice must be one of: 'at-most-once', 'at-least-once', 'at-least-once + idempotent consumer'; "
+        "got None")
+
+
+def test_idempotent_consumer_says_why_the_library_class_is_not_a_drop_in() -> None:
+    assert ac.exercises.get("05.idempotent-consumer").check(ac.IdempotentConsumer).message == (
+        "ac.IdempotentConsumer is called with one (message_id, body) pair, not with two arguments, so it is not a "
+        "drop-in for make_idempotent: return a function consume(message_id, body) that calls it with the pair")

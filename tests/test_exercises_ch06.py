@@ -79,3 +79,37 @@ def test_busy_needs_a_virtual_clock():
     with pytest.raises(ac.UsageError, match=re.escape(
             "busy() models CPU work on a VirtualClock: call it inside clock.run(...)")):
         busy(1)
+
+
+@pytest.mark.parametrize("answer", [
+    {1: "queue", 2: "pub/sub", 3: "callback"},
+    {1: "queue", 2: "PubSub", 3: "callback"},
+    {1: "queue", 2: "Observer", 3: "callback"},
+    {1: "MessageQueue", 2: "EventBus", 3: "CallbackRegistry"},
+    ["'queue'", "publish/subscribe", "callback registry"],
+])
+def test_choose_pattern_accepts_the_other_names_of_each_pattern(answer):
+    assert ac.exercises.get("06.choose-pattern").check(answer).outcome is Outcome.CORRECT
+
+
+def test_choose_pattern_aliases_map_to_their_pattern_when_wrong_too():
+    assert message("06.choose-pattern", {1: "pub/sub", 2: "event", 3: "callback"}).startswith(
+        "scenario 1: an event bus calls the listeners that are registered at trigger time")
+    assert message("06.choose-pattern", {1: "queue", 2: "CallbackRegistry", 3: "callback"}).startswith(
+        "scenario 2: a callback is one-to-one")
+    assert message("06.choose-pattern", {1: "queue", 2: "event", 3: "webhook"}) == (
+        "scenario 3: 'webhook' is not one of \"queue\", \"event\", \"callback\"")
+
+
+def test_gather_time_takes_any_real_numbers():
+    from fractions import Fraction
+
+    assert ac.exercises.get("06.gather-time").check((Fraction(14), Fraction(12, 2))).outcome is Outcome.CORRECT
+
+
+def test_batch_fix_solution_ends_with_the_line_the_notebook_checks():
+    ex = ac.exercises.get("06.batch-fix")
+    assert ex.solution().rstrip().endswith("\n\nfixed = receive_batch")
+    namespace = {"ac": ac}
+    exec(ex.solution(), namespace)
+    assert ex.check(namespace["fixed"]).outcome is Outcome.CORRECT

@@ -50,3 +50,37 @@ def test_pipeline_time_hints():
     assert ex.check((3.5, 2, 7)).message.startswith("(a): a worker takes whole messages")
     assert ex.check((4, 2, 4)).message.startswith("(c): work that never awaits")
     assert ex.check((4, 2, True)).message == "answer with three numbers: (a, b, c)"
+
+
+def test_pipeline_time_a_too_high_guess_for_cpu_work_is_told_to_count_again():
+    ex = ac.exercises.get("07.pipeline-time")
+    assert ex.check((4, 2, 8)).message == ("(c): count again, that is too long: the CPU work runs one message after "
+                                           "another, 1 s each, and nothing else adds time")
+    assert ex.check([4.0, 2.0, 7.0]).outcome is Outcome.CORRECT
+    assert ex.check([5, 2, 7]).message == "(a): count the rounds: in each second every worker finishes one message"
+
+
+def test_capstone_shows_the_error_inside_a_failed_trigger():
+    import asyncio
+
+    async def keyword_trigger(messages, trace):
+        queue = ac.AsyncMessageQueue(trace=trace)
+        bus = ac.EventBus(trace=trace)
+        results = ac.CallbackRegistry(trace=trace)
+        out = []
+        results.register(out.append)
+        bus.register("done", results.trigger)
+        for msg in messages:
+            await queue.send(msg)
+        queue.close()
+        while True:
+            try:
+                msg = await queue.receive()
+            except ac.QueueClosed:
+                return out
+            await asyncio.sleep(1)
+            bus.trigger("done", msg=msg)  # the registry's trigger passes msg= on to list.append
+
+    assert ac.exercises.get("07.capstone").check(keyword_trigger).message == (
+        "your code raised TriggerFailed: 1 of 1 listener for event 'done' raised (1 sub-exception); the first "
+        "inside it: TypeError: list.append() takes no keyword arguments")

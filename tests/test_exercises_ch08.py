@@ -67,7 +67,9 @@ def test_dead_letters_accepts_any_collection_of_names():
     (44, "with visibility_timeout=44 the 45 s job was handed to a second consumer at t = 44 s"),
     (45, "with visibility_timeout=45 the 45 s job was handed to a second consumer at t = 45 s"),
     (54.9, "the longest job only just fits"),
-    (90.5, "a crashed consumer's job started again 91 s after the crash: too late"),
+    (90.5, "a crashed consumer's job started again 90.5 s after the crash: too late"),
+    (90.1, "a crashed consumer's job started again 90.1 s after the crash: too late"),
+    (44.5, "with visibility_timeout=44.5 the 45 s job was handed to a second consumer at t = 44.5 s"),
     (float("nan"), "answer with a number of seconds"),
 ])
 def test_visibility_timeout_limits(answer, start):
@@ -108,6 +110,33 @@ def test_round_trips_hints():
     assert ex.check((1.5, 0.015)).message.startswith("one by one: receive is two round trips")
     assert ex.check((2.0, 0.005)).message == "pipelined: each batch takes three round trips (send, read, ack), not one"
     assert ex.check((3.0, 0.015)).message == "one by one: messages x round trips per message x time per round trip"
+
+
+def test_round_trips_accepts_a_list_of_two():
+    ex = ac.exercises.get("08.round-trips")
+    assert ex.check([2.0, 0.015]).outcome is Outcome.CORRECT
+    assert ex.check([2.0, 0.005]).message == "pipelined: each batch takes three round trips (send, read, ack), not one"
+    assert ex.check([2.0, 0.015, 0.0]).message == (
+        "answer with a pair of numbers of seconds: answer = (one_by_one, pipelined)")
+
+
+def test_visibility_timeout_replays_to_the_exact_instant():
+    from fractions import Fraction
+
+    from asyncomm.exercises.ch08 import _replay_visibility
+
+    assert _replay_visibility(90.5) == (None, 90.5)
+    assert _replay_visibility(60) == (None, 60)
+    assert _replay_visibility(30) == (30, 30)
+    assert ac.exercises.get("08.visibility-timeout").check(Fraction(121, 2)).outcome is Outcome.CORRECT
+
+
+def test_dead_letters_reads_names_loosely():
+    ex = ac.exercises.get("08.dead-letters")
+    assert ex.check({"M2", "M4", "M5", "RAW"}).outcome is Outcome.CORRECT
+    assert ex.check({"m2", "m4", "m5", "'raw'"}).outcome is Outcome.CORRECT
+    assert ex.check({"m2", "m4", "m5", "raw", "m9"}).message == (
+        "the entries are m1 .. m6 and 'raw'; ['m9'] is not one of them")
 
 
 def test_the_chapter_registers_exactly_these_exercises():

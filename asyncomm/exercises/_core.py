@@ -14,6 +14,8 @@ and ``register``s them; notebooks fetch them with ``ac.exercises.get(id)``.
 from __future__ import annotations
 
 import enum
+import math
+import numbers
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,6 +55,76 @@ class Result:
 def is_placeholder(answer: Any) -> bool:
     """``...`` is the placeholder every exercise cell ships with."""
     return answer is Ellipsis
+
+
+# -- reading answers in any reasonable form ------------------------------------------------------------------------
+# A correct answer counts whatever its form: a tuple where a list was asked, 15.0 for 15, 'Tea ' for 'tea'.
+
+def clean_text(text: str) -> str:
+    """A learner's string as the checks compare it: no surrounding spaces or quotes, lower case, single spaces.
+
+    >>> clean_text("  'Later  1s' "), clean_text('"TEA"')
+    ('later 1s', 'tea')
+    """
+    return " ".join(text.strip().strip("'\"").split()).lower()
+
+
+def whole_number(answer: Any) -> int | None:
+    """``answer`` as an ``int`` if it is a whole number (an int, or a float such as ``6 * 5 / 2``), else None.
+
+    >>> whole_number(15), whole_number(15.0), whole_number(14.5), whole_number(True), whole_number("15")
+    (15, 15, None, None, None)
+    """
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, numbers.Integral):
+        return int(answer)
+    if isinstance(answer, numbers.Real) and math.isfinite(answer) and float(answer).is_integer():
+        return int(float(answer))
+    return None
+
+
+def real_number(answer: Any) -> float | None:
+    """``answer`` as a ``float`` if it is a finite real number (int, float, Fraction, numpy scalar), else None.
+
+    >>> from fractions import Fraction
+    >>> real_number(Fraction(1, 4)), real_number(2), real_number(float("nan")), real_number(True), real_number("1")
+    (0.25, 2.0, None, None, None)
+    """
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return None
+    value = float(answer)
+    return value if math.isfinite(value) else None
+
+
+def as_list(answer: Any) -> list[Any] | None:
+    """A list or a tuple as a list (the order is the answer); anything else gives None.
+
+    >>> as_list(("c", "d")), as_list(["c"]), as_list("c d"), as_list({"c"})
+    (['c', 'd'], ['c'], None, None)
+    """
+    return list(answer) if isinstance(answer, (list, tuple)) else None
+
+
+def _first_leaf(group: BaseExceptionGroup) -> BaseException:  # type: ignore[type-arg]
+    inner = group.exceptions[0]
+    return _first_leaf(inner) if isinstance(inner, BaseExceptionGroup) else inner
+
+
+def describe_error(exc: BaseException) -> str:
+    """How a check reports an exception from the learner's code; a group (``ac.TriggerFailed``...) shows
+    the first error inside it too, where the mistake is.
+
+    >>> describe_error(ZeroDivisionError("division by zero"))
+    'ZeroDivisionError: division by zero'
+    >>> describe_error(ExceptionGroup("2 listeners raised", [KeyError("x"), ValueError("y")]))
+    "ExceptionGroup: 2 listeners raised (2 sub-exceptions); the first inside it: KeyError: 'x'"
+    """
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        inner = _first_leaf(exc)
+        text += f"; the first inside it: {type(inner).__name__}: {inner}"
+    return text
 
 
 @dataclass
@@ -105,7 +177,7 @@ class Exercise:
             return self._result(Outcome.NOT_ATTEMPTED,
                                 "your function still raises NotImplementedError: write its body, then run again")
         except Exception as exc:  # the learner's code failed: that is a mistake to report, not a crash
-            return self._result(Outcome.INCORRECT, f"your code raised {type(exc).__name__}: {exc}")
+            return self._result(Outcome.INCORRECT, f"your code raised {describe_error(exc)}")
         if problem is None:
             return self._result(Outcome.CORRECT, self.praise)
         return self._result(Outcome.INCORRECT, problem)

@@ -52,9 +52,8 @@ register(Exercise(
            "receive() takes the message that has waited longest: first in, first out (FIFO)."],
     solution_text=textwrap.dedent("""\
         answer = 'tea'
-
-        A message queue is first in, first out: receive() takes the oldest message, the one sent first.
-        'cake' and 'jam' are still queued, in that order."""),
+        # A message queue is first in, first out: receive() takes the oldest message, the one sent first.
+        # 'cake' and 'jam' are still queued, in that order."""),
     reference="tea",
     wrong_answers=["jam", "cake", "coffee", 1, ["tea"]],
 ))

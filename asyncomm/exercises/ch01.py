@@ -13,9 +13,18 @@ import math
 from typing import Any
 
 from ..timing import run_tasks
-from ._core import Exercise, register
+from ._core import Exercise, clean_text, register
 
 __all__ = ["WORKLOADS"]
+
+
+def _keys_cleaned(answer: Any) -> Any:
+    """A dict answer with its string keys cleaned ('Sequential ' counts as 'sequential'); anything else as is."""
+    if isinstance(answer, dict) and all(isinstance(key, str) for key in answer):
+        cleaned = {clean_text(key): value for key, value in answer.items()}
+        if len(cleaned) == len(answer):
+            return cleaned
+    return answer
 
 
 def _is_number(value: Any) -> bool:
@@ -28,6 +37,7 @@ _N, _LATENCY = 8, 0.5
 
 
 def _judge_totals(answer: Any) -> str | None:
+    answer = _keys_cleaned(answer)
     if not isinstance(answer, dict) or set(answer) != {"sequential", "asyncio"}:
         return "answer with a dict of two numbers of seconds: {'sequential': ..., 'asyncio': ...}"
     sequential, concurrent = answer["sequential"], answer["asyncio"]
@@ -240,6 +250,7 @@ _CPU_HINTS = {
 
 
 def _judge_cpu_bound(answer: Any) -> str | None:
+    answer = _keys_cleaned(answer)
     if not isinstance(answer, dict) or set(answer) != set(_CPU_STRATEGIES):
         return ("answer with a dict of four numbers of seconds: "
                 "{'sequential': ..., 'asyncio': ..., 'threads': ..., 'processes': ...}")

@@ -11,13 +11,14 @@ truth cannot drift apart.
 
 from __future__ import annotations
 
+import re
 import textwrap
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Collection, Hashable
 from typing import Any
 
 from ..errors import TriggerFailed
 from ..events import EventBus
-from ._core import Exercise, register
+from ._core import Exercise, as_list, clean_text, register
 
 __all__ = ["FIFO_PROGRAM", "LISTENER_PROGRAM"]
 
@@ -28,6 +29,19 @@ def _run(program: str, result: str) -> Any:
     namespace: dict[str, Any] = {"ac": ac}
     exec(program, namespace)
     return eval(result, namespace)
+
+
+def _read_messages(answer: Any, sent: Collection[str], form: str) -> list[str] | str:
+    """The learner's list (or tuple) of messages, each cleaned as 00.try-me does (case, spaces, quotes),
+    or the problem with it: ``form`` when it is not a list of strings, or the first item that is not a
+    message the program sends."""
+    items = as_list(answer)
+    if items is None or not all(isinstance(item, str) for item in items):
+        return form
+    for item in items:
+        if clean_text(item) not in sent:
+            return f"{item!r} is not a message the program sends"
+    return [clean_text(item) for item in items]
 
 
 # -- 02.fifo-order ----------------------------------------------------------------
@@ -46,9 +60,15 @@ FIFO_PROGRAM = textwrap.dedent("""\
 """)
 
 
+#: Every message FIFO_PROGRAM sends (or tries to), in order.
+FIFO_SENT = tuple(re.findall(r'send(?:_nowait)?\("(\w+)"\)', FIFO_PROGRAM))
+
+
 def _judge_fifo(answer: Any) -> str | None:
-    if not isinstance(answer, list):
-        return "answer with a list of the queued messages, oldest first, such as ['x', 'y']"
+    answer = _read_messages(answer, FIFO_SENT,
+                            "answer with a list of the queued messages, oldest first, such as ['x', 'y']")
+    if isinstance(answer, str):
+        return answer
     expected = _run(FIFO_PROGRAM, "q.snapshot()")
     if answer == expected:
         return None
@@ -74,13 +94,13 @@ register(Exercise(
         "3 messages are queued, and the refused message is not queued.",
     ],
     solution_text=textwrap.dedent("""\
-        ['c', 'd', 'f']
-
-        a, b, c are queued; receive() takes 'a' -> [b, c]; send d -> [b, c, d] (full: 3 of 3);
-        send_nowait('e') raises QueueFull and 'e' is not queued; receive() takes 'b' -> [c, d];
-        send f -> [c, d, f]."""),
+        answer = ['c', 'd', 'f']
+        # a, b, c are queued; receive() takes 'a' -> [b, c]; send d -> [b, c, d] (full: 3 of 3);
+        # send_nowait('e') raises QueueFull and 'e' is not queued; receive() takes 'b' -> [c, d];
+        # send f -> [c, d, f]."""),
     reference=["c", "d", "f"],
-    wrong_answers=[["a", "b", "f"], ["c", "d", "e", "f"], ["f", "d", "c"], ["d", "e", "f"], "c d f"],
+    wrong_answers=[["a", "b", "f"], ["c", "d", "e", "f"], ["f", "d", "c"], ["d", "e", "f"], "c d f",
+                   ("F", "D", "C"), ["c", "d", "g"], ["c", "d", 6]],
 ))
 
 
@@ -108,19 +128,36 @@ LISTENER_PROGRAM = textwrap.dedent("""\
 """)
 
 
+#: The strings LISTENER_PROGRAM's listeners can append: a listener's name and the trigger's number.
+LISTENER_STRINGS = frozenset(f"{name}{n}" for name in "abc" for n in (1, 2))
+
+
 def _judge_listeners(answer: Any) -> str | None:
-    if not isinstance(answer, list) or not all(isinstance(call, str) for call in answer):
+    items = as_list(answer)
+    if items is None or not all(isinstance(call, str) for call in items):
         return "answer with the list `calls` holds at the end, a list of strings such as ['a1', ...]"
+    for item in items:
+        if clean_text(item) not in LISTENER_STRINGS:
+            return (f"{item!r} is not a string the program appends: each listener appends its name and the "
+                    f"trigger's number, such as 'a1'")
+    calls = [clean_text(item) for item in items]
     expected = _run(LISTENER_PROGRAM, "calls")
-    if answer == expected:
+    if calls == expected:
         return None
-    if "b2" in answer:
+    repeated = sorted({call for call in calls if calls.count(call) > 1})
+    if repeated:
+        return f"{repeated[0]!r} appears more than once: a listener runs at most once per trigger"
+    if "b2" in calls:
         return "b was registered with once(): after it has run one time, is it still registered?"
-    if "c2" in answer:
+    if "b1" not in calls:
+        return "b is registered with once(): it does run one time, on the first trigger"
+    if "c2" in calls:
         return "b removed c during the first trigger: does c still hear the second one?"
-    if "c1" not in answer:
+    if "c1" not in calls:
         return ("a trigger calls the listeners it had when it started (a snapshot): "
                 "a listener removed during a trigger still gets that trigger")
+    if "a1" not in calls or "a2" not in calls:
+        return "a is registered with register(), and never removed: it hears every trigger"
     return "listeners run in the order they were registered; write down calls after each trigger"
 
 
@@ -136,14 +173,14 @@ register(Exercise(
         "still runs in that trigger, and is gone from the next one. A once listener is gone after it ran.",
     ],
     solution_text=textwrap.dedent("""\
-        ['a1', 'b1', 'c1', 'a2']
-
-        Trigger 1 calls a, b, c (the snapshot taken when it started) with 1; b is a once listener,
-        so it is removed as it runs, and it removes c - but c is in this trigger's snapshot, so it
-        still runs. Trigger 2 finds only a."""),
+        answer = ['a1', 'b1', 'c1', 'a2']
+        # Trigger 1 calls a, b, c (the snapshot taken when it started) with 1; b is a once listener,
+        # so it is removed as it runs, and it removes c - but c is in this trigger's snapshot, so it
+        # still runs. Trigger 2 finds only a."""),
     reference=["a1", "b1", "c1", "a2"],
     wrong_answers=[["a1", "b1", "a2"], ["a1", "b1", "c1", "a2", "b2"], ["a1", "b1", "c1", "a2", "c2"],
-                   ["a1", "c1", "b1", "a2"], "a1 b1 c1 a2"],
+                   ["a1", "c1", "b1", "a2"], "a1 b1 c1 a2", ("a1", "c1", "a2"), ["a1", "b1", "c1", "a2", "a2"],
+                   ["a(1)", "b(1)", "c(1)", "a(2)"], ["b1", "c1"]],
 ))
 
 
@@ -180,6 +217,16 @@ def _counter_with_shared_state(bus: EventBus, event: Hashable) -> Callable[[], i
     return lambda: len(_shared_calls)
 
 
+def _counter_without_nonlocal(bus: EventBus, event: Hashable) -> Callable[[], int]:
+    count = 0
+
+    def listener(*args: Any, **kwargs: Any) -> None:
+        count += 1  # noqa: F823, F841 - the bug: without nonlocal, count is the listener's own (unbound) variable
+
+    bus.register(event, listener)
+    return lambda: count
+
+
 def _counter_registered_once(bus: EventBus, event: Hashable) -> Callable[[], int]:
     calls: list[None] = []
     bus.once(event, lambda *args, **kwargs: calls.append(None))
@@ -205,12 +252,11 @@ def _judge_counter(register_counter: Any) -> str | None:
                 f"on 'saved'); use the event you were given")
     if count() != 0:
         return "before any trigger the count must be 0"
-    try:
-        for args, kwargs in [((), {}), (("a.txt",), {}), (("b.txt", 2), {"mode": "w"})]:
+    for args, kwargs in [((), {}), (("a.txt",), {}), (("b.txt", 2), {"mode": "w"})]:
+        try:
             bus.trigger("saved", *args, **kwargs)
-    except TriggerFailed as failed:
-        return (f"your listener raised {type(failed.exceptions[0]).__name__} when the event carried data: "
-                f"accept whatever the trigger passes, with def listener(*args, **kwargs)")
+        except TriggerFailed as failed:
+            return _listener_failed(failed.exceptions[0], args, kwargs)
     bus.trigger("opened", "c.txt")
     if count() == 1:
         return "the count stopped at 1: register with register(), which keeps the listener, not once()"
@@ -222,6 +268,19 @@ def _judge_counter(register_counter: Any) -> str | None:
         return ("two counters must not share their count: keep it inside register_counter "
                 "(a local variable the listener closes over), not in a global")
     return None
+
+
+def _listener_failed(error: BaseException, args: tuple[Any, ...], kwargs: dict[str, Any]) -> str:
+    """The hint for a counting listener that raised ``error`` on ``bus.trigger("saved", *args, **kwargs)``."""
+    call = ", ".join(["'saved'", *map(repr, args), *(f"{key}={value!r}" for key, value in kwargs.items())])
+    raised = f"your listener raised {type(error).__name__} ({error}) on bus.trigger({call})"
+    if isinstance(error, NameError):  # UnboundLocalError is a NameError
+        return (f"{raised}: assigning to register_counter's counter inside the listener (count += 1) makes it "
+                f"a new local variable of the listener; declare the counter `nonlocal` (nonlocal count), or keep "
+                f"it in a mutable, such as a list or a dict")
+    if isinstance(error, TypeError):
+        return f"{raised}: accept whatever the trigger passes, with def listener(*args, **kwargs)"
+    return raised
 
 
 register(Exercise(
@@ -255,13 +314,14 @@ register(Exercise(
             return lambda: count"""),
     reference=_reference_counter,
     wrong_answers=[_counter_without_data, _counter_returning_a_number, _counter_with_shared_state,
-                   _counter_registered_once, _counter_on_wrong_event],
+                   _counter_registered_once, _counter_on_wrong_event, _counter_without_nonlocal],
 ))
 
 
 # -- 02.five-clicks ----------------------------------------------------------------
 
 FIVE_CLICKS = [("send", "a"), ("send", "b"), ("send", "c"), ("receive",), ("send", "d")]
+FIVE_CLICKS_SENT = tuple(args[0] for verb, *args in FIVE_CLICKS if verb == "send")
 
 
 def _replay_clicks(maxsize: int = 2) -> list[Any]:
@@ -274,8 +334,10 @@ def _replay_clicks(maxsize: int = 2) -> list[Any]:
 
 
 def _judge_five_clicks(answer: Any) -> str | None:
-    if not isinstance(answer, list):
-        return "answer with a list of the messages the widget shows, front first, such as ['x']"
+    answer = _read_messages(answer, FIVE_CLICKS_SENT,
+                            "answer with a list of the messages the widget shows, front first, such as ['x']")
+    if isinstance(answer, str):
+        return answer
     expected = _replay_clicks()
     if answer == expected:
         return None
@@ -298,10 +360,9 @@ register(Exercise(
     hints=["The widget's Send never waits: on a full queue it is refused, exactly as send_nowait is.",
            "Track the boxes after each click: ['a'], ['a', 'b'], then the third Send meets a full queue..."],
     solution_text=textwrap.dedent("""\
-        ['b', 'd']
-
-        ['a'] -> ['a', 'b'] -> Send 'c' refused (QueueFull: 2 of 2) -> Receive takes 'a' -> ['b']
-        -> Send 'd' -> ['b', 'd']."""),
+        answer = ['b', 'd']
+        # ['a'] -> ['a', 'b'] -> Send 'c' refused (QueueFull: 2 of 2) -> Receive takes 'a' -> ['b']
+        # -> Send 'd' -> ['b', 'd']."""),
     reference=["b", "d"],
-    wrong_answers=[["a", "b"], ["c", "d"], ["b", "c", "d"], ["d", "b"]],
+    wrong_answers=[["a", "b"], ["c", "d"], ["b", "c", "d"], ["d", "b"], ("D", "B"), ["b", "e"], "b d"],
 ))

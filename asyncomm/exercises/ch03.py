@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import queue
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from ..callbacks import CallbackRegistry
 from ..errors import QueueEmpty, QueueFull
 from ..queueing import MM1, littles_law
 from ..structures import ArrayQueue, count_moves
-from ._core import Exercise, register
+from ._core import Exercise, as_list, clean_text, real_number, register, whole_number
 from .ch02 import _run
 
 __all__ = ["LOOP_PROGRAM", "Ring", "register_loggers"]
@@ -36,7 +37,8 @@ _MOVES_N = 6
 
 
 def _judge_moves(answer: Any) -> str | None:
-    if not isinstance(answer, int) or isinstance(answer, bool):
+    answer = whole_number(answer)
+    if answer is None:
         return "answer with a whole number of element moves"
     expected = count_moves(lambda n: ArrayQueue(), _MOVES_N)
     if answer == expected:
@@ -69,9 +71,10 @@ register(Exercise(
         f"The first receive finds {_MOVES_N} elements and takes the first: how many stand behind it?",
         "The receives find 6, 5, 4, 3, 2, 1 elements; each moves all but the one it takes.",
     ],
-    solution_text="15 = 5 + 4 + 3 + 2 + 1 + 0, that is n(n-1)/2 for n = 6: the cost grows as n².",
+    solution_text=("answer = 15\n"
+                   "# 15 = 5 + 4 + 3 + 2 + 1 + 0, that is n(n-1)/2 for n = 6: the cost grows as n²."),
     reference=15,
-    wrong_answers=[0, 36, 21, 6, 15.0, "15"],
+    wrong_answers=[0, 36, 21, 6, "15", 21.0, 15.5],
 ))
 
 
@@ -150,6 +153,19 @@ def _receive_without_count(ring: Ring) -> Any:
     return msg
 
 
+def _receive_resetting_head(ring: Ring) -> Any:
+    msg = _reference_receive(ring)
+    if ring.count == 0:
+        ring.head = 0
+    return msg
+
+
+def _receive_raising_queue_empty(ring: Ring) -> Any:
+    if ring.count == 0:
+        raise queue.Empty
+    return _reference_receive(ring)
+
+
 def _receive_returning_none_when_empty(ring: Ring) -> Any:
     if ring.count == 0:
         return None
@@ -173,6 +189,12 @@ def _judge_ring(receive: Any) -> str | None:
         return "after a receive the oldest message is in the next slot: move ring.head on by one"
     if ring.slots[0] is not None:
         return "set the freed slot to None, so the ring does not keep the message alive"
+    ring = Ring.empty(3)
+    ring.send("a")
+    receive(ring)
+    if ring.head == 0 and ring.count == 0:
+        return ("when the ring became empty your receive set ring.head back to 0: move head on by one (with %), "
+                "do not reset it")
     # Around the end of the array and back to slot 0.
     ring = Ring.empty(3)
     taken = []
@@ -199,6 +221,8 @@ def _judge_ring(receive: Any) -> str | None:
         got = receive(before)
     except QueueEmpty:
         pass
+    except queue.Empty:
+        return "on an empty ring raise ac.QueueEmpty (asyncomm's), not the standard library's queue.Empty"
     except IndexError:
         return "on an empty ring raise ac.QueueEmpty (check ring.count first), not IndexError"
     else:
@@ -235,7 +259,8 @@ register(Exercise(
             return msg"""),
     reference=_reference_receive,
     wrong_answers=[_receive_without_wrap, _receive_newest, _receive_keeping_slot, _receive_without_count,
-                   _receive_returning_none_when_empty, "ring_receive"],
+                   _receive_returning_none_when_empty, _receive_resetting_head, _receive_raising_queue_empty,
+                   "ring_receive"],
 ))
 
 
@@ -348,9 +373,15 @@ LOOP_PROGRAM = textwrap.dedent("""\
 
 
 def _judge_loop(answer: Any) -> str | None:
-    if not isinstance(answer, list) or not all(isinstance(item, str) for item in answer):
+    items = as_list(answer)
+    if items is None or not all(isinstance(item, str) for item in items):
         return "answer with the list `log` holds at the end, a list of strings such as ['main', ...]"
     expected = _run_loop_program()
+    appended = {clean_text(text): text for text in expected}  # every append runs: these are all the strings
+    for item in items:
+        if clean_text(item) not in appended:
+            return f"{item!r} is not a string the program appends"
+    answer = [appended[clean_text(item)] for item in items]
     if answer == expected:
         return None
     if sorted(answer) != sorted(expected):
@@ -382,13 +413,14 @@ register(Exercise(
         "of the queue. Then the timers, by due time.",
     ],
     solution_text=textwrap.dedent("""\
-        ['main', 'A', 'B', 'C', 'later 1s', 'later 2s']
-
-        call_soon / call_later only schedule; main appends 'main' and then awaits. The ready queue
-        holds a, then B (FIFO); running a appends 'A' and puts C at the back of the queue, behind B.
-        Then the clock jumps to t=1 ('later 1s') and t=2 ('later 2s'); main wakes at t=3."""),
+        answer = ['main', 'A', 'B', 'C', 'later 1s', 'later 2s']
+        # call_soon / call_later only schedule; main appends 'main' and then awaits. The ready queue
+        # holds a, then B (FIFO); running a appends 'A' and puts C at the back of the queue, behind B.
+        # Then the clock jumps to t=1 ('later 1s') and t=2 ('later 2s'); main wakes at t=3."""),
     reference=["main", "A", "B", "C", "later 1s", "later 2s"],
-    wrong_answers=[["later 2s", "A", "later 1s", "B", "main", "C"], ["A", "C", "B", "main", "later 1s", "later 2s"],
+    wrong_answers=[("MAIN", "a", "c", "b", "Later 1s", "later 2s"), ["main", "A", "B", "C", "later 1", "later 2"],
+                   ["main", "A", "B", "C", "later 1s", "later 2s", "main"],
+                   ["later 2s", "A", "later 1s", "B", "main", "C"], ["A", "C", "B", "main", "later 1s", "later 2s"],
                    ["main", "A", "C", "B", "later 1s", "later 2s"], ["main", "A", "B", "later 1s", "C", "later 2s"],
                    ["main", "A", "B", "C", "later 2s", "later 1s"], ["main", "A", "B", "later 1s", "later 2s"]],
 ))
@@ -414,15 +446,20 @@ async def relay_race(rt: Any) -> None:
 def _judge_finish_order(answer: Any) -> str | None:
     from ..eventloop import TeachingLoop
 
-    if not isinstance(answer, list) or not all(isinstance(name, str) for name in answer):
+    items = as_list(answer)
+    if items is None or not all(isinstance(name, str) for name in items):
         return "answer with a list of task names in the order they finish, such as ['x', 'y', 'z', 'main']"
     loop = TeachingLoop()
     loop.run(relay_race)
     expected = loop.finished
+    answer = [clean_text(name) for name in items]
     if answer == expected:
         return None
     if sorted(answer) != sorted(expected):
         return "list every task exactly once, main included: first, second, third and main"
+    if answer[-1] != "main":
+        return ("main awaits the other three tasks, one after the other: it cannot finish before all of them "
+                "have finished")
     if answer.index("second") < answer.index("first"):
         return "second sleeps a whole second; sleep(0) only hands the turn on, with no time passing"
     return ("the ready queue is first in, first out: after each sleep(0) a task goes to the back of the line; "
@@ -440,15 +477,16 @@ register(Exercise(
            "ready queue.",
            "No time passes until every ready task has run: the 1 s sleeper finishes only after the clock jumps."],
     solution_text=textwrap.dedent("""\
-        ['third', 'first', 'second', 'main']
-
-        Round 1: first, second (starts its 1 s sleep), third each take a turn. Round 2: first, third.
-        Round 3: first; third finishes (2 turns). Round 4: first finishes (3 turns). The clock jumps to
-        t=1: second finishes; main, waiting for them in turn, finishes last.
-        Check it: loop_widget(relay_race) and step through."""),
+        answer = ['third', 'first', 'second', 'main']
+        # Round 1: first, second (starts its 1 s sleep), third each take a turn. Round 2: first, third.
+        # Round 3: first; third finishes (2 turns). Round 4: first finishes (3 turns). The clock jumps to
+        # t=1: second finishes; main, waiting for them in turn, finishes last.
+        # Check it: loop_widget(relay_race) and step through."""),
     reference=["third", "first", "second", "main"],
     wrong_answers=[["first", "second", "third", "main"], ["first", "third", "second", "main"],
-                   ["second", "third", "first", "main"], ["third", "first", "second"]],
+                   ["second", "third", "first", "main"], ["third", "first", "second"],
+                   ["third", "first", "main", "second"], ("Main", "Third", "First", "Second"),
+                   ("First", "Third", "Second", "Main")],
 ))
 
 
@@ -458,12 +496,9 @@ LITTLE_RATE = 200  # requests per second
 LITTLE_LATENCY_MS = 50  # mean time inside, in milliseconds
 
 
-def _number(answer: Any) -> bool:
-    return isinstance(answer, (int, float)) and not isinstance(answer, bool) and math.isfinite(answer)
-
-
 def _judge_littles_law(answer: Any) -> str | None:
-    if not _number(answer):
+    answer = real_number(answer)
+    if answer is None:
         return "answer with a number of requests (it may have decimals)"
     expected = littles_law(arrival_rate=LITTLE_RATE, W=LITTLE_LATENCY_MS / 1000)
     if math.isclose(answer, expected, rel_tol=1e-6):
@@ -487,7 +522,8 @@ register(Exercise(
     judge=_judge_littles_law,
     hints=["Little's law: L = λ W. It holds whatever the arrival pattern and the order of service.",
            "λ is per second, so W must be in seconds: 50 ms = 0.05 s."],
-    solution_text=("10 requests: L = λ W = 200 /s × 0.05 s. Check it: "
+    solution_text=("answer = 10\n"
+                   "# 10 requests: L = λ W = 200 /s × 0.05 s. Check it: "
                    "ac.queueing.littles_law(arrival_rate=200, W=0.05)"),
     reference=10,
     wrong_answers=[10_000, 4, 4000, 0.25, 200, True, "10"],
@@ -501,7 +537,8 @@ MM1_SERVICE_RATE = 10.0  # per second: 0.1 s per message on average
 
 
 def _judge_mm1_wait(answer: Any) -> str | None:
-    if not _number(answer):
+    answer = real_number(answer)
+    if answer is None:
         return "answer with a number of seconds"
     q = MM1(MM1_ARRIVAL_RATE, MM1_SERVICE_RATE)
     if math.isclose(answer, q.W, rel_tol=1e-3):
@@ -529,8 +566,9 @@ register(Exercise(
     judge=_judge_mm1_wait,
     hints=["ρ = λ / μ = 0.9: the consumer is busy 90 % of the time.",
            "M/M/1: W = 1 / (μ − λ), or equivalently (1/μ) / (1 − ρ): the service time divided by the idle share."],
-    solution_text=("1.0 s: W = 1 / (μ − λ) = 1 / (10 − 9). That is ten times the service time of 0.1 s: at 90 % "
-                   "load a message mostly waits. Check it: ac.queueing.MM1(9, 10).W"),
+    solution_text=("answer = 1.0\n"
+                   "# 1.0 s: W = 1 / (μ − λ) = 1 / (10 − 9). That is ten times the service time of 0.1 s: at 90 %\n"
+                   "# load a message mostly waits. Check it: ac.queueing.MM1(9, 10).W"),
     reference=1.0,
     wrong_answers=[0.1, 0.9, 9.0, 1 / 9, 0.5, "1", None],
 ))

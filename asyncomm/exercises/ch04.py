@@ -11,7 +11,7 @@ import inspect
 import textwrap
 from typing import Any
 
-from ._core import Exercise, register
+from ._core import Exercise, clean_text, register
 
 __all__ = ["SEED_BUGS", "SEED_BUG_MENU"]
 
@@ -43,15 +43,30 @@ SEED_BUGS: frozenset[str] = frozenset({
 
 # -- 04.predict-crash ------------------------------------------------------------
 
-def _judge_crash(answer: Any) -> str | None:
-    name = answer.__name__ if isinstance(answer, type) else answer
-    if not isinstance(name, str):
-        return "give an exception class such as ValueError (or its name as a string)"
-    if name == "TypeError":
+def _exception_name(answer: Any) -> str | None:
+    """The class name in any reasonable form of answer, lower case: a class, an instance, or a string such as
+    'TypeError', ' typeerror', 'builtins.TypeError', 'TypeError()'; None if it names no class."""
+    if isinstance(answer, BaseException):
+        answer = type(answer)
+    if isinstance(answer, type):
+        return answer.__name__.lower()
+    if not isinstance(answer, str):
         return None
-    if name in ("Empty", "queue.Empty"):
+    name = "".join(clean_text(answer).split())  # 'Type Error' too
+    if name.endswith(")") and "(" in name:  # TypeError() or TypeError('...'): the class is before the call
+        name = name[:name.index("(")]
+    return name.rsplit(".", 1)[-1] or None  # builtins.TypeError, queue.Empty
+
+
+def _judge_crash(answer: Any) -> str | None:
+    name = _exception_name(answer)
+    if name is None:
+        return "give an exception class such as ValueError (or its name as a string)"
+    if name == "typeerror":
+        return None
+    if name == "empty":
         return "nothing in main() waits with a timeout, so queue.Empty is never raised; look at the event driver"
-    if name == "AttributeError":
+    if name == "attributeerror":
         return ("every attribute main() uses exists (printing a method is wrong, but allowed); "
                 "look at how listeners are called")
     return "not that one: compare how trigger_event() calls a listener with the parameters callback_function takes"
@@ -67,11 +82,13 @@ register(Exercise(
     hints=["Follow main() line by line and stop at the first call whose arguments do not fit the function.",
            "event_driver.trigger_event() calls each listener as listener(); the listener is "
            "callback_function(message)."],
-    solution_text=("TypeError: trigger_event() calls callback_function() with no argument, and "
-                   "callback_function needs `message`:\n"
-                   "TypeError: callback_function() missing 1 required positional argument: 'message'"),
+    solution_text=("answer = TypeError\n"
+                   "# trigger_event() calls callback_function() with no argument, and callback_function needs\n"
+                   "# `message`:\n"
+                   "# TypeError: callback_function() missing 1 required positional argument: 'message'"),
     reference=TypeError,
-    wrong_answers=[AttributeError, "Empty", NameError, 42],
+    wrong_answers=[AttributeError, "Empty", NameError, 42, ValueError("x"), "builtins.ValueError", "queue.Empty()",
+                   "", None],
 ))
 
 
@@ -168,6 +185,12 @@ class _ArgsOnlyDriver(_FixedEventDriver):  # forgets keyword data
             listener(*args)
 
 
+class _OneMessageDriver(_FixedEventDriver):  # takes one message: keyword data is refused
+    def trigger_event(self, message):
+        for listener in list(self.events):
+            listener(message)
+
+
 def _judge_driver(answer: Any) -> str | None:
     if not callable(answer):
         return "set answer to your class itself (answer = FixedEventDriver), not an instance or a string"
@@ -194,7 +217,11 @@ def _judge_driver(answer: Any) -> str | None:
     if any(c[1] != ("Hello, World!",) for c in calls):
         return "a listener did not receive the event's data: pass trigger_event's arguments on to it"
     calls.clear()
-    driver.trigger_event("Hello", sender="main")
+    try:
+        driver.trigger_event("Hello", sender="main")
+    except TypeError as error:  # trigger_event takes no keyword arguments
+        return (f"keyword data was lost: pass on **kwargs as well as *args (trigger_event('Hello', "
+                f"sender='main') raised TypeError: {error})")
     if any(c[1:] != (("Hello",), {"sender": "main"}) for c in calls):
         return "keyword data was lost: pass on **kwargs as well as *args"
 
@@ -242,8 +269,9 @@ register(Exercise(
     hints=["trigger_event needs parameters to receive the data: `def trigger_event(self, *args, **kwargs)`.",
            "Call each listener with the same data: `listener(*args, **kwargs)`.",
            "Removing from a list while a for-loop walks it skips the next item; loop over `list(self.events)`."],
-    solution_text=textwrap.dedent(inspect.getsource(_FixedEventDriver)).replace("_FixedEventDriver",
-                                                                                 "FixedEventDriver"),
+    solution_text=(textwrap.dedent(inspect.getsource(_FixedEventDriver)).replace("_FixedEventDriver",
+                                                                                  "FixedEventDriver")
+                   + "\n\nanswer = FixedEventDriver\n"),
     reference=_FixedEventDriver,
-    wrong_answers=[_SeedEventDriver, _LiveListDriver, _ArgsOnlyDriver, _FixedEventDriver()],
+    wrong_answers=[_SeedEventDriver, _LiveListDriver, _ArgsOnlyDriver, _OneMessageDriver, _FixedEventDriver()],
 ))

@@ -14,19 +14,17 @@
 from __future__ import annotations
 
 import math
+import re
 from functools import cache
 from typing import Any
 
 from ..faults import run_lab
+from ..idempotent import IdempotentConsumer
 from ..queueing import MM1, MM1K
 from ..simulate import POLICIES, regular_arrivals, simulate_pipeline
-from ._core import Exercise, register
+from ._core import Exercise, as_list, clean_text, real_number, register, whole_number
 
 __all__: list[str] = []
-
-
-def _is_int(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
 
 
 # -- 05.queue-length -------------------------------------------------------------
@@ -41,7 +39,8 @@ def _queue_length_run():  # type: ignore[no-untyped-def]
 
 
 def _judge_queue_length(answer: Any) -> str | None:
-    if not _is_int(answer):
+    answer = whole_number(answer)
+    if answer is None:
         return "give a whole number of messages, e.g. answer = 7"
     run = _queue_length_run()
     expected = run.length_at(QUEUE_LENGTH_AT)
@@ -70,12 +69,13 @@ register(Exercise(
            "second - but count whole messages to get it exact.",
            "Sent by t = 10: the ones at 0, 0.5, ..., 10. Taken by the consumer by t = 10: the ones it started "
            "at 0, 1.5, 3, ..., 9."],
-    solution_text=("14. Sent by t = 10: 21 messages (t = 0, 0.5, ..., 10). The consumer started one at t = 0, "
-                   "1.5, 3, 4.5, 6, 7.5 and 9: 7 taken. Waiting: 21 - 7 = 14. Check it:\n"
-                   "    from asyncomm.simulate import simulate_pipeline, regular_arrivals\n"
-                   "    simulate_pipeline(regular_arrivals(0.5, 41), 1.5).length_at(10)"),
+    solution_text=("answer = 14\n"
+                   "# Sent by t = 10: 21 messages (t = 0, 0.5, ..., 10). The consumer started one at t = 0,\n"
+                   "# 1.5, 3, 4.5, 6, 7.5 and 9: 7 taken. Waiting: 21 - 7 = 14. Check it:\n"
+                   "#     from asyncomm.simulate import simulate_pipeline, regular_arrivals\n"
+                   "#     simulate_pipeline(regular_arrivals(0.5, 41), 1.5).length_at(10)"),
     reference=14,
-    wrong_answers=[15, 21, 13, 40, 14.0, "14"],
+    wrong_answers=[15, 21, 13, 40, "14", 21.0, 14.5],
 ))
 
 
@@ -143,11 +143,15 @@ def _meets_goals(maxsize: int, policy: str) -> bool:
 
 
 def _judge_sizing(answer: Any) -> str | None:
-    if not (isinstance(answer, tuple) and len(answer) == 2):
+    pair = as_list(answer)
+    if pair is None or len(pair) != 2:
         return "answer with a pair: (maxsize, policy), e.g. (10, 'drop')"
-    maxsize, policy = answer
-    if not _is_int(maxsize) or maxsize < 0:
+    if isinstance(pair[0], str) and whole_number(pair[1]) is not None:
+        return "the number comes first: answer = (maxsize, policy)"
+    maxsize, policy = whole_number(pair[0]), pair[1]
+    if maxsize is None or maxsize < 0:
         return "maxsize must be a whole number >= 0"
+    policy = clean_text(policy) if isinstance(policy, str) else policy
     if policy not in POLICIES:
         return f"policy must be one of {', '.join(map(repr, POLICIES))}"
     if maxsize == 0:
@@ -179,11 +183,13 @@ register(Exercise(
            "'block' loses nothing, but the producer waits.",
            "At t = 0 the consumer takes the first message at once; it then takes one per second. With "
            "policy 'block' and maxsize m, message k (k > m) is accepted at t = k - m."],
-    solution_text=("(4, 'block'). The consumer takes message 0 at once; messages 1-4 fill the queue; message k > 4 "
-                   "waits until t = k - 4, so message 7 waits 3 s. With maxsize 3 it would wait 4 s; 'drop' needs "
-                   "maxsize 7 to hold a burst."),
+    solution_text=("answer = (4, 'block')\n"
+                   "# The consumer takes message 0 at once; messages 1-4 fill the queue; message k > 4 waits\n"
+                   "# until t = k - 4, so message 7 waits 3 s. With maxsize 3 it would wait 4 s; 'drop' needs\n"
+                   "# maxsize 7 to hold a burst."),
     reference=(4, "block"),
-    wrong_answers=[(3, "block"), (4, "drop"), (7, "drop"), (0, "block"), (5, "block"), [4, "block"], 4],
+    wrong_answers=[(3, "block"), (4, "drop"), (7, "drop"), (0, "block"), (5, "block"), [3, "Block"], ("block", 4),
+                   (4.5, "block"), ("4", "block"), 4, (4, "block", "drop")],
 ))
 
 
@@ -194,11 +200,18 @@ BLOCKING_ARRIVAL_RATE = 1.0  # per second
 BLOCKING_SERVICE_RATE = 2.0  # per second: 0.5 s per message on average
 
 
+#: How close a share must be to count as right: 2 % of it (0.0667, 0.067 and 0.066 all pass for 1/15).
+BLOCKING_REL_TOL = 0.02
+
+
 def _judge_blocking(answer: Any) -> str | None:
-    if not isinstance(answer, (int, float)) or isinstance(answer, bool) or not math.isfinite(answer):
+    if isinstance(answer, str) and answer.strip().endswith("%"):
+        return "give the share as a number between 0 and 1, not as a percentage string: 0.25 rather than '25%'"
+    answer = real_number(answer)
+    if answer is None:
         return "answer with a number between 0 and 1: the share of messages dropped"
     model = MM1K.from_queue(BLOCKING_MAXSIZE, BLOCKING_ARRIVAL_RATE, BLOCKING_SERVICE_RATE)
-    if math.isclose(answer, model.blocking_probability, rel_tol=0.01):
+    if math.isclose(answer, model.blocking_probability, rel_tol=BLOCKING_REL_TOL):
         return None
     if 1 < answer <= 100:
         return "give a share between 0 and 1, not a percentage"
@@ -212,6 +225,9 @@ def _judge_blocking(answer: Any) -> str | None:
                 "probabilities p(0) .. p(K) must add up to 1 on their own")
     if math.isclose(answer, unbounded.rho ** model.capacity, rel_tol=0.01):
         return "that is P(at least K inside) for an unbounded queue; the bounded queue has its own p(K)"
+    if math.isclose(answer, model.blocking_probability, rel_tol=0.1):
+        return ("close, but more than 2 % off: keep more digits through the calculation (round only the result, "
+                "to 3 significant digits)")
     return ("M/M/1/K: p(n) = (1 - ρ) ρ^n / (1 - ρ^(K+1)) for n = 0 .. K, and an arrival is dropped when it finds "
             "n = K")
 
@@ -230,12 +246,13 @@ register(Exercise(
            "message out of the queue?",
            "K = maxsize + 1 = 3, ρ = λ/μ = 0.5. An arrival is dropped when it finds K inside: "
            "p(K) = (1 - ρ) ρ^K / (1 - ρ^(K+1))."],
-    solution_text=("1/15 ≈ 0.0667. K = 2 + 1 = 3 (two waiting plus the one being handled), ρ = 0.5: "
-                   "p(3) = 0.5 × 0.125 / (1 - 0.0625) = 0.0625 / 0.9375. Check it: "
-                   "ac.queueing.MM1K.from_queue(2, 1.0, 2.0).blocking_probability, or simulate it: "
-                   "ac.queueing.simulate_mm1k(1.0, 2.0, capacity=3).blocking_fraction"),
+    solution_text=("answer = 1 / 15   # ≈ 0.0667\n"
+                   "# K = 2 + 1 = 3 (two waiting plus the one being handled), ρ = 0.5:\n"
+                   "# p(3) = 0.5 × 0.125 / (1 - 0.0625) = 0.0625 / 0.9375. Check it:\n"
+                   "#     ac.queueing.MM1K.from_queue(2, 1.0, 2.0).blocking_probability, or simulate it:\n"
+                   "#     ac.queueing.simulate_mm1k(1.0, 2.0, capacity=3).blocking_fraction"),
     reference=1 / 15,
-    wrong_answers=[1 / 7, 1 / 16, 1 / 8, 0.5, 6.67, 0.0, "1/15"],
+    wrong_answers=[1 / 7, 1 / 16, 1 / 8, 0.5, 6.67, 0.0, "1/15", 0.065, 0.07, "6.67%"],
 ))
 
 
@@ -245,13 +262,31 @@ GUARANTEES = ("at-most-once", "at-least-once", "at-least-once + idempotent consu
 _GUARANTEE_EVENTS = ("payment", "metrics")
 
 
+def _guarantee_key(text: str) -> str:
+    """A choice as the check compares it: case, quotes, hyphens or spaces, and spaces around '+' do not matter.
+
+    >>> _guarantee_key(" At least once+Idempotent consumer") == _guarantee_key(GUARANTEES[2])
+    True
+    """
+    text = clean_text(text).replace("-", " ")
+    return " ".join(re.sub(r"\s*\+\s*", " + ", text).split())
+
+
+_GUARANTEE_BY_KEY = {_guarantee_key(choice): choice for choice in GUARANTEES}
+_GUARANTEE_BY_KEY[_guarantee_key("at-least-once + idempotent")] = GUARANTEES[2]
+
+
 def _judge_guarantee(answer: Any) -> str | None:
-    if not isinstance(answer, dict) or set(answer) != set(_GUARANTEE_EVENTS):
+    if not isinstance(answer, dict) or not all(isinstance(key, str) for key in answer) or \
+            sorted(clean_text(key) for key in answer) != sorted(_GUARANTEE_EVENTS):
         return "answer with a dict of two entries: {'payment': ..., 'metrics': ...}"
+    choices = {clean_text(key): value for key, value in answer.items()}
     for event in _GUARANTEE_EVENTS:
-        if answer[event] not in GUARANTEES:
-            return f"each choice must be one of: {', '.join(map(repr, GUARANTEES))}; got {answer[event]!r}"
-    payment, metrics = answer["payment"], answer["metrics"]
+        choice = choices[event]
+        if not isinstance(choice, str) or _guarantee_key(choice) not in _GUARANTEE_BY_KEY:
+            return f"each choice must be one of: {', '.join(map(repr, GUARANTEES))}; got {choice!r}"
+        choices[event] = _GUARANTEE_BY_KEY[_guarantee_key(choice)]
+    payment, metrics = choices["payment"], choices["metrics"]
     if payment == "at-most-once":
         return ("payment: a consumer that crashes after receiving and before paying loses the payment for good; "
                 "a lost payment is not acceptable")
@@ -281,10 +316,10 @@ register(Exercise(
     hints=["Look at the table above: which guarantee loses messages, which duplicates them, which does neither?",
            "Neither lost nor duplicated needs both redelivery and a consumer that skips ids it has already "
            "processed. Lost-but-never-twice is what auto-ack gives, with nothing to store."],
-    solution_text=("{'payment': 'at-least-once + idempotent consumer', 'metrics': 'at-most-once'}\n"
-                   "A payment may not be lost (so at-least-once: ack after the work) nor done twice (so the consumer "
-                   "remembers the ids it has processed). A metrics sample may be lost but not duplicated: "
-                   "at-most-once (auto-ack) never delivers twice and costs nothing extra."),
+    solution_text=("answer = {'payment': 'at-least-once + idempotent consumer', 'metrics': 'at-most-once'}\n"
+                   "# A payment may not be lost (so at-least-once: ack after the work) nor done twice (so the\n"
+                   "# consumer remembers the ids it has processed). A metrics sample may be lost but not\n"
+                   "# duplicated: at-most-once (auto-ack) never delivers twice and costs nothing extra."),
     reference={"payment": "at-least-once + idempotent consumer", "metrics": "at-most-once"},
     wrong_answers=[
         {"payment": "at-most-once", "metrics": "at-most-once"},
@@ -293,6 +328,9 @@ register(Exercise(
         {"payment": "at-least-once + idempotent consumer", "metrics": "at-least-once + idempotent consumer"},
         {"payment": "exactly-once", "metrics": "at-most-once"},
         ("at-least-once + idempotent consumer", "at-most-once"),
+        {"Payment": "At least once", "Metrics": "at most once"},
+        {"payment": "at-least-once+idempotent consumer", "metrics": "At-least-once"},
+        {"payment": "at-least-once + idempotent consumer", "metrics": None},
     ],
 ))
 
@@ -327,6 +365,10 @@ def _judge_idempotent(make: Any) -> str | None:
         deliveries = _redeliveries(seed)
         processed: list[str] = []
         consume = make(processed.append)
+        if isinstance(consume, IdempotentConsumer):
+            return ("ac.IdempotentConsumer is called with one (message_id, body) pair, not with two arguments, so it "
+                    "is not a drop-in for make_idempotent: return a function consume(message_id, body) that calls "
+                    "it with the pair")
         if not callable(consume):
             return "make_idempotent(handler) must return a function consume(message_id, body)"
         for message_id, body in deliveries:
@@ -451,7 +493,13 @@ register(Exercise(
                    "\n"
                    "    return consume\n"
                    "\n"
-                   "The library's version is ac.IdempotentConsumer, which also bounds the memory of ids."),
+                   "# The library's version is ac.IdempotentConsumer, which also bounds the memory of ids. It is\n"
+                   "# called with ONE (message_id, body) pair (or a Delivery), so it is not a drop-in for\n"
+                   "# make_idempotent; wrapped, it passes the check too:\n"
+                   "#\n"
+                   "#     def make_idempotent(handler):\n"
+                   "#         consumer = ac.IdempotentConsumer(handler)\n"
+                   "#         return lambda message_id, body: consumer((message_id, body))"),
     reference=_reference_make_idempotent,
-    wrong_answers=[_no_memory, _remembers_bodies, _remembers_too_early, _swallows_errors, 42],
+    wrong_answers=[_no_memory, _remembers_bodies, _remembers_too_early, _swallows_errors, 42, IdempotentConsumer],
 ))

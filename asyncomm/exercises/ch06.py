@@ -16,7 +16,7 @@ from typing import Any
 
 import asyncomm as ac
 
-from ._core import Exercise, register
+from ._core import Exercise, clean_text, real_number, register
 
 __all__ = ["busy", "receive_batch"]
 
@@ -67,12 +67,9 @@ def _total_time(main: Callable[[], Any]) -> float:
 _BUSY = f"busy({CPU_PER_CALL:g})"
 
 
-def _is_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool)
-
-
 def _judge_gather(answer: Any) -> str | None:
-    if not (isinstance(answer, (tuple, list)) and len(answer) == 2 and all(_is_number(a) for a in answer)):
+    if not (isinstance(answer, (tuple, list)) and len(answer) == 2
+            and all(real_number(a) is not None for a in answer)):
         return "answer with two numbers: (sequential_seconds, concurrent_seconds)"
     sequential, concurrent = (float(a) for a in answer)
     true_seq, true_conc = _total_time(_sequential), _total_time(_concurrent)
@@ -126,14 +123,13 @@ register(Exercise(
         "its latency. The gather ends when the last wait ends.",
     ],
     solution_text=textwrap.dedent("""\
-        (14.0, 6.0)
-
-        (a) 4 x 0.5 s of CPU + 2 + 5 + 1 + 4 s of waiting = 14 s.
-        (b) The CPU parts run one after another (0-0.5, 0.5-1.0, 1.0-1.5, 1.5-2.0 s) and each call
-            waits from the end of its own CPU part: the waits end at 2.5, 6.0, 2.5 and 6.0 s.
-            The gather ends at 6.0 s - neither the sum (14) nor the largest latency (5).
-
-            clock = ac.VirtualClock(); clock.run(main()); clock.now()   # checks it"""),
+        answer = (14.0, 6.0)
+        # (a) 4 x 0.5 s of CPU + 2 + 5 + 1 + 4 s of waiting = 14 s.
+        # (b) The CPU parts run one after another (0-0.5, 0.5-1.0, 1.0-1.5, 1.5-2.0 s) and each call
+        #     waits from the end of its own CPU part: the waits end at 2.5, 6.0, 2.5 and 6.0 s.
+        #     The gather ends at 6.0 s - neither the sum (14) nor the largest latency (5).
+        #
+        #     clock = ac.VirtualClock(); clock.run(main()); clock.now()   # checks it"""),
     reference=(14.0, 6.0),
     wrong_answers=[(12.0, 5.0), (14.0, 5.0), (14.0, 5.5), (14.0, 7.0), (14.0, 14.0), (12.0, 6.0), (14, 6, 0)],
 ))
@@ -152,9 +148,13 @@ SCENARIOS = {
 _EXPECTED = {1: "queue", 2: "event", 3: "callback"}
 _ALIASES = {
     "queue": "queue", "queues": "queue", "message queue": "queue", "messagequeue": "queue", "mq": "queue",
+    "asyncmessagequeue": "queue",
     "event": "event", "events": "event", "event bus": "event", "eventbus": "event", "bus": "event",
     "event-driven": "event", "event driven": "event",
+    "pub/sub": "event", "pubsub": "event", "pub-sub": "event", "pub sub": "event", "publish/subscribe": "event",
+    "publish-subscribe": "event", "observer": "event", "observer pattern": "event",
     "callback": "callback", "callbacks": "callback", "callback function": "callback",
+    "callbackregistry": "callback", "callback registry": "callback",
 }
 _WHY_NOT = {
     (1, "event"): "scenario 1: an event bus calls the listeners that are registered at trigger time and keeps "
@@ -184,9 +184,9 @@ def _normalise_choices(answer: Any) -> dict[int, str] | str:
             number = int(key)
         except (TypeError, ValueError):
             return f"the keys must be the scenario numbers 1, 2 and 3, got {key!r}"
-        if not isinstance(value, str) or value.strip().lower() not in _ALIASES:
+        if not isinstance(value, str) or clean_text(value) not in _ALIASES:
             return f'scenario {number}: {value!r} is not one of "queue", "event", "callback"'
-        choices[number] = _ALIASES[value.strip().lower()]
+        choices[number] = _ALIASES[clean_text(value)]
     missing = sorted(set(_EXPECTED) - set(choices))
     if missing or set(choices) != set(_EXPECTED):
         return f"answer every scenario, 1, 2 and 3 (missing or extra: {sorted(set(_EXPECTED) ^ set(choices))})"
@@ -218,22 +218,24 @@ register(Exercise(
         "misses the event', 'on_done runs in the completer's thread'.",
     ],
     solution_text=textwrap.dedent("""\
-        {1: "queue", 2: "event", 3: "callback"}
-
-        1. queue: it buffers the burst (rate difference) and keeps every order until the payment service
-           receives it, even across a restart (with a durable broker; in memory, across a pause).
-        2. event: one trigger fans out to every listener; a new reaction registers itself and the
-           sign-up code (the trigger side) does not change.
-        3. callback: one result, for one caller, once, when the work completes (or await it:
-           ac.from_callbacks turns the callback into an awaitable). The callback runs on the download's
-           thread, so it hands the update to the GUI thread instead of touching the window itself."""),
+        answer = {1: "queue", 2: "event", 3: "callback"}
+        # 1. queue: it buffers the burst (rate difference) and keeps every order until the payment service
+        #    receives it, even across a restart (with a durable broker; in memory, across a pause).
+        # 2. event: one trigger fans out to every listener; a new reaction registers itself and the
+        #    sign-up code (the trigger side) does not change. (Pub/sub and the observer pattern are this.)
+        # 3. callback: one result, for one caller, once, when the work completes (or await it:
+        #    ac.from_callbacks turns the callback into an awaitable). The callback runs on the download's
+        #    thread, so it hands the update to the GUI thread instead of touching the window itself."""),
     reference={1: "queue", 2: "event", 3: "callback"},
     wrong_answers=[
         {1: "event", 2: "queue", 3: "callback"},
         {1: "queue", 2: "callback", 3: "event"},
         {1: "queue", 2: "queue", 3: "queue"},
         {1: "queue", 2: "event"},
-        {1: "queue", 2: "pubsub", 3: "callback"},
+        {1: "pub/sub", 2: "event", 3: "callback"},
+        {1: "queue", 2: "Observer", 3: "MessageQueue"},
+        {1: "queue", 2: "CallbackRegistry", 3: "callback"},
+        {1: "queue", 2: "event", 3: "webhook"},
     ],
 ))
 
@@ -376,7 +378,7 @@ register(Exercise(
         "Either catch both ac.QueueEmpty and ac.QueueClosed around receive_nowait(), or do not call it on an "
         "empty queue at all: loop while len(batch) < k and not q.empty().",
     ],
-    solution_text=textwrap.dedent(inspect.getsource(receive_batch)),
+    solution_text=textwrap.dedent(inspect.getsource(receive_batch)) + "\n\nfixed = receive_batch\n",
     reference=receive_batch,
     wrong_answers=[buggy_receive_batch, _nowait_only, _wait_for_k, _swallow_close, _one_too_many, sum],
 ))

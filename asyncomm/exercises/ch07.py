@@ -13,7 +13,7 @@ from typing import Any
 import asyncomm as ac
 
 from ..pipeline import run_pipeline
-from ._core import Exercise, register
+from ._core import Exercise, real_number, register
 from .ch06 import busy
 
 __all__ = ["pipeline"]
@@ -177,16 +177,19 @@ def _pipeline_time(**knobs: Any) -> float:
 
 def _judge_time(answer: Any) -> str | None:
     if not (isinstance(answer, (tuple, list)) and len(answer) == 3
-            and all(isinstance(a, (int, float)) and not isinstance(a, bool) for a in answer)):
+            and all(real_number(a) is not None for a in answer)):
         return "answer with three numbers: (a, b, c)"
-    for (label, _, knobs), guess in zip(_SETUPS, answer, strict=True):
+    for (label, _, knobs), guess in zip(_SETUPS, map(float, answer), strict=True):
         truth = _pipeline_time(**knobs)
-        if math.isclose(float(guess), truth):
+        if math.isclose(guess, truth):
             continue
         workers = knobs["workers"]
-        if not knobs.get("cpu_bound") and math.isclose(float(guess), N_MESSAGES / workers):
+        if not knobs.get("cpu_bound") and math.isclose(guess, N_MESSAGES / workers):
             return (f"({label}): a worker takes whole messages - {N_MESSAGES} messages over {workers} workers "
                     f"means some worker handles more than {N_MESSAGES / workers:g}")
+        if knobs.get("cpu_bound") and guess > truth:
+            return (f"({label}): count again, that is too long: the CPU work runs one message after another, "
+                    f"1 s each, and nothing else adds time")
         if knobs.get("cpu_bound"):
             return (f"({label}): work that never awaits never lets the other worker run - the loop does one "
                     f"thing at a time (chapter 06, question 1)")
@@ -207,12 +210,12 @@ register(Exercise(
         "CPU work that does not await holds the event loop: nothing else runs until it awaits.",
     ],
     solution_text=textwrap.dedent("""\
-        (4.0, 2.0, 7.0)
-
-        (a) 2 workers take 2 messages per second: 7 messages need 4 rounds (the last round has one).
-        (b) 4 workers: 2 rounds (4 + 3 messages).
-        (c) CPU work never awaits, so the first worker never lets the second one run:
-            7 x 1 s one after another, as in chapter 06, question 1."""),
+        answer = (4.0, 2.0, 7.0)
+        # (a) 2 workers take 2 messages per second: 7 messages need 4 rounds (the last round has one).
+        # (b) 4 workers: 2 rounds (4 + 3 messages).
+        # (c) CPU work never awaits, so the first worker never lets the second one run:
+        #     7 x 1 s one after another, as in chapter 06, question 1."""),
     reference=(4.0, 2.0, 7.0),
-    wrong_answers=[(3.5, 1.75, 7.0), (4.0, 2.0, 4.0), (7.0, 7.0, 7.0), (4.0, 2.0, 3.5), (4.0, 1.0, 7.0), (4, 2)],
+    wrong_answers=[(3.5, 1.75, 7.0), (4.0, 2.0, 4.0), (7.0, 7.0, 7.0), (4.0, 2.0, 3.5), (4.0, 1.0, 7.0), (4, 2),
+                   (4, 2, 8), [5, 2, 7]],
 ))

@@ -16,13 +16,13 @@ from typing import Any
 from ..clock import VirtualClock
 from ..errors import QueueEmpty
 from ..reliable import ReliableQueue
-from ._core import Exercise, register
+from ._core import Exercise, as_list, clean_text, real_number, register
 
 __all__ = ["DEAD_LETTER_PLAN", "play_dead_letter_scenario"]
 
 
 def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    return real_number(value) is not None
 
 
 # -- 08.dead-letters -------------------------------------------------------------
@@ -88,10 +88,11 @@ def _judge_dead_letters(answer: Any) -> str | None:
     if isinstance(answer, str) or not isinstance(answer, Collection) or \
             not all(isinstance(name, str) for name in answer):
         return "answer with a set of names, e.g. answer = {'m1', 'raw'}"
-    names = set(answer)
-    unknown = names - set(DEAD_LETTER_PLAN) - {_RAW}
+    entries = {*DEAD_LETTER_PLAN, _RAW}
+    unknown = sorted(name for name in answer if clean_text(name) not in entries)
     if unknown:
-        return f"the entries are m1 .. m6 and 'raw'; {sorted(unknown)} is not one of them"
+        return f"the entries are m1 .. m6 and 'raw'; {unknown} is not one of them"
+    names = {clean_text(name) for name in answer}
     expected = _expected_dead_letters()
     if names == expected:
         return None
@@ -129,18 +130,20 @@ register(Exercise(
            "and an entry that cannot be decoded.",
            "Every delivery counts, however it ended: a nack, or a crash (the delivery comes back after the "
            "visibility timeout). With max_deliveries=2 a third delivery never happens."],
-    solution_text=("{'m2', 'm4', 'm5', 'raw'}. m2: two failed deliveries, then 'max deliveries'. m4: 'rejected' at "
-                   "once. m5: two deliveries ended in crashes; when it comes back a third time the queue parks it "
-                   "('max deliveries', deliveries=2) instead of handing it out. raw: 'malformed: ...' as soon as a "
-                   "consumer reads it. m3 crashed only once: its second delivery is acked. Replay it on the "
-                   "in-memory queue:\n"
-                   "    from asyncomm.exercises.ch08 import play_dead_letter_scenario\n"
-                   "    clock = ac.VirtualClock()\n"
-                   "    q = ac.ReliableQueue(visibility_timeout=30, max_deliveries=2, clock=clock)\n"
-                   "    play_dead_letter_scenario(q, clock.advance)"),
+    solution_text=("answer = {'m2', 'm4', 'm5', 'raw'}\n"
+                   "# m2: two failed deliveries, then 'max deliveries'. m4: 'rejected' at once.\n"
+                   "# m5: two deliveries ended in crashes; when it comes back a third time the queue parks it\n"
+                   "# ('max deliveries', deliveries=2) instead of handing it out.\n"
+                   "# raw: 'malformed: ...' as soon as a consumer reads it.\n"
+                   "# m3 crashed only once: its second delivery is acked. Replay it on the in-memory queue:\n"
+                   "#     from asyncomm.exercises.ch08 import play_dead_letter_scenario\n"
+                   "#     clock = ac.VirtualClock()\n"
+                   "#     q = ac.ReliableQueue(visibility_timeout=30, max_deliveries=2, clock=clock)\n"
+                   "#     play_dead_letter_scenario(q, clock.advance)"),
     reference={"m2", "m4", "m5", "raw"},
     wrong_answers=[{"m2", "m4", "m5"}, {"m2", "m3", "m4", "m5", "raw"}, {"m2", "m4", "raw"}, {"m2", "m5", "raw"},
-                   {"m4", "m5", "raw"}, {"m1", "m2", "m4", "m5", "raw", "m6"}, "m2", {"m7"}],
+                   {"m4", "m5", "raw"}, {"m1", "m2", "m4", "m5", "raw", "m6"}, "m2", {"m7"}, {"M2", "M4", "RAW"},
+                   {2, 4, 5}],
 ))
 
 
@@ -153,40 +156,54 @@ RETRY_WITHIN = 90.0
 
 def _replay_visibility(visibility_timeout: float) -> tuple[float | None, float]:
     """On the in-memory queue: when (if ever) a healthy consumer's longest job is handed out again
-    while it still runs, and how long after a crash its job starts again."""
+    while it still runs, and how long after a crash its job starts again - to the exact instant:
+    the clock moves straight to each delivery's deadline (the queue's own), and the queue is asked there.
+
+    >>> _replay_visibility(90.5)
+    (None, 90.5)
+    >>> clock = VirtualClock(); q = ReliableQueue(visibility_timeout=90.5, clock=clock); _ = q.send("job")
+    >>> d = q.receive_nowait("doomed"); _ = clock.advance_to(d.deadline - 1e-6); len(q)
+    0
+    >>> _ = clock.advance_to(d.deadline); len(q)
+    1
+    >>> _replay_visibility(44.5)
+    (44.5, 44.5)
+    """
     clock = VirtualClock()
     queue = ReliableQueue(visibility_timeout=visibility_timeout, clock=clock)
     queue.send("longest job")
     job = queue.receive_nowait("healthy")
     again: float | None = None
-    while clock.now() < LONGEST_JOB:
-        clock.advance(min(1.0, LONGEST_JOB - clock.now()))
-        if again is None and len(queue):
+    if job.deadline is not None and job.deadline <= LONGEST_JOB:
+        clock.advance_to(job.deadline)
+        if len(queue):  # the job is back in the queue while the healthy consumer still works on it
             again = clock.now()
+    clock.advance_to(LONGEST_JOB)
     if again is None:
         job.ack()
     queue.send("job of a consumer that crashes right after receiving it")
-    queue.receive_nowait("doomed")
+    doomed = queue.receive_nowait("doomed")
     crashed_at = clock.now()
-    while not len(queue):
-        clock.advance(1.0)
+    if doomed.deadline is not None:
+        clock.advance_to(doomed.deadline)  # at that instant the job is back in the queue (see the doctest)
     return again, clock.now() - crashed_at
 
 
 def _judge_visibility(answer: Any) -> str | None:
-    if not _is_number(answer):
+    answer = real_number(answer)
+    if answer is None:
         return "answer with a number of seconds, e.g. answer = 30"
     if answer <= 0:
         return "a visibility timeout is a positive number of seconds"
-    again, retry = _replay_visibility(float(answer))
+    again, retry = _replay_visibility(answer)
     if again is not None:
         return (f"with visibility_timeout={answer:g} the {LONGEST_JOB:g} s job was handed to a second consumer at "
                 f"t = {again:g} s while the first was still working on it: it ran twice")
     if answer < LONGEST_JOB + MARGIN:
         return (f"the longest job only just fits: a network delay or a pause of a few seconds and it is handed "
                 f"out twice. Keep the {MARGIN:g} s margin")
-    if retry > RETRY_WITHIN:
-        return (f"a crashed consumer's job started again {retry:g} s after the crash: too late, it must restart "
+    if retry > RETRY_WITHIN + 1e-9:
+        return (f"a crashed consumer's job started again {retry:.10g} s after the crash: too late, it must restart "
                 f"within {RETRY_WITHIN:g} s")
     return None
 
@@ -204,13 +221,16 @@ register(Exercise(
            "and a crashed consumer's job waits too long to come back.",
            "A delivery comes back visibility_timeout seconds after it was received: at the earliest right after "
            "the longest job plus its margin, at the latest within the retry limit of a crash."],
-    solution_text=(f"Anything from {LONGEST_JOB + MARGIN:g} to {RETRY_WITHIN:g} s, e.g. 60. Below "
-                   f"{LONGEST_JOB:g} s the longest jobs run twice; below {LONGEST_JOB + MARGIN:g} s a short pause "
-                   f"does it; above {RETRY_WITHIN:g} s a crashed job restarts too late (it comes back "
-                   f"visibility_timeout seconds after it was received, at worst that long after the crash). If no "
-                   f"value met both, a consumer would have to extend its lease while it works (a heartbeat)."),
+    solution_text=(f"answer = 60\n"
+                   f"# Anything from {LONGEST_JOB + MARGIN:g} to {RETRY_WITHIN:g} s. Below {LONGEST_JOB:g} s the "
+                   f"longest jobs run twice;\n"
+                   f"# below {LONGEST_JOB + MARGIN:g} s a short pause does it; above {RETRY_WITHIN:g} s a crashed "
+                   f"job restarts too late\n"
+                   f"# (it comes back visibility_timeout seconds after it was received, at worst that long after "
+                   f"the crash).\n"
+                   f"# If no value met both, a consumer would have to extend its lease while it works (a heartbeat)."),
     reference=60,
-    wrong_answers=[30, 45, 50, 120, 0, -5, "60", True],
+    wrong_answers=[30, 45, 50, 120, 0, -5, "60", True, 90.5, 44.5],
 ))
 
 
@@ -231,9 +251,10 @@ def _round_trip_answer() -> tuple[float, float]:
 
 
 def _judge_round_trips(answer: Any) -> str | None:
-    if not (isinstance(answer, tuple) and len(answer) == 2 and all(map(_is_number, answer))):
+    pair = as_list(answer)
+    if pair is None or len(pair) != 2 or not all(map(_is_number, pair)):
         return "answer with a pair of numbers of seconds: answer = (one_by_one, pipelined)"
-    one_by_one, pipelined = answer
+    one_by_one, pipelined = (float(x) for x in pair)
     expected_one, expected_pipe = _round_trip_answer()
     n, rtt, batches = ROUND_TRIP_MESSAGES, ROUND_TRIP_SECONDS, -(-ROUND_TRIP_MESSAGES // BATCH)
 
@@ -272,10 +293,11 @@ register(Exercise(
     hints=["Time = number of round trips x time of one. Count the round trips of one message (one by one) and of "
            "one batch (pipelined).",
            "One by one: send 1 + receive 2 + ack 1 = 4 per message. Pipelined: 3 per batch of 100."],
-    solution_text=("(2.0, 0.015). One by one: 1000 x 4 round trips x 0.5 ms = 2 s, at most 500 messages per second "
-                   "whatever the machines. Pipelined: 10 batches x 3 round trips x 0.5 ms = 15 ms: about 130 times "
-                   "less waiting. On loopback a round trip is far shorter, so the gap measured above is smaller."),
+    solution_text=("answer = (2.0, 0.015)\n"
+                   "# One by one: 1000 x 4 round trips x 0.5 ms = 2 s, at most 500 messages per second whatever\n"
+                   "# the machines. Pipelined: 10 batches x 3 round trips x 0.5 ms = 15 ms: about 130 times less\n"
+                   "# waiting. On loopback a round trip is far shorter, so the gap measured above is smaller."),
     reference=(2.0, 0.015),
     wrong_answers=[(0.5, 0.015), (1.5, 0.015), (2000.0, 15.0), (2.0, 15.0), (2.0, 0.005), (2.0, 2.0), 2.0,
-                   (2.0, "fast")],
+                   (2.0, "fast"), [2.0, 0.005], [2.0, 0.015, 0.0]],
 ))
