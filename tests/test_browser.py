@@ -1,4 +1,4 @@
-"""The widgets in a real browser: JupyterLab serving chapters 02 and 03, driven in headless Chromium.
+"""The widgets in a real browser: JupyterLab serving chapters 02, 03 and 05, driven in headless Chromium.
 
 Debian's chromium is used through Playwright's ``executable_path``; no browser is downloaded.
 """
@@ -159,3 +159,18 @@ def test_chapter_03_event_loop_stepper_steps_forward_and_back_in_a_real_browser(
         expect(step).to_have_text("step 1")
         loop.locator("button.ac-loop-end").click()
         expect(forward).to_be_disabled()
+
+
+def test_chapter_05_queueing_lab_follows_its_slider_in_a_real_browser(jupyterlab):
+    from playwright.sync_api import expect
+
+    with _chapter_run_in_chromium(jupyterlab, "05-challenges.ipynb") as page:
+        lab = page.locator(".ac-qlab").first
+        lab.scroll_into_view_if_needed()
+        summary = lab.locator(".ac-qlab-summary-pane")
+        expect(summary).to_contain_text("model M/M/1")
+        # Move the consumers slider from 1 to 2 the way a keyboard user does: focus its handle, press the right arrow.
+        lab.locator(".ac-qlab-consumers .noUi-handle").focus()
+        page.keyboard.press("ArrowRight")
+        expect(summary).to_contain_text("model M/M/2 (Erlang C)")
+        expect(lab.locator(".ac-qlab-plot")).to_be_visible()
