@@ -37,7 +37,7 @@ from typing import Any, NamedTuple
 from ._checks import check_name, check_seconds, check_timeout
 from .errors import BrokerUnavailable, QueueClosed, QueueEmpty, QueueFull, UsageError
 from .redis_server import LocalRedis, reachable, safe_url
-from .reliable import DELIVERY_MODES, DeadLetter, StaleDelivery
+from .reliable import DeadLetter, StaleDelivery, check_delivery_options
 from .trace import Trace
 
 __all__ = ["AsyncRedisStreamQueue", "BrokerUnavailable", "JSONSerializer", "LocalRedis", "RedisStreamQueue",
@@ -151,18 +151,9 @@ class _StreamProtocol:
         self.stream = check_name(stream)
         self.dead = f"{stream}:dead"
         self.group = check_name(group)
-        if delivery not in DELIVERY_MODES:
-            raise ValueError(f"delivery must be 'at-most-once' (auto-ack) or 'at-least-once' (manual ack), "
-                             f"got {delivery!r}")
-        self.delivery = delivery
-        self.visibility_timeout = check_seconds(visibility_timeout, "visibility_timeout")
-        if self.visibility_timeout == 0:
-            raise ValueError("visibility_timeout must be > 0 seconds: with 0 every delivery would expire "
-                             "before it could be acked")
+        self.delivery, self.visibility_timeout, self.max_deliveries = check_delivery_options(
+            delivery, visibility_timeout, max_deliveries)
         self.idle_ms = max(1, int(self.visibility_timeout * 1000))
-        if max_deliveries is not None and (not isinstance(max_deliveries, int) or max_deliveries < 1):
-            raise ValueError(f"max_deliveries must be an int >= 1 or None (never dead-letter), got {max_deliveries!r}")
-        self.max_deliveries = max_deliveries
         if not isinstance(maxsize, int) or isinstance(maxsize, bool) or maxsize < 0:
             raise ValueError(f"maxsize must be an int >= 0 (0 means unbounded), got {maxsize!r}")
         if policy not in ("drop-oldest", "raise"):
@@ -364,9 +355,12 @@ class AsyncRedisDelivery(_Delivery):
 
 
 class _QueueBase:
-    def __init__(self, url: str, stream: str, group: str, delivery: str, visibility_timeout: float,
-                 max_deliveries: int | None, maxsize: int, policy: str, serializer: Any, trace: Trace | None,
-                 poll: float) -> None:
+    """What the blocking and the asyncio queue share: options, the protocol, errors and trace rows."""
+
+    def __init__(self, url: str = "redis://localhost:6379/0", stream: str = "asyncomm", *, group: str = "workers",
+                 delivery: str = "at-least-once", visibility_timeout: float = 30.0, max_deliveries: int | None = 5,
+                 maxsize: int = 0, policy: str = "drop-oldest", serializer: Any = None, trace: Trace | None = None,
+                 poll: float = 0.1, client: Any = None) -> None:
         self.url = url
         self._proto = _StreamProtocol(stream, group, delivery, visibility_timeout, max_deliveries, maxsize,
                                       policy, serializer or JSONSerializer())
@@ -375,6 +369,17 @@ class _QueueBase:
         self.poll = check_seconds(poll, "poll")
         self._closed = False
         self._started = time.monotonic()
+        redis = _import_redis()
+        self._errors = (redis.ConnectionError, redis.TimeoutError)
+        self._client = client or self._client_class().from_url(url, decode_responses=True, socket_connect_timeout=2)
+        self._connected()
+
+    @staticmethod
+    def _client_class() -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _connected(self) -> None:
+        """Set the stream up, where that can happen in the constructor (the asyncio queue does it in connect())."""
 
     stream = property(lambda self: self._proto.stream)
     delivery = property(lambda self: self._proto.delivery)
@@ -433,15 +438,11 @@ class RedisStreamQueue(_QueueBase):
     {'order': 1} 1
     """
 
-    def __init__(self, url: str = "redis://localhost:6379/0", stream: str = "asyncomm", *, group: str = "workers",
-                 delivery: str = "at-least-once", visibility_timeout: float = 30.0, max_deliveries: int | None = 5,
-                 maxsize: int = 0, policy: str = "drop-oldest", serializer: Any = None, trace: Trace | None = None,
-                 poll: float = 0.1, client: Any = None) -> None:
-        super().__init__(url, stream, group, delivery, visibility_timeout, max_deliveries, maxsize, policy,
-                         serializer, trace, poll)
-        redis = _import_redis()
-        self._errors = (redis.ConnectionError, redis.TimeoutError)
-        self._client = client or redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=2)
+    @staticmethod
+    def _client_class() -> Any:
+        return _import_redis().Redis
+
+    def _connected(self) -> None:
         self._run(self._proto.setup())
 
     def _run(self, steps: Steps) -> Any:
@@ -534,17 +535,12 @@ class AsyncRedisStreamQueue(_QueueBase):
         await queue._run(queue._proto.setup())
         return queue
 
-    def __init__(self, url: str = "redis://localhost:6379/0", stream: str = "asyncomm", *, group: str = "workers",
-                 delivery: str = "at-least-once", visibility_timeout: float = 30.0, max_deliveries: int | None = 5,
-                 maxsize: int = 0, policy: str = "drop-oldest", serializer: Any = None, trace: Trace | None = None,
-                 poll: float = 0.1, client: Any = None) -> None:
-        super().__init__(url, stream, group, delivery, visibility_timeout, max_deliveries, maxsize, policy,
-                         serializer, trace, poll)
-        redis = _import_redis()
-        import redis.asyncio as aredis
+    @staticmethod
+    def _client_class() -> Any:
+        _import_redis()  # a clear UsageError when redis-py is missing
+        import redis.asyncio
 
-        self._errors = (redis.ConnectionError, redis.TimeoutError)
-        self._client = client or aredis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=2)
+        return redis.asyncio.Redis
 
     async def _run(self, steps: Steps) -> Any:
         reply: Any = None

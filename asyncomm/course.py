@@ -12,8 +12,9 @@ import filecmp
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-__all__ = ["CopyReport", "copy_course", "data_path", "glossary", "notebooks_dir"]
+__all__ = ["CopyReport", "copy_course", "data_path", "glossary", "load_seed_example", "notebooks_dir"]
 
 _PACKAGE = Path(__file__).resolve().parent
 
@@ -45,6 +46,21 @@ def data_path(name: str) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"no data file {name!r} in {path.parent}")
     return path
+
+
+def load_seed_example() -> dict[str, Any]:
+    """The seed's example program (``data/seed_example.py``), executed as published in a fresh namespace whose
+    ``__name__`` keeps its ``main()`` from running: its classes and functions, bugs included.
+
+    >>> seed = load_seed_example()
+    >>> driver = seed["EventDriver"](); driver.register_listener(print)
+    >>> driver.trigger_event()        # the seed calls each listener with no data: print() prints an empty line
+    <BLANKLINE>
+    """
+    source = data_path("seed_example.py").read_text(encoding="utf-8")
+    namespace: dict[str, Any] = {"__name__": "seed_example"}
+    exec(compile(source, "seed_example.py", "exec"), namespace)  # the course's own shipped file, not user input
+    return namespace
 
 
 def glossary() -> list[dict[str, str]]:

@@ -562,8 +562,14 @@ def _admit_bounded(arrivals: list[float], services: list[float], capacity: int) 
 
 
 def _measure(
-    customers: int, capacity: int | None, horizon: float, arrived: Any, start: Any, depart: Any, samples: int
+    customers: int, capacity: int | None, horizon: float, arrived: Any, start: Any, depart: Any, samples: int,
+    *, consumers: int = 1, in_order: bool = True,
 ) -> SimulationResult:
+    """The measurements of a schedule (arrays in arrival order, all arrivals within ``[0, horizon]``).
+
+    ``in_order``: starts and departures are already sorted, as with one FIFO consumer; with several
+    consumers customers may leave in any order, and are sorted to count who has left by when.
+    """
     import numpy as np
 
     in_system_time = depart - arrived
@@ -575,8 +581,8 @@ def _measure(
     busy = float(np.sum(left_by_horizon - np.minimum(start, horizon)))
     grid = np.linspace(0.0, horizon, samples)
     entered = np.searchsorted(arrived, grid, side="right")
-    started = np.searchsorted(start, grid, side="right")
-    left = np.searchsorted(depart, grid, side="right")
+    started = np.searchsorted(start if in_order else np.sort(start), grid, side="right")
+    left = np.searchsorted(depart if in_order else np.sort(depart), grid, side="right")
     w = np.percentile(in_system_time, (50, 90, 99))
     wq = np.percentile(waiting_time, (50, 90, 99))
     return SimulationResult(
@@ -589,7 +595,7 @@ def _measure(
         Lq=(area - busy) / horizon,
         W=float(np.mean(in_system_time)),
         Wq=float(np.mean(waiting_time)),
-        utilization=busy / horizon,
+        utilization=busy / (consumers * horizon),
         effective_arrival_rate=len(arrived) / horizon,
         W_percentiles=Percentiles(*(float(v) for v in w)),
         Wq_percentiles=Percentiles(*(float(v) for v in wq)),

@@ -182,6 +182,25 @@ def _check_count(value: Any, what: str, *, minimum: int, meaning: str) -> int:
     return value
 
 
+def check_delivery_options(delivery: Any, visibility_timeout: Any,
+                           max_deliveries: Any) -> tuple[str, float, int | None]:
+    """The acknowledged-delivery options every backend takes, checked once for all of them.
+
+    >>> check_delivery_options("at-least-once", 30, 5)
+    ('at-least-once', 30.0, 5)
+    """
+    if delivery not in DELIVERY_MODES:
+        raise ValueError(f"delivery must be 'at-most-once' (auto-ack) or 'at-least-once' (manual ack), "
+                         f"got {delivery!r}")
+    seconds = check_seconds(visibility_timeout, "visibility_timeout")
+    if seconds == 0:
+        raise ValueError("visibility_timeout must be > 0 seconds: with 0 every delivery would expire "
+                         "before it could be acked")
+    if max_deliveries is not None:
+        _check_count(max_deliveries, "max_deliveries", minimum=1, meaning=" or None (never dead-letter)")
+    return delivery, seconds, max_deliveries
+
+
 def _deliveries(n: int) -> str:
     return "1 unacked delivery" if n == 1 else f"{n} unacked deliveries"
 
@@ -217,17 +236,8 @@ class ReliableQueue(QueueBase):
                  max_deliveries: int | None = 5, prefetch: int = 0, policy: str = "block",
                  clock: Clock | None = None, trace: Trace | None = None, name: str = "queue") -> None:
         super().__init__(maxsize, policy, clock, trace, name)
-        if delivery not in DELIVERY_MODES:
-            raise ValueError(f"delivery must be 'at-most-once' (auto-ack) or 'at-least-once' (manual ack), "
-                             f"got {delivery!r}")
-        self.delivery = delivery
-        self.visibility_timeout = check_seconds(visibility_timeout, "visibility_timeout")
-        if self.visibility_timeout == 0:
-            raise ValueError("visibility_timeout must be > 0 seconds: with 0 every delivery would expire "
-                             "before it could be acked")
-        if max_deliveries is not None:
-            _check_count(max_deliveries, "max_deliveries", minimum=1, meaning=" or None (never dead-letter)")
-        self.max_deliveries = max_deliveries
+        self.delivery, self.visibility_timeout, self.max_deliveries = check_delivery_options(
+            delivery, visibility_timeout, max_deliveries)
         self.prefetch = _check_count(prefetch, "prefetch", minimum=0, meaning=" (0 means unlimited)")
         self._ids = _Ids()
         self._leases: dict[int, Delivery] = {}  # id -> the delivery the queue waits for

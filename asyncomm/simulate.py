@@ -471,7 +471,7 @@ def measure_schedule(
     """
     import numpy as np
 
-    from .queueing import Percentiles, SimulationResult
+    from .queueing import _measure
 
     arrived = np.asarray(arrivals, dtype=np.float64)
     start = np.asarray(starts, dtype=np.float64)
@@ -492,39 +492,8 @@ def measure_schedule(
         raise ValueError(f"consumers must be an int >= 1, got {consumers!r}")
     if not isinstance(samples, int) or isinstance(samples, bool) or samples < 2:
         raise ValueError(f"samples must be an int >= 2, got {samples!r}")
-    horizon = float(horizon)
-    in_system_time = depart - arrived
-    waiting_time = start - arrived
-    # Areas under the number-in-system and number-busy curves over [0, horizon]: each customer adds the part
-    # of its stay (or of its service) inside the window.
-    left_by_horizon = np.minimum(depart, horizon)
-    area = float(np.sum(left_by_horizon - np.minimum(arrived, horizon)))
-    busy = float(np.sum(left_by_horizon - np.minimum(start, horizon)))
-    grid = np.linspace(0.0, horizon, samples)
-    entered = np.searchsorted(arrived, grid, side="right")
-    # With several consumers, customers start in arrival order but may leave in any order: sort to count.
-    started = np.searchsorted(np.sort(start), grid, side="right")
-    left = np.searchsorted(np.sort(depart), grid, side="right")
-    w = np.percentile(in_system_time, (50, 90, 99))
-    wq = np.percentile(waiting_time, (50, 90, 99))
-    return SimulationResult(
-        customers=offered,
-        admitted=len(arrived),
-        dropped=offered - len(arrived),
-        capacity=capacity,
-        duration=horizon,
-        L=area / horizon,
-        Lq=(area - busy) / horizon,
-        W=float(np.mean(in_system_time)),
-        Wq=float(np.mean(waiting_time)),
-        utilization=busy / (consumers * horizon),
-        effective_arrival_rate=len(arrived) / horizon,
-        W_percentiles=Percentiles(*(float(v) for v in w)),
-        Wq_percentiles=Percentiles(*(float(v) for v in wq)),
-        times=grid,
-        in_system=(entered - left).astype(np.int64),
-        waiting=(entered - started).astype(np.int64),
-    )
+    return _measure(offered, capacity, float(horizon), arrived, start, depart, samples, consumers=consumers,
+                    in_order=False)
 
 
 def estimate_bytes(messages: Iterable[Any]) -> int:

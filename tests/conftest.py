@@ -22,6 +22,21 @@ def require_program(name: str, install_hint: str) -> str:
     return path
 
 
+@pytest.fixture(scope="module")
+def redis_server():
+    """A private redis-server for one test module (a real server, never a mock); stopped afterwards."""
+    require_program("redis-server", "install it with: apt-get install -y redis-server")
+    from asyncomm.broker import LocalRedis
+
+    with LocalRedis() as server:
+        yield server
+
+
+@pytest.fixture(scope="module")
+def redis_url(redis_server):
+    return redis_server.url
+
+
 CHAPTER_08 = "08-real-broker.ipynb"
 
 

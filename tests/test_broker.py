@@ -14,18 +14,7 @@ import pytest
 import asyncomm as ac
 from asyncomm.broker import AsyncRedisStreamQueue, RedisStreamQueue, reachable, run_consumer, safe_url
 
-from .conftest import require_program
-
 _streams = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    require_program("redis-server", "install it with: apt-get install -y redis-server")
-    from asyncomm.broker import LocalRedis
-
-    with LocalRedis() as server:
-        yield server.url
 
 
 def _stream(prefix="t"):

@@ -10,7 +10,6 @@ import pytest
 
 import asyncomm as ac
 from asyncomm import broker_lab
-from asyncomm.broker import LocalRedis
 from asyncomm.broker_lab import (
     NO_BROKER,
     BrokerSession,
@@ -22,8 +21,6 @@ from asyncomm.broker_lab import (
     throughput,
 )
 
-from .conftest import require_program
-
 UNREACHABLE = "redis://127.0.0.1:1/0"
 NO_SERVER_TAIL = ("and no redis-server installed. Start one (see 'How to start a server'), or name a running one: "
                   "connect('redis://localhost:6379/0') or set REDIS_URL; then run this cell again. Until then the "
@@ -31,10 +28,8 @@ NO_SERVER_TAIL = ("and no redis-server installed. Start one (see 'How to start a
 
 
 @pytest.fixture(scope="module")
-def server():
-    require_program("redis-server", "install it with: apt-get install -y redis-server")
-    with LocalRedis() as running:
-        yield running
+def server(redis_server):
+    return redis_server
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import time
 import pytest
 
 import asyncomm as ac
-from asyncomm.broker import LocalRedis, RedisStreamQueue
+from asyncomm.broker import RedisStreamQueue
 from asyncomm.broker_lab import BrokerSession
 from asyncomm.exercises import Outcome
 from asyncomm.exercises.ch08 import (
@@ -17,16 +17,7 @@ from asyncomm.exercises.ch08 import (
     play_dead_letter_scenario,
 )
 
-from .conftest import require_program
-
 IDS = ["08.dead-letters", "08.visibility-timeout", "08.round-trips"]
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    require_program("redis-server", "install it with: apt-get install -y redis-server")
-    with LocalRedis() as server:
-        yield server.url
 
 
 

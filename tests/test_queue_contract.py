@@ -15,19 +15,8 @@ import pytest
 import asyncomm as ac
 from asyncomm.reliable import ReliableQueue, StaleDelivery
 
-from .conftest import require_program
-
 VISIBILITY = 0.3  # seconds; short, so the Redis backend's real waits stay short
 _streams = itertools.count()
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    require_program("redis-server", "install it with: apt-get install -y redis-server")
-    from asyncomm.broker import LocalRedis
-
-    with LocalRedis() as server:
-        yield server.url
 
 
 class MemoryBackend:

@@ -24,16 +24,9 @@ TREE = ast.parse(SOURCE)
 MAIN = next(node for node in TREE.body if isinstance(node, ast.FunctionDef) and node.name == "main")
 
 
-def load_seed() -> dict[str, Any]:
-    """Execute the seed's source in a fresh namespace whose __name__ keeps its main() from running."""
-    namespace: dict[str, Any] = {"__name__": "seed_example"}
-    exec(compile(SOURCE, "seed_example.py", "exec"), namespace)
-    return namespace
-
-
 @pytest.fixture
 def seed() -> dict[str, Any]:
-    return load_seed()
+    return ac.course.load_seed_example()
 
 
 def test_the_file_says_it_is_kept_as_is_and_holds_the_seeds_program() -> None:
@@ -44,7 +37,7 @@ def test_the_file_says_it_is_kept_as_is_and_holds_the_seeds_program() -> None:
 
 
 def test_loading_it_does_not_run_main(capsys: pytest.CaptureFixture[str]) -> None:
-    load_seed()
+    ac.course.load_seed_example()
     assert capsys.readouterr().out == ""
 
 

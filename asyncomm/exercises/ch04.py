@@ -11,6 +11,7 @@ import inspect
 import textwrap
 from typing import Any
 
+from ..course import load_seed_example
 from ._core import Exercise, clean_text, register
 
 __all__ = ["SEED_BUGS", "SEED_BUG_MENU"]
@@ -158,21 +159,6 @@ class _FixedEventDriver:
         self.events.remove(listener)
 
 
-class _SeedEventDriver:  # the seed's class, as published
-    def __init__(self):
-        self.events = []
-
-    def register_listener(self, listener):
-        self.events.append(listener)
-
-    def trigger_event(self):
-        for listener in self.events:
-            listener()
-
-    def remove_listener(self, listener):
-        self.events.remove(listener)
-
-
 class _LiveListDriver(_FixedEventDriver):  # passes the data, but walks the live list
     def trigger_event(self, *args, **kwargs):
         for listener in self.events:
@@ -273,5 +259,6 @@ register(Exercise(
                                                                                   "FixedEventDriver")
                    + "\n\nanswer = FixedEventDriver\n"),
     reference=_FixedEventDriver,
-    wrong_answers=[_SeedEventDriver, _LiveListDriver, _ArgsOnlyDriver, _OneMessageDriver, _FixedEventDriver()],
+    wrong_answers=[load_seed_example()["EventDriver"],  # the seed's class, as published
+                   _LiveListDriver, _ArgsOnlyDriver, _OneMessageDriver, _FixedEventDriver()],
 ))
