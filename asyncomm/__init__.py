@@ -6,32 +6,26 @@
 >>> q.receive()
 'Hello, World!'
 
-This module only re-exports; each name lives in a small module of its own.
-Importing it loads no matplotlib, pandas or ipywidgets.
+The package has layers, each a folder (``docs/DESIGN.md`` draws them):
+
+* the core, here at the top: errors, clocks, the trace, and the three patterns -- message queues
+  (:class:`MessageQueue`, :class:`AsyncMessageQueue`), the event bus (:class:`EventBus`) and callbacks;
+* :mod:`asyncomm.reliable` -- acknowledged delivery, in memory and on Redis Streams;
+* :mod:`asyncomm.teaching` -- the steppable event loop and the widgets' models;
+* :mod:`asyncomm.labs` -- timing, queueing theory, faults, the Redis lab, plots;
+* :mod:`asyncomm.widgets` -- ipywidgets views; :mod:`asyncomm.course` -- chapters, exercises, progress.
+
+``import asyncomm`` loads the core only (no matplotlib, pandas, ipywidgets or numpy); every other name
+below loads its module the first time it is used.
 """
 
 from __future__ import annotations
 
-# Submodules with a topic each (light: numpy, pandas and matplotlib load only inside functions).
-from . import (
-    broker,
-    broker_lab,
-    course,
-    exercises,
-    faults,
-    pipeline,
-    queueing,
-    queueing_lab,
-    reliable,
-    simulate,
-    structures,
-    timing,
-)
-from .async_queue import AsyncMessageQueue
-from .broker import AsyncRedisStreamQueue, RedisStreamQueue
-from .callbacks import CallbackRegistry, add_callbacks, call_in_loop, from_callbacks, run_in_background
-from .clock import Clock, RealClock, VirtualClock, current_clock
-from .errors import (
+from asyncomm._lazy import lazy_attributes
+from asyncomm.async_queue import AsyncMessageQueue
+from asyncomm.callbacks import CallbackRegistry, add_callbacks, call_in_loop, from_callbacks, run_in_background
+from asyncomm.clock import Clock, RealClock, VirtualClock, current_clock
+from asyncomm.errors import (
     AsyncommError,
     BrokerUnavailable,
     CallbackNotFound,
@@ -46,49 +40,51 @@ from .errors import (
     TriggerFailed,
     UsageError,
 )
-from .eventloop import AsyncioRuntime, LoopSnapshot, TeachingLoop
-from .events import EventBus
-from .idempotent import IdempotentConsumer
-from .partitioned import PartitionedQueue
-from .queues import MessageQueue
-from .reliable import DeadLetter, Delivery, ReliableQueue
-from .stepping import BusStepper, CallbackStepper, LoopStepper, QueueStepper
-from .trace import Trace, TraceRow
+from asyncomm.events import EventBus
+from asyncomm.queues import MessageQueue
+from asyncomm.trace import Trace, TraceRow
 
 __version__ = "0.1.0"
 
+#: Names that load their module on first use (name -> module).
+_LAZY_NAMES = {
+    "DeadLetter": "asyncomm.reliable",
+    "Delivery": "asyncomm.reliable",
+    "IdempotentConsumer": "asyncomm.reliable",
+    "PartitionedQueue": "asyncomm.reliable",
+    "ReliableQueue": "asyncomm.reliable",
+    "RedisStreamQueue": "asyncomm.reliable",
+    "AsyncRedisStreamQueue": "asyncomm.reliable",
+    "AsyncioRuntime": "asyncomm.teaching",
+    "LoopSnapshot": "asyncomm.teaching",
+    "TeachingLoop": "asyncomm.teaching",
+    "BusStepper": "asyncomm.teaching",
+    "CallbackStepper": "asyncomm.teaching",
+    "LoopStepper": "asyncomm.teaching",
+    "QueueStepper": "asyncomm.teaching",
+    # The chapters' one-liner ``ac.exercises.get(...)``: the course's exercises module.
+    "exercises": "asyncomm.course",
+}
+_SUBPACKAGES = ("course", "labs", "reliable", "teaching", "widgets")
+
 __all__ = [
     "AsyncMessageQueue",
-    "AsyncRedisStreamQueue",
-    "AsyncioRuntime",
     "AsyncommError",
     "BrokerUnavailable",
-    "BusStepper",
     "CallbackNotFound",
     "CallbackRegistry",
-    "CallbackStepper",
     "Clock",
-    "DeadLetter",
     "Deadlock",
-    "Delivery",
     "EventBus",
-    "IdempotentConsumer",
     "ListenerLeakWarning",
     "ListenerNotFound",
-    "LoopSnapshot",
-    "LoopStepper",
     "MessageQueue",
-    "PartitionedQueue",
     "PrefetchLimitReached",
     "QueueClosed",
     "QueueEmpty",
     "QueueFull",
-    "QueueStepper",
     "RealClock",
-    "RedisStreamQueue",
-    "ReliableQueue",
     "StaleDelivery",
-    "TeachingLoop",
     "Trace",
     "TraceRow",
     "TriggerFailed",
@@ -96,20 +92,12 @@ __all__ = [
     "VirtualClock",
     "__version__",
     "add_callbacks",
-    "broker",
-    "broker_lab",
     "call_in_loop",
-    "course",
     "current_clock",
-    "exercises",
-    "faults",
     "from_callbacks",
-    "pipeline",
-    "queueing",
-    "queueing_lab",
-    "reliable",
     "run_in_background",
-    "simulate",
-    "structures",
-    "timing",
+    *_LAZY_NAMES,
+    *_SUBPACKAGES,
 ]
+
+__getattr__, __dir__ = lazy_attributes(__name__, globals(), _LAZY_NAMES, _SUBPACKAGES)

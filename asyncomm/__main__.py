@@ -7,10 +7,10 @@ replace it (their version is then saved as ``NAME.bak``).
 
 ``python -m asyncomm bench [--out DIR] [--tasks N] [--latency S] [--quick]``
 runs the timing lab on the real clock and writes CSV and PNG files into ``DIR``
-(default ``./asyncomm-bench``); see :mod:`asyncomm.bench`.
+(default ``./asyncomm-bench``); see :mod:`asyncomm.labs.bench`.
 
 ``python -m asyncomm progress [DIR]`` lists every exercise with its last saved
-outcome in the course folder ``DIR``; see :mod:`asyncomm.progress`.
+outcome in the course folder ``DIR``; see :mod:`asyncomm.course.progress`.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from .course import copy_course
+from asyncomm.course.locator import copy_course
 
 FIRST_CHAPTER = "00-start-here.ipynb"
 
@@ -40,14 +40,22 @@ def lab(directory: Path, *, overwrite: bool, launch: bool, extra: Sequence[str])
         report = copy_course(directory, overwrite=True)
     target = report.target.resolve()
     print(f"Course folder: {target}")
-    print(f"  new: {len(report.copied)}, up to date: {len(report.unchanged)}, "
-          f"yours kept: {len(report.kept)}, replaced (backup .bak): {len(report.replaced)}")
+    print(
+        f"  new: {len(report.copied)}, up to date: {len(report.unchanged)}, "
+        f"yours kept: {len(report.kept)}, replaced (backup .bak): {len(report.replaced)}"
+    )
     for name in report.kept:
         print(f"  kept your edited copy of {name} (run with --overwrite to replace it)")
     if not launch:
         return 0
-    command = [sys.executable, "-m", "jupyterlab", f"--ServerApp.root_dir={target}",
-               f"--LabApp.default_url=/lab/tree/{FIRST_CHAPTER}", *extra]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        f"--ServerApp.root_dir={target}",
+        f"--LabApp.default_url=/lab/tree/{FIRST_CHAPTER}",
+        *extra,
+    ]
     try:
         return subprocess.call(command)
     except KeyboardInterrupt:
@@ -55,7 +63,7 @@ def lab(directory: Path, *, overwrite: bool, launch: bool, extra: Sequence[str])
 
 
 def show_progress(directory: Path) -> int:
-    from .progress import progress, report
+    from asyncomm.course.progress import progress, report
 
     try:
         rows = progress(directory)
@@ -91,22 +99,48 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m asyncomm", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     lab_parser = commands.add_parser("lab", help="copy the course into DIR and open it in JupyterLab")
-    lab_parser.add_argument("directory", nargs="?", default="asyncomm-course", type=Path,
-                            help="folder for your copy of the course (default: ./asyncomm-course)")
-    lab_parser.add_argument("--overwrite", action="store_true",
-                            help="replace chapters you edited with the shipped ones (yours are kept as .bak)")
+    lab_parser.add_argument(
+        "directory",
+        nargs="?",
+        default="asyncomm-course",
+        type=Path,
+        help="folder for your copy of the course (default: ./asyncomm-course)",
+    )
+    lab_parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace chapters you edited with the shipped ones (yours are kept as .bak)",
+    )
     lab_parser.add_argument("--no-launch", action="store_true", help="only copy the files; do not start JupyterLab")
     bench_parser = commands.add_parser("bench", help="run the timing lab on the real clock; write CSV and PNG files")
-    bench_parser.add_argument("--out", default="asyncomm-bench", type=Path, metavar="DIR",
-                              help="folder for the results (default: ./asyncomm-bench)")
-    bench_parser.add_argument("--tasks", type=_positive_int, metavar="N",
-                              help="number of tasks of the largest run (default: 100; 10 with --quick)")
-    bench_parser.add_argument("--latency", type=_positive_seconds, metavar="S",
-                              help="seconds each task waits or computes (default: 0.05; 0.01 with --quick)")
+    bench_parser.add_argument(
+        "--out",
+        default="asyncomm-bench",
+        type=Path,
+        metavar="DIR",
+        help="folder for the results (default: ./asyncomm-bench)",
+    )
+    bench_parser.add_argument(
+        "--tasks",
+        type=_positive_int,
+        metavar="N",
+        help="number of tasks of the largest run (default: 100; 10 with --quick)",
+    )
+    bench_parser.add_argument(
+        "--latency",
+        type=_positive_seconds,
+        metavar="S",
+        help="seconds each task waits or computes (default: 0.05; 0.01 with --quick)",
+    )
     bench_parser.add_argument("--quick", action="store_true", help="a small lab of a second or two (a smoke run)")
     progress_parser = commands.add_parser("progress", help="list every exercise with its last saved outcome in DIR")
-    progress_parser.add_argument("directory", nargs="?", default="asyncomm-course", type=Path,
-                                 help="a learner's course folder (default: ./asyncomm-course)")
+    progress_parser.add_argument(
+        "directory",
+        nargs="?",
+        default="asyncomm-course",
+        type=Path,
+        help="a learner's course folder (default: ./asyncomm-course)",
+    )
     args, extra = parser.parse_known_args(argv)
     if args.command == "progress":
         if extra:
@@ -115,7 +149,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "bench":
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")
-        from .bench import run_command  # deferred: the lab command must not load the timing lab's plots
+        from asyncomm.labs.bench import run_command  # deferred: the lab command must not load the timing lab's plots
 
         return run_command(args.out, tasks=args.tasks, latency=args.latency, quick=args.quick)
     if args.command == "lab":

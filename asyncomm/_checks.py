@@ -15,9 +15,7 @@ def check_timeout(timeout: Any) -> float | None:
     if timeout is None:
         return None
     if not _is_number(timeout):
-        raise TypeError(
-            f"timeout must be a number of seconds or None, got {timeout!r} ({type(timeout).__name__})"
-        )
+        raise TypeError(f"timeout must be a number of seconds or None, got {timeout!r} ({type(timeout).__name__})")
     if timeout != timeout or timeout < 0:  # NaN compares unequal to itself
         raise ValueError(f"timeout must be >= 0 seconds or None (wait forever), got {timeout!r}")
     return float(timeout)

@@ -68,7 +68,7 @@ class ListenerList:
             entries = self.entries
             for i in range(len(entries) - 1, -1, -1):
                 if unwrap(entries[i]) == listener:
-                    self.entries = entries[:i] + entries[i + 1:]
+                    self.entries = entries[:i] + entries[i + 1 :]
                     return True
             return False
 
@@ -87,8 +87,13 @@ class ListenerList:
         return tuple(unwrap(e) for e in self.entries)
 
 
-def call_each(entries: tuple[Callable[..., Any], ...], args: tuple[Any, ...],
-              kwargs: dict[str, Any], role: str = "listener", owner: str = "bus") -> tuple[int, list[Exception]]:
+def call_each(
+    entries: tuple[Callable[..., Any], ...],
+    args: tuple[Any, ...],
+    kwargs: dict[str, Any],
+    role: str = "listener",
+    owner: str = "bus",
+) -> tuple[int, list[Exception]]:
     """Call every entry in order; return how many ran and the errors raised.
     ``role`` and ``owner`` word the error for an async listener."""
     skipped = 0
@@ -106,14 +111,18 @@ def call_each(entries: tuple[Callable[..., Any], ...], args: tuple[Any, ...],
             elif inspect.isawaitable(result):
                 if inspect.iscoroutine(result):
                     result.close()  # never awaited: close it to avoid a RuntimeWarning later
-                errors.append(TypeError(
-                    f"{role} {describe(fn)} is async; call `await {owner}.trigger_async(...)` "
-                    f"so its coroutine is awaited"))
+                errors.append(
+                    TypeError(
+                        f"{role} {describe(fn)} is async; call `await {owner}.trigger_async(...)` "
+                        f"so its coroutine is awaited"
+                    )
+                )
     return len(entries) - skipped, errors
 
 
-async def call_each_async(entries: tuple[Callable[..., Any], ...], args: tuple[Any, ...],
-                          kwargs: dict[str, Any]) -> tuple[int, list[Exception]]:
+async def call_each_async(
+    entries: tuple[Callable[..., Any], ...], args: tuple[Any, ...], kwargs: dict[str, Any]
+) -> tuple[int, list[Exception]]:
     """Like :func:`call_each`, awaiting coroutine listeners one after another
     (in registration order, so the order promise holds for async listeners too)."""
     called = 0

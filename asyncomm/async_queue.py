@@ -13,11 +13,11 @@ from collections import deque
 from threading import get_ident
 from typing import Any
 
-from ._checks import check_timeout
-from ._queue_base import QueueBase
-from .clock import Clock
-from .errors import UsageError
-from .trace import Trace
+from asyncomm._checks import check_timeout
+from asyncomm._queue_core import QueueBase
+from asyncomm.clock import Clock
+from asyncomm.errors import UsageError
+from asyncomm.trace import Trace
 
 __all__ = ["AsyncMessageQueue"]
 
@@ -43,8 +43,15 @@ class AsyncMessageQueue(QueueBase):
     'ping'
     """
 
-    def __init__(self, maxsize: int = 0, *, policy: str = "block", clock: Clock | None = None,
-                 trace: Trace | None = None, name: str = "queue") -> None:
+    def __init__(
+        self,
+        maxsize: int = 0,
+        *,
+        policy: str = "block",
+        clock: Clock | None = None,
+        trace: Trace | None = None,
+        name: str = "queue",
+    ) -> None:
         super().__init__(maxsize, policy, clock, trace, name)
         self._receivers: deque[asyncio.Future[None]] = deque()
         self._senders: deque[asyncio.Future[None]] = deque()
@@ -133,14 +140,19 @@ class AsyncMessageQueue(QueueBase):
         """
         loop = self._loop
         if loop is None:
-            raise UsageError(f"queue {self.name!r} has no event loop yet; create it inside a coroutine "
-                             f"(or await one of its methods) before other threads send to it")
+            raise UsageError(
+                f"queue {self.name!r} has no event loop yet; create it inside a coroutine "
+                f"(or await one of its methods) before other threads send to it"
+            )
         if _loop_of_this_thread() is loop:
-            raise UsageError("send_threadsafe() is for other threads; inside the event loop "
-                             "use `await queue.send(msg)`")
+            raise UsageError(
+                "send_threadsafe() is for other threads; inside the event loop use `await queue.send(msg)`"
+            )
         if loop.is_closed() or not loop.is_running():
-            raise UsageError(f"the event loop of queue {self.name!r} is not running (any more); "
-                             f"send_threadsafe() only works while the loop that receives is running")
+            raise UsageError(
+                f"the event loop of queue {self.name!r} is not running (any more); "
+                f"send_threadsafe() only works while the loop that receives is running"
+            )
         asyncio.run_coroutine_threadsafe(self.send(msg, timeout), loop).result()
 
     # -- receiving ---------------------------------------------------------
@@ -178,8 +190,9 @@ class AsyncMessageQueue(QueueBase):
         return msg
 
     # -- waiting -----------------------------------------------------------
-    async def _wait(self, waiters: deque[asyncio.Future[None]], blocked: Any,
-                    timeout: float | None, operation: str, msg: Any) -> None:
+    async def _wait(
+        self, waiters: deque[asyncio.Future[None]], blocked: Any, timeout: float | None, operation: str, msg: Any
+    ) -> None:
         """Wait in line until ``blocked()`` is false; raise on close or timeout."""
         loop = self._bind()
         deadline = None if timeout is None else loop.time() + timeout
@@ -214,8 +227,10 @@ class AsyncMessageQueue(QueueBase):
         if self._loop is None:
             self._bind_to(loop)
         elif self._loop is not loop:
-            raise UsageError(f"queue {self.name!r} belongs to another event loop; create the queue "
-                             f"inside the coroutine (or clock.run) that uses it")
+            raise UsageError(
+                f"queue {self.name!r} belongs to another event loop; create the queue "
+                f"inside the coroutine (or clock.run) that uses it"
+            )
         return loop
 
     def _bind_to(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -226,9 +241,11 @@ class AsyncMessageQueue(QueueBase):
         # Touching the queue from another thread while its loop runs would wake a waiter without
         # waking the loop (asyncio is not thread-safe). Once the loop has ended, inspecting is fine.
         if self._loop is not None and self._loop.is_running():
-            raise UsageError(f"{verb}() was called from another thread than the event loop of queue "
-                             f"{self.name!r}; from other threads use queue.send_threadsafe(msg), the one "
-                             f"method safe across threads")
+            raise UsageError(
+                f"{verb}() was called from another thread than the event loop of queue "
+                f"{self.name!r}; from other threads use queue.send_threadsafe(msg), the one "
+                f"method safe across threads"
+            )
 
     def _check_loop(self, loop: asyncio.AbstractEventLoop) -> asyncio.AbstractEventLoop:
         # Timeouts run on the loop's time; refuse a loop whose time is not the
@@ -237,10 +254,14 @@ class AsyncMessageQueue(QueueBase):
             self._clock if self._clock.is_virtual else None
         ):
             if self._clock.is_virtual:
-                raise UsageError(f"queue {self.name!r} runs on a VirtualClock, but this event loop does not; "
-                                 f"run your coroutine with clock.run(main())")
-            raise UsageError(f"queue {self.name!r} was given a real clock but runs inside a VirtualClock's "
-                             f"loop; leave out clock= to use the loop's clock")
+                raise UsageError(
+                    f"queue {self.name!r} runs on a VirtualClock, but this event loop does not; "
+                    f"run your coroutine with clock.run(main())"
+                )
+            raise UsageError(
+                f"queue {self.name!r} was given a real clock but runs inside a VirtualClock's "
+                f"loop; leave out clock= to use the loop's clock"
+            )
         return loop
 
     # -- clearing and closing ----------------------------------------------
@@ -275,4 +296,3 @@ def _loop_of_this_thread() -> asyncio.AbstractEventLoop | None:
         return asyncio.get_running_loop()
     except RuntimeError:
         return None
-

@@ -18,11 +18,11 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from ._checks import check_callable, check_name, plural
-from ._listeners import ListenerList, call_each, call_each_async, describe
-from .clock import Clock, current_clock
-from .errors import CallbackNotFound, TriggerFailed, UsageError
-from .trace import Trace
+from asyncomm._checks import check_callable, check_name, plural
+from asyncomm._listeners import ListenerList, call_each, call_each_async, describe
+from asyncomm.clock import Clock, current_clock
+from asyncomm.errors import CallbackNotFound, TriggerFailed, UsageError
+from asyncomm.trace import Trace
 
 __all__ = ["CallbackRegistry", "add_callbacks", "call_in_loop", "from_callbacks", "run_in_background"]
 
@@ -42,8 +42,7 @@ class CallbackRegistry:
 
     pattern = "callback"
 
-    def __init__(self, *, clock: Clock | None = None, trace: Trace | None = None,
-                 name: str = "callbacks") -> None:
+    def __init__(self, *, clock: Clock | None = None, trace: Trace | None = None, name: str = "callbacks") -> None:
         self._list = ListenerList(threading.Lock())
         self._clock = clock
         self.trace = trace
@@ -178,8 +177,10 @@ def add_callbacks(
     done: 42
     """
     if not isinstance(future, (asyncio.Future, concurrent.futures.Future)):
-        raise TypeError(f"add_callbacks() needs an asyncio or concurrent.futures Future, "
-                        f"got {type(future).__name__}; wrap a coroutine with asyncio.ensure_future() first")
+        raise TypeError(
+            f"add_callbacks() needs an asyncio or concurrent.futures Future, "
+            f"got {type(future).__name__}; wrap a coroutine with asyncio.ensure_future() first"
+        )
     if on_done is None and on_error is None:
         raise TypeError("add_callbacks() needs on_done, on_error or both")
     for name, callback in (("on_done", on_done), ("on_error", on_error)):
@@ -188,8 +189,9 @@ def add_callbacks(
 
     def dispatch(done: Any) -> None:
         if done.cancelled():
-            error: BaseException | None = (asyncio.CancelledError() if isinstance(done, asyncio.Future)
-                                           else concurrent.futures.CancelledError())
+            error: BaseException | None = (
+                asyncio.CancelledError() if isinstance(done, asyncio.Future) else concurrent.futures.CancelledError()
+            )
         else:
             error = done.exception()
         if error is None:

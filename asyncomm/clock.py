@@ -21,8 +21,8 @@ import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from ._checks import check_seconds, check_timeout
-from .errors import Deadlock
+from asyncomm._checks import check_seconds, check_timeout
+from asyncomm.errors import Deadlock
 
 __all__ = ["Clock", "RealClock", "VirtualClock", "current_clock"]
 
@@ -30,6 +30,7 @@ T = TypeVar("T")
 
 # How often a thread waiting on a virtual clock looks at the time again (real s).
 _POLL = 0.001
+
 
 class _Running(threading.local):
     """The VirtualClock whose run() drives the event loop of this thread, if any. A class

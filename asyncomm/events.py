@@ -23,11 +23,11 @@ import warnings
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from ._checks import check_callable, check_name, plural
-from ._listeners import ListenerList, call_each, call_each_async, describe
-from .clock import Clock, current_clock
-from .errors import ListenerLeakWarning, ListenerNotFound, TriggerFailed
-from .trace import Trace
+from asyncomm._checks import check_callable, check_name, plural
+from asyncomm._listeners import ListenerList, call_each, call_each_async, describe
+from asyncomm.clock import Clock, current_clock
+from asyncomm.errors import ListenerLeakWarning, ListenerNotFound, TriggerFailed
+from asyncomm.trace import Trace
 
 __all__ = ["EventBus"]
 
@@ -38,8 +38,9 @@ def _check_event(event: Any) -> None:
     try:
         hash(event)
     except TypeError:
-        raise TypeError(f"event must be hashable (a str such as 'click' is usual), "
-                        f"got {event!r} ({type(event).__name__})") from None
+        raise TypeError(
+            f"event must be hashable (a str such as 'click' is usual), got {event!r} ({type(event).__name__})"
+        ) from None
 
 
 class EventBus:
@@ -55,8 +56,9 @@ class EventBus:
 
     pattern = "event"
 
-    def __init__(self, *, max_listeners: int = 10, clock: Clock | None = None, trace: Trace | None = None,
-                 name: str = "bus") -> None:
+    def __init__(
+        self, *, max_listeners: int = 10, clock: Clock | None = None, trace: Trace | None = None, name: str = "bus"
+    ) -> None:
         if not isinstance(max_listeners, int) or isinstance(max_listeners, bool) or max_listeners < 0:
             raise ValueError(f"max_listeners must be an int >= 0 (0 means no limit), got {max_listeners!r}")
         #: More listeners than this on one event gives a ListenerLeakWarning (0: never).
@@ -118,10 +120,14 @@ class EventBus:
         lst.add(listener, once=once)
         if self.max_listeners and len(lst) > self.max_listeners and event not in self._warned:
             self._warned.add(event)
-            warnings.warn(ListenerLeakWarning(
-                f"event {event!r} on bus {self.name!r} has {len(lst)} listeners, more than max_listeners="
-                f"{self.max_listeners}: a listener registered again and again and never removed is a leak; "
-                f"remove listeners you no longer need, or raise max_listeners (0 = no limit)"), stacklevel=3)
+            warnings.warn(
+                ListenerLeakWarning(
+                    f"event {event!r} on bus {self.name!r} has {len(lst)} listeners, more than max_listeners="
+                    f"{self.max_listeners}: a listener registered again and again and never removed is a leak; "
+                    f"remove listeners you no longer need, or raise max_listeners (0 = no limit)"
+                ),
+                stacklevel=3,
+            )
         if self.trace is not None:
             self._record("once" if once else "register", event, describe(listener))
 
@@ -134,8 +140,10 @@ class EventBus:
         if lst is None or not lst.remove(listener):
             if self.trace is not None:
                 self._record("remove", event, describe(listener), "ListenerNotFound")
-            raise ListenerNotFound(f"listener {describe(listener)} is not registered for event {event!r}; "
-                                   f"register it first, or check the event name")
+            raise ListenerNotFound(
+                f"listener {describe(listener)} is not registered for event {event!r}; "
+                f"register it first, or check the event name"
+            )
         if self.trace is not None:
             self._record("remove", event, describe(listener))
 
@@ -196,8 +204,15 @@ class EventBus:
 
     def _record(self, operation: str, event: Hashable, listener: str | None, outcome: str = "ok") -> None:
         del listener  # the row's item is the event; listener names live in listeners()
-        self.trace.record(self.clock.now(), self.pattern, operation, self.name,  # type: ignore[union-attr]
-                          event, self.listener_count(event), outcome)
+        self.trace.record(
+            self.clock.now(),
+            self.pattern,
+            operation,
+            self.name,  # type: ignore[union-attr]
+            event,
+            self.listener_count(event),
+            outcome,
+        )
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{event!r}: {len(lst)}" for event, lst in list(self._lists.items()) if len(lst))

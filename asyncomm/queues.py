@@ -11,10 +11,10 @@ from __future__ import annotations
 import threading
 from typing import Any
 
-from ._checks import check_timeout
-from ._queue_base import QueueBase
-from .clock import Clock
-from .trace import Trace
+from asyncomm._checks import check_timeout
+from asyncomm._queue_core import QueueBase
+from asyncomm.clock import Clock
+from asyncomm.trace import Trace
 
 __all__ = ["MessageQueue"]
 
@@ -35,8 +35,15 @@ class MessageQueue(QueueBase):
     'Hello, World!'
     """
 
-    def __init__(self, maxsize: int = 0, *, policy: str = "block", clock: Clock | None = None,
-                 trace: Trace | None = None, name: str = "queue") -> None:
+    def __init__(
+        self,
+        maxsize: int = 0,
+        *,
+        policy: str = "block",
+        clock: Clock | None = None,
+        trace: Trace | None = None,
+        name: str = "queue",
+    ) -> None:
         super().__init__(maxsize, policy, clock, trace, name)
         # One lock guards everything; the two conditions share it. Waiter
         # counts let the fast path skip Condition.notify(), which is costly

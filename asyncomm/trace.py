@@ -117,11 +117,24 @@ class Trace:
     def table(self) -> str:
         """The rows as a fixed-width text table (no pandas needed)."""
         header = ("seq", "time", "pattern", "operation", "name", "item", "size", "outcome")
-        lines = [[str(row.seq), f"{row.time:.3f}", row.pattern, row.operation, row.name,
-                  repr(row.item), str(row.size), row.outcome] for row in self.rows]
+        lines = [
+            [
+                str(row.seq),
+                f"{row.time:.3f}",
+                row.pattern,
+                row.operation,
+                row.name,
+                repr(row.item),
+                str(row.size),
+                row.outcome,
+            ]
+            for row in self.rows
+        ]
         widths = [max(len(cells[i]) for cells in [list(header), *lines]) for i in range(len(header))]
-        return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
-                         for cells in [list(header), *lines])
+        return "\n".join(
+            "  ".join(cell.ljust(w) for cell, w in zip(cells, widths, strict=True)).rstrip()
+            for cells in [list(header), *lines]
+        )
 
     def __repr__(self) -> str:
         return f"<Trace: {len(self)} rows>"

@@ -14,8 +14,8 @@ import argparse
 import time
 
 import asyncomm as ac
-from asyncomm.broker import LocalRedis, RedisStreamQueue
 from asyncomm.reliable import ReliableQueue
+from asyncomm.reliable.redis_streams import LocalRedis, RedisStreamQueue
 
 BATCH = 100
 
@@ -75,9 +75,11 @@ def main() -> None:
     server = None if args.url else LocalRedis().start()
     url = args.url or server.url  # type: ignore[union-attr]
     try:
-        results = {"in-memory ReliableQueue": min(in_memory(n) for _ in range(3)),
-                   "Redis, one by one": redis_one_by_one(url, n),
-                   "Redis, pipelined (batches of 100)": min(redis_pipelined(url, n) for _ in range(3))}
+        results = {
+            "in-memory ReliableQueue": min(in_memory(n) for _ in range(3)),
+            "Redis, one by one": redis_one_by_one(url, n),
+            "Redis, pipelined (batches of 100)": min(redis_pipelined(url, n) for _ in range(3)),
+        }
     finally:
         if server is not None:
             server.stop()

@@ -120,8 +120,10 @@ class Timings:
 
     def test_share(self, tests: int, of: str) -> float:
         """Median over repeats of (``tests`` tracing tests) / (one operation of ``of``)."""
-        return median(tests * max(0.0, test - loop) / TESTS / op
-                      for test, loop, op in zip(self.runs["test"], self.runs["loop"], self.runs[of], strict=True))
+        return median(
+            tests * max(0.0, test - loop) / TESTS / op
+            for test, loop, op in zip(self.runs["test"], self.runs["loop"], self.runs[of], strict=True)
+        )
 
 
 def measure(contenders: dict[str, Run], n: int, repeats: int) -> Timings:
@@ -455,8 +457,9 @@ def summary(rows: list[Row]) -> str:
     missed = [row for row in judged if not row.met]
     text = f"{len(judged) - len(missed)} of {len(judged)} targets met"
     if missed:
-        text += "; missed: " + "; ".join(f"{row.case} vs {row.theirs} {row.cells()[5]} (target {row.cells()[6]})"
-                                         for row in missed)
+        text += "; missed: " + "; ".join(
+            f"{row.case} vs {row.theirs} {row.cells()[5]} (target {row.cells()[6]})" for row in missed
+        )
     return text
 
 
@@ -472,21 +475,42 @@ def run_all(sizes: Sizes) -> list[Row]:
 
     def tracing_rows(case: str, t: Timings, tests: int) -> None:
         rows.append(compare(case, "trace on", "trace off", t, "on", "off"))
-        rows.append(Row(case, f"tracing test x{tests}, off", "trace off", tests * t.test_cost(), t.best("off"),
-                        t.test_share(tests, "off"), target=0.05, percent=True))
+        rows.append(
+            Row(
+                case,
+                f"tracing test x{tests}, off",
+                "trace off",
+                tests * t.test_cost(),
+                t.best("off"),
+                t.test_share(tests, "off"),
+                target=0.05,
+                percent=True,
+            )
+        )
 
     _progress("one thread: MessageQueue vs queue.Queue vs deque")
-    t = measure({"off": single_message_queue(None), "on": single_message_queue(traced),
-                 "queue": single_stdlib_queue, "deque": single_deque, **tracing_test(ac.MessageQueue())},
-                sizes.single, reps)
+    t = measure(
+        {
+            "off": single_message_queue(None),
+            "on": single_message_queue(traced),
+            "queue": single_stdlib_queue,
+            "deque": single_deque,
+            **tracing_test(ac.MessageQueue()),
+        },
+        sizes.single,
+        reps,
+    )
     case = "MessageQueue send+receive, 1 thread"
     rows.append(compare(case, "trace off", "queue.Queue put+get", t, "off", "queue", target=1.0, aim="0.5x"))
     rows.append(compare(case, "trace off", "deque append+popleft (floor)", t, "off", "deque"))
     tracing_rows(case, t, 2)
 
     _progress(f"two threads, maxsize={BOUND}: MessageQueue vs queue.Queue")
-    t = measure({"off": threaded_message_queue(None), "on": threaded_message_queue(traced),
-                 "queue": threaded_stdlib_queue}, sizes.threaded, sizes.threaded_repeats)
+    t = measure(
+        {"off": threaded_message_queue(None), "on": threaded_message_queue(traced), "queue": threaded_stdlib_queue},
+        sizes.threaded,
+        sizes.threaded_repeats,
+    )
     case = f"MessageQueue, 2 threads, maxsize={BOUND}"
     rows.append(compare(case, "trace off", "queue.Queue", t, "off", "queue", target=1.0, aim="0.5x"))
     rows.append(compare(case, "trace on", "trace off", t, "on", "off"))
@@ -494,16 +518,30 @@ def run_all(sizes: Sizes) -> list[Row]:
     loop = asyncio.new_event_loop()
     try:
         _progress("one task: AsyncMessageQueue vs asyncio.Queue")
-        t = measure({"off": single_async_queue(loop, None), "on": single_async_queue(loop, traced),
-                     "asyncio": _single_task(loop, asyncio.Queue, "put", "get"),
-                     **tracing_test(ac.AsyncMessageQueue())}, sizes.single, reps)
+        t = measure(
+            {
+                "off": single_async_queue(loop, None),
+                "on": single_async_queue(loop, traced),
+                "asyncio": _single_task(loop, asyncio.Queue, "put", "get"),
+                **tracing_test(ac.AsyncMessageQueue()),
+            },
+            sizes.single,
+            reps,
+        )
         case = "AsyncMessageQueue send+receive, 1 task"
         rows.append(compare(case, "trace off", "asyncio.Queue put+get", t, "off", "asyncio", target=1.0))
         tracing_rows(case, t, 2)
 
         _progress(f"two tasks, maxsize={BOUND}: AsyncMessageQueue vs asyncio.Queue")
-        t = measure({"off": tasks_async_queue(loop, None), "on": tasks_async_queue(loop, traced),
-                     "asyncio": _two_tasks(loop, lambda: asyncio.Queue(BOUND), "put", "get")}, sizes.tasks, reps)
+        t = measure(
+            {
+                "off": tasks_async_queue(loop, None),
+                "on": tasks_async_queue(loop, traced),
+                "asyncio": _two_tasks(loop, lambda: asyncio.Queue(BOUND), "put", "get"),
+            },
+            sizes.tasks,
+            reps,
+        )
         case = f"AsyncMessageQueue, 2 tasks, maxsize={BOUND}"
         rows.append(compare(case, "trace off", "asyncio.Queue", t, "off", "asyncio", target=1.0))
         rows.append(compare(case, "trace on", "trace off", t, "on", "off"))
@@ -512,9 +550,18 @@ def run_all(sizes: Sizes) -> list[Row]:
 
     for k in (1, 10):
         _progress(f"EventBus.trigger, {k} listener(s), vs pyee, blinker, a plain loop")
-        t = measure({"off": trigger_event_bus(k, None), "on": trigger_event_bus(k, traced), "pyee": trigger_pyee(k),
-                     "blinker": trigger_blinker(k), "plain": trigger_plain_loop(k), **tracing_test(ac.EventBus())},
-                    sizes.triggers, reps)
+        t = measure(
+            {
+                "off": trigger_event_bus(k, None),
+                "on": trigger_event_bus(k, traced),
+                "pyee": trigger_pyee(k),
+                "blinker": trigger_blinker(k),
+                "plain": trigger_plain_loop(k),
+                **tracing_test(ac.EventBus()),
+            },
+            sizes.triggers,
+            reps,
+        )
         case = f"EventBus.trigger, {k} listener{'s' if k > 1 else ''}"
         rows.append(compare(case, "trace off", "pyee EventEmitter.emit", t, "off", "pyee", target=0.5))
         rows.append(compare(case, "trace off", "blinker Signal.send", t, "off", "blinker"))
@@ -532,10 +579,12 @@ def main(argv: list[str] | None = None) -> int:
     print(f"asyncomm benchmarks ({'quick' if args.quick else 'full'} run) ...", file=sys.stderr, flush=True)
     rows = run_all(sizes)
     took = perf_counter() - started
-    print(f"Python {platform.python_version()} ({platform.python_implementation()}), {platform.machine()}; "
-          f"asyncomm {ac.__version__}, pyee {version('pyee')}, blinker {version('blinker')}; "
-          f"{sizes.repeats} repeats ({sizes.threaded_repeats} with threads); ns/op: fastest run; "
-          f"ratio: median of paired runs, asyncomm / compared with (< 1 is faster); took {took:.0f} s\n")
+    print(
+        f"Python {platform.python_version()} ({platform.python_implementation()}), {platform.machine()}; "
+        f"asyncomm {ac.__version__}, pyee {version('pyee')}, blinker {version('blinker')}; "
+        f"{sizes.repeats} repeats ({sizes.threaded_repeats} with threads); ns/op: fastest run; "
+        f"ratio: median of paired runs, asyncomm / compared with (< 1 is faster); took {took:.0f} s\n"
+    )
     print(markdown(rows))
     print(f"\nSummary: {summary(rows)}.")
     return 0

@@ -5,7 +5,7 @@ Run ``python benchmarks/bench_queueing.py`` (about fifteen seconds) or add ``--q
 
 What is timed:
 
-* ``asyncomm.queueing.simulate_mm1`` with a million customers (arrival rate 0.8, service rate 1), end to
+* ``asyncomm.labs.queueing.simulate_mm1`` with a million customers (arrival rate 0.8, service rate 1), end to
   end: drawing the random times, Lindley's recursion, and every measurement (L, W, percentiles, the
   queue-length series); for context also ``simulate_mm1k`` (capacity 5), whose admission test is a loop;
 * SimPy, the usual process-based simulator, on the same model: a source process, one ``Resource`` of
@@ -36,7 +36,7 @@ from time import perf_counter
 import numpy as np
 import simpy
 
-from asyncomm.queueing import MM1, MM1K, simulate_mm1, simulate_mm1k, simulate_queue
+from asyncomm.labs.queueing import MM1, MM1K, simulate_mm1, simulate_mm1k, simulate_queue
 
 ARRIVAL_RATE, SERVICE_RATE, CAPACITY = 0.8, 1.0, 5
 
@@ -110,8 +110,11 @@ def main(argv: list[str] | None = None) -> None:
     bounded = _best_of(repeats, lambda: simulate_mm1k(ARRIVAL_RATE, SERVICE_RATE, CAPACITY, fast_customers, seed=1))
     slow_extrapolated = slow * scale
     ratio = slow_extrapolated / fast
-    how_simpy = (f"same {fast_customers:,} customers, same run" if scale == 1 else
-                 f"SimPy timed at {simpy_customers:,} and extrapolated linearly to {fast_customers:,}")
+    how_simpy = (
+        f"same {fast_customers:,} customers, same run"
+        if scale == 1
+        else f"SimPy timed at {simpy_customers:,} and extrapolated linearly to {fast_customers:,}"
+    )
 
     print(f"# M/M/1, arrival rate {ARRIVAL_RATE}, service rate {SERVICE_RATE} (rho {theory.rho:g})")
     print(
@@ -136,9 +139,7 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"fast M/M/1 at {fast_customers:,} customers: {fast:.3f} s (target < 1 s: {'met' if fast < 1 else 'NOT met'})"
     )
-    print(
-        f"speed-up over SimPy ({how_simpy}): {ratio:.0f}x (target >= 50x: {'met' if ratio >= 50 else 'NOT met'})"
-    )
+    print(f"speed-up over SimPy ({how_simpy}): {ratio:.0f}x (target >= 50x: {'met' if ratio >= 50 else 'NOT met'})")
     print(
         f"same answers: on the same {simpy_customers:,} customers SimPy's W = {simpy_w:.6f}, ours = {ours_w:.6f}; "
         f"on {fast_customers:,}: L = {run.L:.4f} (theory {theory.L:g}), W = {run.W:.4f} (theory {theory.W:g}); "

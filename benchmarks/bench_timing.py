@@ -3,7 +3,7 @@
 Run ``python benchmarks/bench_timing.py`` (about 40 s) or add ``--quick`` for a smoke run (20 tasks, one
 repeat). No extra dependency.
 
-What is measured, with ``asyncomm.timing.compare`` on a ``RealClock``:
+What is measured, with ``asyncomm.labs.timing.compare`` on a ``RealClock``:
 
 * 100 tasks that each wait 50 ms (``time.sleep`` / ``asyncio.sleep``), run sequentially, as asyncio
   coroutines, on a thread pool of one thread per task, and on a process pool of one process per core;
@@ -24,7 +24,8 @@ import argparse
 import statistics
 import sys
 
-from asyncomm import RealClock, bench, timing
+from asyncomm import RealClock
+from asyncomm.labs import bench, timing
 
 
 def _expect(condition: bool, what: str) -> None:
@@ -36,26 +37,36 @@ def _expect(condition: bool, what: str) -> None:
 def measure(n: int, seconds: float, work: str, repeats: int) -> dict[str, list[timing.TimingRun]]:
     by_strategy: dict[str, list[timing.TimingRun]] = {strategy: [] for strategy in timing.STRATEGIES}
     for round_ in range(repeats):
-        print(f"  {n} tasks that {'wait' if work == 'wait' else 'compute'} {seconds:g} s: round {round_ + 1} of "
-              f"{repeats} ...", file=sys.stderr, flush=True)
+        print(
+            f"  {n} tasks that {'wait' if work == 'wait' else 'compute'} {seconds:g} s: round {round_ + 1} of "
+            f"{repeats} ...",
+            file=sys.stderr,
+            flush=True,
+        )
         for run in timing.compare(n, seconds, clock=RealClock(), work=work):
-            _expect(len(run.records) == n and all(r.duration >= seconds * 0.999 for r in run.records),
-                    f"{run.strategy}: every task must have run for its full {seconds} s")
+            _expect(
+                len(run.records) == n and all(r.duration >= seconds * 0.999 for r in run.records),
+                f"{run.strategy}: every task must have run for its full {seconds} s",
+            )
             by_strategy[run.strategy].append(run)
     return by_strategy
 
 
 def table(by_strategy: dict[str, list[timing.TimingRun]]) -> list[str]:
     sequential = statistics.median(run.total for run in by_strategy["sequential"])
-    rows = ["| strategy | workers | total, median (s) | best (s) | first task after (s) | speedup | model |",
-            "|---|---:|---:|---:|---:|---:|---:|"]
+    rows = [
+        "| strategy | workers | total, median (s) | best (s) | first task after (s) | speedup | model |",
+        "|---|---:|---:|---:|---:|---:|---:|",
+    ]
     for strategy, runs in by_strategy.items():
         median = statistics.median(run.total for run in runs)
         startup = statistics.median(run.startup for run in runs)
         model = runs[0].model
         model_speedup = timing.model_total(runs[0].n, runs[0].latency, "sequential", work=runs[0].work) / model
-        rows.append(f"| {strategy} | {runs[0].workers} | {median:.4f} | {min(r.total for r in runs):.4f} | "
-                    f"{startup:.4f} | {sequential / median:.1f}x | {model_speedup:.0f}x |")
+        rows.append(
+            f"| {strategy} | {runs[0].workers} | {median:.4f} | {min(r.total for r in runs):.4f} | "
+            f"{startup:.4f} | {sequential / median:.1f}x | {model_speedup:.0f}x |"
+        )
     return rows
 
 
@@ -70,8 +81,10 @@ def main(argv: list[str] | None = None) -> None:
 
     described = bench.machine()
     print(f"# Timing lab on the real clock ({repeats} round{'s' if repeats != 1 else ''})")
-    print(f"{described['processor']}, {described['cores (os.cpu_count)']} cores; {described['python']}; "
-          f"GIL: {described['GIL']}; {described['operating system']}")
+    print(
+        f"{described['processor']}, {described['cores (os.cpu_count)']} cores; {described['python']}; "
+        f"GIL: {described['GIL']}; {described['operating system']}"
+    )
     print()
     print(f"## {n} tasks that each wait {latency * 1000:g} ms")
     print("\n".join(table(waiting)))
@@ -81,11 +94,15 @@ def main(argv: list[str] | None = None) -> None:
     print()
     asyncio_totals = [run.total for run in waiting["asyncio"]]
     ratio, best_ratio = statistics.median(asyncio_totals) / latency, min(asyncio_totals) / latency
-    print(f"asyncio, {n} tasks of {latency * 1000:g} ms: total {statistics.median(asyncio_totals) * 1000:.1f} ms = "
-          f"{ratio:.3f}x one wait (best {best_ratio:.3f}x); target <= 1.3x: {'met' if ratio <= 1.3 else 'NOT met'}")
+    print(
+        f"asyncio, {n} tasks of {latency * 1000:g} ms: total {statistics.median(asyncio_totals) * 1000:.1f} ms = "
+        f"{ratio:.3f}x one wait (best {best_ratio:.3f}x); target <= 1.3x: {'met' if ratio <= 1.3 else 'NOT met'}"
+    )
     sequential = statistics.median(run.total for run in waiting["sequential"])
-    speedups = ", ".join(f"{strategy} {sequential / statistics.median(run.total for run in runs):.1f}x"
-                         for strategy, runs in waiting.items())
+    speedups = ", ".join(
+        f"{strategy} {sequential / statistics.median(run.total for run in runs):.1f}x"
+        for strategy, runs in waiting.items()
+    )
     print(f"speedups over sequential, same run: {speedups}")
     sys.stdout.flush()
 

@@ -16,7 +16,7 @@ import statistics
 import time
 
 import asyncomm as ac
-from asyncomm.loop_examples import EXAMPLES
+from asyncomm.teaching.loop_examples import EXAMPLES
 
 
 def timed(action, repeats: int = 20) -> float:

@@ -26,7 +26,7 @@ def require_program(name: str, install_hint: str) -> str:
 def redis_server():
     """A private redis-server for one test module (a real server, never a mock); stopped afterwards."""
     require_program("redis-server", "install it with: apt-get install -y redis-server")
-    from asyncomm.broker import LocalRedis
+    from asyncomm.reliable.redis_streams import LocalRedis
 
     with LocalRedis() as server:
         yield server

@@ -45,6 +45,7 @@ def rows(trace: ac.Trace) -> list[tuple[float, str, Any, int, str]]:
 
 # -- FIFO and waiting ------------------------------------------------------------
 
+
 def test_fifo_order_len_and_snapshot():
     async def main():
         q = ac.AsyncMessageQueue()
@@ -126,6 +127,7 @@ def test_waiting_senders_get_room_first_come_first_served():
 
 # -- many producers and consumers ----------------------------------------------------
 
+
 async def produce(q: ac.AsyncMessageQueue, producer: int) -> None:
     for number in range(PER_PRODUCER):
         await q.send((producer, number))
@@ -174,6 +176,7 @@ def test_with_one_consumer_each_producer_arrives_in_its_own_order():
 
 # -- closing ---------------------------------------------------------------------------
 
+
 def test_close_wakes_waiting_senders_with_queue_closed_and_does_not_queue_their_messages():
     async def main():
         q = ac.AsyncMessageQueue(maxsize=1, name="jobs")
@@ -186,8 +189,9 @@ def test_close_wakes_waiting_senders_with_queue_closed_and_does_not_queue_their_
         assert {str(err) for err in outcomes} == {"queue 'jobs' is closed; no new messages can be sent"}
         assert q.snapshot() == ["queued"]
         assert await q.receive() == "queued"
-        with pytest.raises(ac.QueueClosed, match=re.escape(
-                "queue 'jobs' is closed and drained; there are no more messages")):
+        with pytest.raises(
+            ac.QueueClosed, match=re.escape("queue 'jobs' is closed and drained; there are no more messages")
+        ):
             await q.receive()
 
     run_virtual(main())
@@ -224,6 +228,7 @@ def test_close_twice_is_harmless_and_sending_after_close_is_refused():
 
 # -- cancellation ---------------------------------------------------------------------
 
+
 def test_receive_cancelled_while_waiting_loses_no_message():
     async def main():
         q = ac.AsyncMessageQueue()
@@ -247,7 +252,7 @@ def test_receiver_woken_then_cancelled_before_it_runs_passes_the_message_to_the_
         second = asyncio.create_task(q.receive())
         await settle()
         q.send_nowait("m")  # wakes `first` (first in line) ...
-        first.cancel()      # ... which is cancelled before it could take the message
+        first.cancel()  # ... which is cancelled before it could take the message
         done, _ = await asyncio.wait({second}, timeout=5)
         assert first.cancelled()
         assert done, "the wake-up was lost with the cancelled receiver"
@@ -315,7 +320,7 @@ def test_sender_woken_then_cancelled_passes_the_room_to_the_next_sender():
         second = asyncio.create_task(q.send("second"))
         await settle()
         assert q.receive_nowait() == "queued"  # wakes `first` ...
-        first.cancel()                           # ... cancelled before it could use the room
+        first.cancel()  # ... cancelled before it could use the room
         done, _ = await asyncio.wait({second}, timeout=5)
         assert first.cancelled()
         assert done, "the room was lost with the cancelled sender"
@@ -377,6 +382,7 @@ def test_a_timed_out_sender_does_not_swallow_the_room_meant_for_the_next():
 
 # -- timeouts on a virtual clock are exact and instant ------------------------------------------
 
+
 def test_receive_timeout_raises_queue_empty_at_exactly_the_timeout():
     clock = ac.VirtualClock()
 
@@ -400,9 +406,13 @@ def test_timeouts_add_up_exactly_from_a_later_start():
             with pytest.raises(ac.QueueEmpty):
                 await q.receive(timeout=0.1)
         q.send_nowait("x")
-        with pytest.raises(ac.QueueFull, match=re.escape(
+        with pytest.raises(
+            ac.QueueFull,
+            match=re.escape(
                 "queue 'q' stayed full for 2.5 s; the message was not sent: consume faster, "
-                "or give the queue a larger maxsize")):
+                "or give the queue a larger maxsize"
+            ),
+        ):
             await q.send("y", timeout=2.5)
         assert q.snapshot() == ["x"]
         return now()
@@ -410,21 +420,39 @@ def test_timeouts_add_up_exactly_from_a_later_start():
     assert clock.run(main()) == 5 + 0.1 + 0.1 + 0.1 + 2.5
 
 
-@pytest.mark.parametrize("call, error, message", [
-    ("receive_nowait", ac.QueueEmpty,
-     "queue 'q' is empty; send a message first, or receive with a timeout to wait for one"),
-    ("receive(timeout=0)", ac.QueueEmpty,
-     "queue 'q' is empty; send a message first, or receive with a timeout to wait for one"),
-    ("receive(timeout=10)", ac.QueueEmpty, "no message arrived on queue 'q' within 10 s"),
-    ("receive(timeout=0.25)", ac.QueueEmpty, "no message arrived on queue 'q' within 0.25 s"),
-    ("send_nowait", ac.QueueFull,
-     "queue 'q' is full (2 messages); receive some first, or send with a timeout to wait for room"),
-    ("send(timeout=0)", ac.QueueFull,
-     "queue 'q' is full (2 messages); receive some first, or send with a timeout to wait for room"),
-    ("send(timeout=1.5)", ac.QueueFull,
-     "queue 'q' stayed full for 1.5 s; the message was not sent: consume faster, "
-     "or give the queue a larger maxsize"),
-])
+@pytest.mark.parametrize(
+    "call, error, message",
+    [
+        (
+            "receive_nowait",
+            ac.QueueEmpty,
+            "queue 'q' is empty; send a message first, or receive with a timeout to wait for one",
+        ),
+        (
+            "receive(timeout=0)",
+            ac.QueueEmpty,
+            "queue 'q' is empty; send a message first, or receive with a timeout to wait for one",
+        ),
+        ("receive(timeout=10)", ac.QueueEmpty, "no message arrived on queue 'q' within 10 s"),
+        ("receive(timeout=0.25)", ac.QueueEmpty, "no message arrived on queue 'q' within 0.25 s"),
+        (
+            "send_nowait",
+            ac.QueueFull,
+            "queue 'q' is full (2 messages); receive some first, or send with a timeout to wait for room",
+        ),
+        (
+            "send(timeout=0)",
+            ac.QueueFull,
+            "queue 'q' is full (2 messages); receive some first, or send with a timeout to wait for room",
+        ),
+        (
+            "send(timeout=1.5)",
+            ac.QueueFull,
+            "queue 'q' stayed full for 1.5 s; the message was not sent: consume faster, "
+            "or give the queue a larger maxsize",
+        ),
+    ],
+)
 def test_exact_error_messages_of_nowait_and_timeout_variants(call, error, message):
     async def main():
         q = ac.AsyncMessageQueue(maxsize=2, name="q")
@@ -459,8 +487,9 @@ def test_exact_error_messages_once_closed(awaited):
                 await q.send("x", timeout=1)
             else:
                 q.send_nowait("x")
-        with pytest.raises(ac.QueueClosed, match=re.escape(
-                "queue 'q' is closed and drained; there are no more messages")):
+        with pytest.raises(
+            ac.QueueClosed, match=re.escape("queue 'q' is closed and drained; there are no more messages")
+        ):
             if awaited:
                 await q.receive(timeout=1)
             else:
@@ -470,6 +499,7 @@ def test_exact_error_messages_once_closed(awaited):
 
 
 # -- send_threadsafe: other threads feed a queue consumed in the loop -----------------------------
+
 
 def start_thread(work: Callable[[], Any], errors: list[BaseException], name: str) -> threading.Thread:
     def run() -> None:
@@ -501,8 +531,9 @@ def run_virtual_waiting_for_threads(main: Coroutine[Any, Any, Any]) -> Any:
     return ac.VirtualClock(deadlock_after=30).run(main)
 
 
-@pytest.mark.parametrize("runner", [run_real_with_limit, run_virtual_waiting_for_threads],
-                         ids=["asyncio.run", "VirtualClock.run"])
+@pytest.mark.parametrize(
+    "runner", [run_real_with_limit, run_virtual_waiting_for_threads], ids=["asyncio.run", "VirtualClock.run"]
+)
 def test_send_threadsafe_from_several_threads_loses_nothing(runner):
     threads_count, per_thread = 4, 500
 
@@ -569,8 +600,11 @@ def test_send_threadsafe_raises_in_the_thread_what_send_raises():
 
     errors, left = asyncio.run(main())
     assert errors == [
-        (ac.QueueFull, "queue 'feed' stayed full for 0.05 s; the message was not sent: consume faster, "
-                       "or give the queue a larger maxsize"),
+        (
+            ac.QueueFull,
+            "queue 'feed' stayed full for 0.05 s; the message was not sent: consume faster, "
+            "or give the queue a larger maxsize",
+        ),
         (ac.QueueClosed, "queue 'feed' is closed; no new messages can be sent"),
     ]
     assert left == ["queued"]
@@ -579,8 +613,12 @@ def test_send_threadsafe_raises_in_the_thread_what_send_raises():
 def test_send_threadsafe_from_the_loop_thread_is_a_usage_error():
     async def main():
         q = ac.AsyncMessageQueue(name="feed")
-        with pytest.raises(ac.UsageError, match=re.escape(
-                "send_threadsafe() is for other threads; inside the event loop use `await queue.send(msg)`")):
+        with pytest.raises(
+            ac.UsageError,
+            match=re.escape(
+                "send_threadsafe() is for other threads; inside the event loop use `await queue.send(msg)`"
+            ),
+        ):
             q.send_threadsafe("x")
         assert q.empty()
 
@@ -589,16 +627,21 @@ def test_send_threadsafe_from_the_loop_thread_is_a_usage_error():
 
 def test_send_threadsafe_before_the_queue_has_a_loop_is_a_usage_error():
     q = ac.AsyncMessageQueue(name="feed")
-    with pytest.raises(ac.UsageError, match=re.escape(
+    with pytest.raises(
+        ac.UsageError,
+        match=re.escape(
             "queue 'feed' has no event loop yet; create it inside a coroutine "
-            "(or await one of its methods) before other threads send to it")):
+            "(or await one of its methods) before other threads send to it"
+        ),
+    ):
         q.send_threadsafe("x")
 
 
 # -- the queue's clock must be its loop's clock -------------------------------------------------
 
-VIRTUAL_UNDER_ASYNCIO_RUN = ("queue 'v' runs on a VirtualClock, but this event loop does not; "
-                             "run your coroutine with clock.run(main())")
+VIRTUAL_UNDER_ASYNCIO_RUN = (
+    "queue 'v' runs on a VirtualClock, but this event loop does not; run your coroutine with clock.run(main())"
+)
 
 
 def test_virtual_clock_queue_created_inside_asyncio_run_is_a_usage_error():
@@ -633,9 +676,13 @@ def test_virtual_clock_queue_awaited_under_asyncio_run_is_a_usage_error_even_wit
 
 def test_real_clock_queue_inside_a_virtual_clock_run_is_a_usage_error():
     async def main():
-        with pytest.raises(ac.UsageError, match=re.escape(
+        with pytest.raises(
+            ac.UsageError,
+            match=re.escape(
                 "queue 'r' was given a real clock but runs inside a VirtualClock's loop; "
-                "leave out clock= to use the loop's clock")):
+                "leave out clock= to use the loop's clock"
+            ),
+        ):
             ac.AsyncMessageQueue(clock=ac.RealClock(), name="r")
 
     run_virtual(main())
@@ -650,9 +697,13 @@ def test_queue_waiting_on_a_second_event_loop_is_a_usage_error():
     q = asyncio.run(first())
 
     async def second():
-        with pytest.raises(ac.UsageError, match=re.escape(
+        with pytest.raises(
+            ac.UsageError,
+            match=re.escape(
                 "queue 'q' belongs to another event loop; create the queue inside the coroutine "
-                "(or clock.run) that uses it")):
+                "(or clock.run) that uses it"
+            ),
+        ):
             await q.receive(timeout=1)
 
     assert q.receive_nowait() == "x"  # the queue is empty: the receive in `second` has to wait
@@ -675,6 +726,7 @@ def test_nowait_send_from_another_thread_is_a_usage_error():
 
 
 # -- trace ------------------------------------------------------------------------------------------
+
 
 def test_trace_rows_for_send_receive_and_each_failure():
     trace = ac.Trace()
@@ -743,10 +795,14 @@ def test_trace_shows_a_cancelled_receive_took_nothing():
 
 # -- arguments and repr -------------------------------------------------------------------------
 
-@pytest.mark.parametrize("timeout, error, message", [
-    (-1, ValueError, "timeout must be >= 0 seconds or None (wait forever), got -1"),
-    ("1", TypeError, "timeout must be a number of seconds or None, got '1' (str)"),
-])
+
+@pytest.mark.parametrize(
+    "timeout, error, message",
+    [
+        (-1, ValueError, "timeout must be >= 0 seconds or None (wait forever), got -1"),
+        ("1", TypeError, "timeout must be a number of seconds or None, got '1' (str)"),
+    ],
+)
 def test_bad_timeout_is_refused_and_changes_nothing(timeout, error, message):
     async def main():
         q = ac.AsyncMessageQueue(maxsize=1)

@@ -18,8 +18,8 @@ import pandas as pd
 import pytest
 
 import asyncomm as ac
-from asyncomm import bench, timing
 from asyncomm.__main__ import main
+from asyncomm.labs import bench, timing
 
 
 @pytest.fixture(scope="module")
@@ -53,12 +53,22 @@ def test_bench_csv_files_parse_and_hold_the_lab(quick_run):
     lab = bench.plan(tasks=4, latency=0.005, quick=True)
     assert len(runs) == lab.runs == 16
     assert [(r.n, r.work, r.strategy) for r in runs] == [
-        (n, "wait", s) for n in (1, 2, 4) for s in timing.STRATEGIES] + [(4, "cpu", s) for s in timing.STRATEGIES]
+        (n, "wait", s) for n in (1, 2, 4) for s in timing.STRATEGIES
+    ] + [(4, "cpu", s) for s in timing.STRATEGIES]
     assert all(not r.virtual and len(r.records) == r.n for r in runs)
     assert {r.latency for r in runs} == {0.005, 0.02}  # computing tasks: 4 x latency
     summary = pd.read_csv(out / "summary.csv")
-    assert list(summary.columns) == ["strategy", "work", "tasks", "latency", "workers", "total", "startup",
-                                     "throughput", "mean_response"]
+    assert list(summary.columns) == [
+        "strategy",
+        "work",
+        "tasks",
+        "latency",
+        "workers",
+        "total",
+        "startup",
+        "throughput",
+        "mean_response",
+    ]
     assert summary["total"].tolist() == [r.total for r in runs]
     speedup = pd.read_csv(out / "speedup.csv")
     assert len(speedup) == 16 and (speedup[speedup["strategy"] == "sequential"]["speedup"] == 1.0).all()
@@ -78,19 +88,24 @@ def test_bench_pngs_are_images(quick_run):
 def test_bench_shows_progress_on_stderr(quick_run):
     _, _, _, stderr = quick_run
     lines = stderr.splitlines()
-    assert lines[0] == ("timing lab on the real clock: 16 runs of up to 4 tasks that wait 0.005 s and 4 that "
-                        f"compute 0.02 s (each run starts its own pool; processes: one per core, {os.cpu_count()})")
+    assert lines[0] == (
+        "timing lab on the real clock: 16 runs of up to 4 tasks that wait 0.005 s and 4 that "
+        f"compute 0.02 s (each run starts its own pool; processes: one per core, {os.cpu_count()})"
+    )
     assert [re.match(r"\[[#-]+\] +(\d+)/16 ", line).group(1) for line in lines[1:]] == [str(i) for i in range(1, 17)]
     assert lines[-1].startswith("[########################] 16/16  processes, 4 tasks that compute 0.02 s: ")
 
 
-@pytest.mark.parametrize("argv, message", [
-    (["bench", "--tasks", "0"], "argument --tasks: must be at least 1, got 0"),
-    (["bench", "--tasks", "many"], "argument --tasks: not a whole number: 'many'"),
-    (["bench", "--latency", "-1"], "argument --latency: must be a number of seconds > 0, got -1"),
-    (["bench", "--latency", "soon"], "argument --latency: not a number of seconds: 'soon'"),
-    (["bench", "--quick", "--fast"], "unrecognized arguments: --fast"),
-])
+@pytest.mark.parametrize(
+    "argv, message",
+    [
+        (["bench", "--tasks", "0"], "argument --tasks: must be at least 1, got 0"),
+        (["bench", "--tasks", "many"], "argument --tasks: not a whole number: 'many'"),
+        (["bench", "--latency", "-1"], "argument --latency: must be a number of seconds > 0, got -1"),
+        (["bench", "--latency", "soon"], "argument --latency: not a number of seconds: 'soon'"),
+        (["bench", "--quick", "--fast"], "unrecognized arguments: --fast"),
+    ],
+)
 def test_bench_rejects_bad_arguments(argv, message, capsys):
     with pytest.raises(SystemExit) as stop:
         main(argv)
@@ -107,20 +122,25 @@ def test_bench_without_matplotlib_says_what_to_install(monkeypatch, tmp_path):
 
 
 def test_python_dash_m_asyncomm_bench_help():
-    run = subprocess.run([sys.executable, "-m", "asyncomm", "bench", "--help"], capture_output=True, text=True,
-                         check=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "asyncomm", "bench", "--help"], capture_output=True, text=True, check=True
+    )
     assert " ".join(run.stdout.split()).startswith(
-        "usage: python -m asyncomm bench [-h] [--out DIR] [--tasks N] [--latency S] [--quick]")
+        "usage: python -m asyncomm bench [-h] [--out DIR] [--tasks N] [--latency S] [--quick]"
+    )
 
 
 def test_importing_the_cli_and_bench_stays_light():
-    code = ("import sys, asyncomm.__main__, asyncomm.bench; "
-            "print(sorted(m for m in ('pandas', 'matplotlib', 'numpy') if m in sys.modules))")
+    code = (
+        "import sys, asyncomm.__main__, asyncomm.labs.bench; "
+        "print(sorted(m for m in ('pandas', 'matplotlib', 'numpy') if m in sys.modules))"
+    )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
 
 
 # --- the pieces ----------------------------------------------------------------------------------------------------
+
 
 def test_plan_defaults_and_sizes():
     assert bench.plan() == bench.LabPlan(100, 0.05, (1, 2, 5, 10, 20, 50, 100), 8, 0.2)
@@ -145,8 +165,10 @@ def test_progress_bar_redraws_in_place_on_a_terminal():
     run = timing.run_tasks(1, 2.0, "sequential", work="cpu")
     show(1, 2, run)
     show(2, 2, run)
-    assert out.getvalue() == ("\r\033[K[##--] 1/2  sequential, 1 task that compute 2 s: 2 s"
-                              "\r\033[K[####] 2/2  sequential, 1 task that compute 2 s: 2 s\n")
+    assert out.getvalue() == (
+        "\r\033[K[##--] 1/2  sequential, 1 task that compute 2 s: 2 s"
+        "\r\033[K[####] 2/2  sequential, 1 task that compute 2 s: 2 s\n"
+    )
 
 
 def test_machine_description_reads_the_processor_and_python():
@@ -166,19 +188,26 @@ def test_machine_description_reads_the_processor_and_python():
 
 # --- the shipped reference run -------------------------------------------------------------------------------------
 
+
 def test_reference_run_is_a_whole_lab_on_the_real_clock():
     runs = timing.read_csv(ac.course.data_path("reference_timing.csv"))
     lab = bench.plan()
     assert len(runs) == lab.runs
-    assert [(r.n, r.work, r.strategy) for r in runs] == [
-        (n, "wait", s) for n in lab.ns for s in timing.STRATEGIES] + [(8, "cpu", s) for s in timing.STRATEGIES]
+    assert [(r.n, r.work, r.strategy) for r in runs] == [(n, "wait", s) for n in lab.ns for s in timing.STRATEGIES] + [
+        (8, "cpu", s) for s in timing.STRATEGIES
+    ]
     assert all(not r.virtual and len(r.records) == r.n for r in runs)
     for run in runs:  # what a real run must look like, whatever the machine
         assert all(0 <= r.start <= r.end <= run.total for r in run.records)
         assert all(r.duration >= run.latency - 1e-6 for r in run.records)  # CSV keeps microseconds
     table = timing.speedups(runs)
-    at_100 = dict(zip(table[(table["tasks"] == 100) & (table["work"] == "wait")]["strategy"],
-                      table[(table["tasks"] == 100) & (table["work"] == "wait")]["speedup"], strict=True))
+    at_100 = dict(
+        zip(
+            table[(table["tasks"] == 100) & (table["work"] == "wait")]["strategy"],
+            table[(table["tasks"] == 100) & (table["work"] == "wait")]["speedup"],
+            strict=True,
+        )
+    )
     assert at_100["sequential"] == 1.0 and at_100["asyncio"] > 10 and at_100["threads"] > 10
 
 

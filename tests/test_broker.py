@@ -12,7 +12,7 @@ import time
 import pytest
 
 import asyncomm as ac
-from asyncomm.broker import AsyncRedisStreamQueue, RedisStreamQueue, reachable, run_consumer, safe_url
+from asyncomm.reliable.redis_streams import AsyncRedisStreamQueue, RedisStreamQueue, reachable, run_consumer, safe_url
 
 _streams = itertools.count()
 
@@ -41,7 +41,9 @@ def test_a_malformed_entry_goes_to_the_dead_letters_and_the_consumer_goes_on(red
     d.ack()
     letters = q.dead_letters
     assert [(letter.reason.split(":")[0], letter.message) for letter in letters] == [
-        ("malformed", "{not json"), ("malformed", "")]
+        ("malformed", "{not json"),
+        ("malformed", ""),
+    ]
     assert letters[1].reason == "malformed: no 'data' field"
     q.close()
 
@@ -106,7 +108,7 @@ def test_an_entry_trimmed_while_pending_is_recorded_as_a_dead_letter(redis_url):
     first = q.send("a")
     q.send("b")
     q.receive("c1", timeout=1)  # "a" is pending, never acked...
-    q.send("c")                 # ...and MAXLEN 2 trims it from the stream
+    q.send("c")  # ...and MAXLEN 2 trims it from the stream
     time.sleep(0.15)
     assert q.receive("c2", timeout=1).message == "b"
     [letter] = q.dead_letters
@@ -115,11 +117,15 @@ def test_an_entry_trimmed_while_pending_is_recorded_as_a_dead_letter(redis_url):
 
 
 def test_a_missing_redis_server_program_is_reported_as_broker_unavailable():
-    from asyncomm.broker import LocalRedis
+    from asyncomm.reliable.redis_streams import LocalRedis
 
-    with pytest.raises(ac.BrokerUnavailable, match=re.escape(
+    with pytest.raises(
+        ac.BrokerUnavailable,
+        match=re.escape(
             "'/nonexistent/redis-server' is not an executable program; install it (apt-get install redis-server, "
-            "conda install -c conda-forge redis-server, or docker run -p 6379:6379 redis:7)")):
+            "conda install -c conda-forge redis-server, or docker run -p 6379:6379 redis:7)"
+        ),
+    ):
         LocalRedis(executable="/nonexistent/redis-server")
 
 
@@ -161,10 +167,14 @@ def test_killed_consumer_process_loses_nothing(redis_url):
     for i in sent:
         producer.send({"n": i})
     ctx = multiprocessing.get_context("spawn")
-    workers = {name: ctx.Process(target=run_consumer, args=(redis_url, stream, name),
-                                 kwargs={"processed_key": processed, "work_seconds": 0.01, "idle_exit": 2.0,
-                                         "visibility_timeout": 0.5})
-               for name in ("c1", "c2", "c3")}
+    workers = {
+        name: ctx.Process(
+            target=run_consumer,
+            args=(redis_url, stream, name),
+            kwargs={"processed_key": processed, "work_seconds": 0.01, "idle_exit": 2.0, "visibility_timeout": 0.5},
+        )
+        for name in ("c1", "c2", "c3")
+    }
     for w in workers.values():
         w.start()
     # Wait until c1 holds a delivery it has not acked yet, then kill it there.
@@ -184,18 +194,24 @@ def test_killed_consumer_process_loses_nothing(redis_url):
     assert not lost, f"lost {sorted(lost)}"
     assert held, "c1 was killed while holding no delivery; the test did not test a takeover"
     assert producer.in_flight() == 0
-    print(f"tally: sent {len(sent)}, processed {len(set(done))}, lost 0, duplicated {duplicated}, "
-          f"taken over from the killed consumer {len(held)}")
+    print(
+        f"tally: sent {len(sent)}, processed {len(set(done))}, lost 0, duplicated {duplicated}, "
+        f"taken over from the killed consumer {len(held)}"
+    )
     producer.close()
 
 
 def test_a_redis_server_older_than_7_is_refused_with_what_to_do():
-    from asyncomm.broker import check_server_version
+    from asyncomm.reliable.redis_streams import check_server_version
 
     for fine in ("7.0.0", "7.2.4", "8.0.1"):
         check_server_version(fine)
-    with pytest.raises(ac.BrokerUnavailable, match=re.escape(
+    with pytest.raises(
+        ac.BrokerUnavailable,
+        match=re.escape(
             "this Redis server is version 6.2.14; RedisStreamQueue needs 7.0 or later (XAUTOCLAIM and its report of "
             "deleted entries). Install a newer one: conda install -c conda-forge redis-server, docker run -p 6379:6379 "
-            "redis:7, or apt on Debian 12 / Ubuntu 24.04")):
+            "redis:7, or apt on Debian 12 / Ubuntu 24.04"
+        ),
+    ):
         check_server_version("6.2.14")

@@ -19,8 +19,15 @@ import asyncomm as ac
 
 from .conftest import require_program
 
-CHROMIUM_FLAGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+CHROMIUM_FLAGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
 
 
 def _free_port() -> int:
@@ -37,12 +44,25 @@ def jupyterlab(tmp_path):
     port, token = _free_port(), "asyncomm-test-token"
     log = (tmp_path / "jupyterlab.log").open("w")
     server = subprocess.Popen(
-        [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-         f"--ServerApp.token={token}", f"--ServerApp.root_dir={course}", "--allow-root",
-         "--LabApp.news_url=", "--ServerApp.disable_check_xsrf=False",
-         # A workspace of its own: otherwise JupyterLab reopens the notebooks of the previous test's session.
-         f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}"],
-        stdout=log, stderr=subprocess.STDOUT, env={**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")})
+        [
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--ServerApp.token={token}",
+            f"--ServerApp.root_dir={course}",
+            "--allow-root",
+            "--LabApp.news_url=",
+            "--ServerApp.disable_check_xsrf=False",
+            # A workspace of its own: otherwise JupyterLab reopens the notebooks of the previous test's session.
+            f"--LabApp.workspaces_dir={tmp_path / 'workspaces'}",
+        ],
+        stdout=log,
+        stderr=subprocess.STDOUT,
+        env={**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")},
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         for _ in range(120):

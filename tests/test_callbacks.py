@@ -36,8 +36,10 @@ def thread_clock() -> ac.VirtualClock:
 
 
 def not_callable_message(what: str, value: str, kind: str) -> str:
-    return re.escape(f"{what} must be callable (a function or method), got {value} ({kind}); "
-                     f"pass the function itself, without calling it")
+    return re.escape(
+        f"{what} must be callable (a function or method), got {value} ({kind}); "
+        f"pass the function itself, without calling it"
+    )
 
 
 # -- CallbackRegistry ------------------------------------------------------------------
@@ -377,8 +379,12 @@ def test_registry_trace_rows():
 
 def test_run_in_background_calls_on_done_with_the_result_on_a_worker_thread():
     calls = []
-    job = ac.run_in_background(sum, [1, 2, 3], on_done=lambda total: calls.append((total, threading.get_ident())),
-                               on_error=lambda exc: calls.append(("error", exc)))
+    job = ac.run_in_background(
+        sum,
+        [1, 2, 3],
+        on_done=lambda total: calls.append((total, threading.get_ident())),
+        on_error=lambda exc: calls.append(("error", exc)),
+    )
     assert job.result(timeout=10) == 6
     [(total, ident)] = calls
     assert total == 6
@@ -392,8 +398,11 @@ def test_run_in_background_calls_on_error_with_the_exception_on_a_worker_thread(
     def work():
         raise error
 
-    job = ac.run_in_background(work, on_done=lambda result: calls.append(("done", result)),
-                               on_error=lambda exc: calls.append((exc, threading.get_ident())))
+    job = ac.run_in_background(
+        work,
+        on_done=lambda result: calls.append(("done", result)),
+        on_error=lambda exc: calls.append((exc, threading.get_ident())),
+    )
     assert job.exception(timeout=10) is error
     [(exc, ident)] = calls
     assert exc is error
@@ -692,7 +701,7 @@ def test_add_callbacks_on_a_running_background_job():
     calls = []
     called = threading.Event()
     release = threading.Event()
-    job = ac.run_in_background(lambda: release.wait(timeout=10) and 3 ** 4)
+    job = ac.run_in_background(lambda: release.wait(timeout=10) and 3**4)
     ac.add_callbacks(job, on_done=lambda result: (calls.append(result), called.set()))
     assert calls == []
     release.set()
@@ -737,9 +746,13 @@ def test_add_callbacks_on_a_cancelled_asyncio_task():
 
 
 def test_add_callbacks_rejects_what_is_not_a_future():
-    with pytest.raises(TypeError, match=re.escape(
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
             "add_callbacks() needs an asyncio or concurrent.futures Future, got int; "
-            "wrap a coroutine with asyncio.ensure_future() first")):
+            "wrap a coroutine with asyncio.ensure_future() first"
+        ),
+    ):
         ac.add_callbacks(5, on_done=print)
 
     async def work():
@@ -807,8 +820,9 @@ def test_call_in_loop_with_run_in_background_on_done():
 def test_call_in_loop_on_a_closed_loop_raises_usage_error():
     loop = asyncio.new_event_loop()
     loop.close()
-    with pytest.raises(ac.UsageError, match=re.escape(
-            "that event loop is closed; the asyncio code waiting for this result has ended")):
+    with pytest.raises(
+        ac.UsageError, match=re.escape("that event loop is closed; the asyncio code waiting for this result has ended")
+    ):
         ac.call_in_loop(loop, print)
 
 

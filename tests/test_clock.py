@@ -149,10 +149,14 @@ def test_run_raises_deadlock_when_every_task_waits_forever():
         await asyncio.sleep(2)
         await q.receive()  # nobody will ever send
 
-    with pytest.raises(ac.Deadlock, match=re.escape(
+    with pytest.raises(
+        ac.Deadlock,
+        match=re.escape(
             "deadlock at t=2s: every task waits and no timer is due (waiting: test_run_raises_deadlock_when_"
             "every_task_waits_forever.<locals>.main); give the wait a timeout, or make sure some task sends "
-            "what the others wait for")):
+            "what the others wait for"
+        ),
+    ):
         clock.run(main())
 
 

@@ -15,8 +15,17 @@ from asyncomm.__main__ import main
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
-EXPECTED = ["00-start-here", "01-background", "02-core-concepts", "03-algorithms-and-models", "04-code-example",
-            "05-challenges", "06-faq", "07-summary", "08-real-broker"]
+EXPECTED = [
+    "00-start-here",
+    "01-background",
+    "02-core-concepts",
+    "03-algorithms-and-models",
+    "04-code-example",
+    "05-challenges",
+    "06-faq",
+    "07-summary",
+    "08-real-broker",
+]
 
 
 def test_every_chapter_exists():
@@ -36,8 +45,9 @@ def test_notebook_was_run_top_to_bottom_on_python3(path):
             if out["output_type"] == "error":
                 # Cells that teach an error carry JupyterLab's "raises-exception" tag (nbval honours it too),
                 # so "Run All" goes on past them instead of stopping the learner there.
-                assert "raises-exception" in cell["metadata"].get("tags", []), \
+                assert "raises-exception" in cell["metadata"].get("tags", []), (
                     f"{path.name}: stale error output in {source[:60]!r}"
+                )
             if out["output_type"] == "stream":
                 assert out["name"] == "stdout", f"{path.name}: stderr output in {source[:60]!r}"
 
@@ -88,20 +98,39 @@ def test_lab_command_copies_without_launching(tmp_path, capsys):
 def test_installed_wheel_ships_the_course_and_the_lab_command_works(tmp_path):
     # Build the wheel as pip would, offline (hatchling is a test dependency), install it apart from the
     # source tree, and run the lab command from a folder where no checkout is in sight.
-    subprocess.run([sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-                    "-w", str(tmp_path), str(ROOT)], check=True)
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
+        check=True,
+    )
     wheel = next(tmp_path.glob("asyncomm-*.whl"))
     names = zipfile.ZipFile(wheel).namelist()
     for name in EXPECTED:
         assert f"asyncomm/course/notebooks/{name}.ipynb" in names
     assert "asyncomm/course/data/glossary.csv" in names
     site = tmp_path / "site"
-    subprocess.run([sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)],
-                   check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pip", "install", "--no-deps", "-q", "--target", str(site), str(wheel)], check=True
+    )
     elsewhere = tmp_path / "elsewhere"
     elsewhere.mkdir()
-    run = subprocess.run([sys.executable, "-m", "asyncomm", "lab", "my-course", "--no-launch"], cwd=elsewhere,
-                         env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"}, capture_output=True, text=True)
+    run = subprocess.run(
+        [sys.executable, "-m", "asyncomm", "lab", "my-course", "--no-launch"],
+        cwd=elsewhere,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
     assert run.returncode == 0, run.stderr
     assert (elsewhere / "my-course" / "00-start-here.ipynb").is_file()
     assert (elsewhere / "my-course" / "data" / "glossary.csv").is_file()

@@ -7,8 +7,8 @@ import re
 import pytest
 
 import asyncomm as ac
-from asyncomm.eventloop import asyncio_finish_order
-from asyncomm.loop_examples import EXAMPLES
+from asyncomm.teaching.eventloop import asyncio_finish_order
+from asyncomm.teaching.loop_examples import EXAMPLES
 
 
 @pytest.mark.parametrize("name", list(EXAMPLES))
@@ -21,7 +21,7 @@ def test_chapter_examples_finish_in_the_same_order_as_asyncio(name):
 
 
 def test_exercise_program_matches_asyncio():
-    from asyncomm.exercises.ch03 import relay_race
+    from asyncomm.course.exercises.ch03 import relay_race
 
     loop = ac.TeachingLoop()
     loop.run(relay_race)
@@ -91,8 +91,7 @@ def test_each_step_shows_running_ready_sleeping_and_waiting_tasks_with_their_lin
         snap = loop.step()
     # the producer put job 0 (waking consumer-1) and now sleeps half a second
     producer = next(t for t in snap.tasks if t.name == "producer")
-    assert (producer.state, producer.detail, producer.code) == ("sleeping", "sleep until t=0.5",
-                                                                "await rt.sleep(0.5)")
+    assert (producer.state, producer.detail, producer.code) == ("sleeping", "sleep until t=0.5", "await rt.sleep(0.5)")
     assert snap.by_state("waiting") == ["main", "consumer-2"]
     assert snap.ready == ("consumer-1",)
     jump = loop.step()
@@ -115,9 +114,13 @@ def test_awaiting_asyncio_or_a_foreign_awaitable_is_a_clear_error():
     async def uses_asyncio(rt):
         await asyncio.sleep(1)
 
-    with pytest.raises(ac.AsyncommError, match=re.escape(
+    with pytest.raises(
+        ac.AsyncommError,
+        match=re.escape(
             "task main used asyncio itself; inside the teaching loop await rt.sleep, rt.Queue, rt.Future, "
-            "rt.gather or a task instead")):
+            "rt.gather or a task instead"
+        ),
+    ):
         ac.TeachingLoop().run(uses_asyncio)
 
     class Odd:

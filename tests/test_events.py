@@ -217,9 +217,13 @@ def test_bound_method_is_removed_with_a_fresh_attribute_expression():
 
 def test_register_non_callable_raises_type_error():
     bus = ac.EventBus()
-    with pytest.raises(TypeError, match=re.escape(
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
             "listener must be callable (a function or method), got 'oops' (str); "
-            "pass the function itself, without calling it")):
+            "pass the function itself, without calling it"
+        ),
+    ):
         bus.register("x", "oops")
     assert bus.listener_count("x") == 0
     assert bus.events() == []
@@ -228,9 +232,13 @@ def test_register_non_callable_raises_type_error():
 def test_register_the_result_of_calling_the_listener_raises_type_error():
     # The usual learner mistake: bus.register("x", handler()) passes handler's return value.
     bus = ac.EventBus()
-    with pytest.raises(TypeError, match=re.escape(
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
             "listener must be callable (a function or method), got None (NoneType); "
-            "pass the function itself, without calling it")):
+            "pass the function itself, without calling it"
+        ),
+    ):
         bus.register("x", shout())  # type: ignore[func-returns-value]
 
 
@@ -278,16 +286,24 @@ def test_unhashable_event_raises_the_same_type_error_on_trigger():
 
 def test_remove_unregistered_listener_raises_listener_not_found():
     bus = ac.EventBus()
-    with pytest.raises(ac.ListenerNotFound, match=re.escape(
-            "listener shout is not registered for event 'click'; register it first, or check the event name")):
+    with pytest.raises(
+        ac.ListenerNotFound,
+        match=re.escape(
+            "listener shout is not registered for event 'click'; register it first, or check the event name"
+        ),
+    ):
         bus.remove("click", shout)
 
 
 def test_remove_from_the_wrong_event_raises_and_keeps_the_listener():
     bus = ac.EventBus()
     bus.register("click", shout)
-    with pytest.raises(ac.ListenerNotFound, match=re.escape(
-            "listener shout is not registered for event 'clik'; register it first, or check the event name")):
+    with pytest.raises(
+        ac.ListenerNotFound,
+        match=re.escape(
+            "listener shout is not registered for event 'clik'; register it first, or check the event name"
+        ),
+    ):
         bus.remove("clik", shout)
     assert bus.listeners("click") == (shout,)
 
@@ -302,8 +318,7 @@ def test_remove_twice_raises_the_second_time():
 
 def test_listener_not_found_message_names_a_bound_method_by_qualname():
     bus = ac.EventBus()
-    with pytest.raises(ac.ListenerNotFound, match=re.escape(
-            "listener Greeter.hello is not registered for event 42; ")):
+    with pytest.raises(ac.ListenerNotFound, match=re.escape("listener Greeter.hello is not registered for event 42; ")):
         bus.remove(42, Greeter([], "ada").hello)
 
 
@@ -426,8 +441,10 @@ def test_removing_a_once_listener_after_it_ran_raises_listener_not_found():
     bus = ac.EventBus()
     bus.once("x", shout)
     bus.trigger("x")
-    with pytest.raises(ac.ListenerNotFound, match=re.escape(
-            "listener shout is not registered for event 'x'; register it first, or check the event name")):
+    with pytest.raises(
+        ac.ListenerNotFound,
+        match=re.escape("listener shout is not registered for event 'x'; register it first, or check the event name"),
+    ):
         bus.remove("x", shout)
 
 
@@ -633,8 +650,9 @@ def test_async_listener_with_sync_trigger_fails_with_a_hint_and_no_warning():
     assert info.value.message == "1 of 2 listeners for event 'x' raised"
     [error] = info.value.exceptions
     assert isinstance(error, TypeError)
-    assert str(error) == (f"listener {handler.__qualname__} is async; "
-                          f"call `await bus.trigger_async(...)` so its coroutine is awaited")
+    assert str(error) == (
+        f"listener {handler.__qualname__} is async; call `await bus.trigger_async(...)` so its coroutine is awaited"
+    )
     assert [str(w.message) for w in caught] == []  # no "coroutine ... was never awaited"
 
 
@@ -899,14 +917,19 @@ def test_trace_without_clock_uses_the_clock_of_the_running_virtual_clock():
 
 # -- leak guard ---------------------------------------------------------------------
 
+
 def test_more_listeners_than_max_listeners_warns_once_per_event():
     bus = ac.EventBus(max_listeners=2, name="ui")
     bus.register("click", print)
     bus.register("click", print)
-    with pytest.warns(ac.ListenerLeakWarning, match=re.escape(
+    with pytest.warns(
+        ac.ListenerLeakWarning,
+        match=re.escape(
             "event 'click' on bus 'ui' has 3 listeners, more than max_listeners=2: a listener registered again "
             "and again and never removed is a leak; remove listeners you no longer need, or raise max_listeners "
-            "(0 = no limit)")) as caught:
+            "(0 = no limit)"
+        ),
+    ) as caught:
         bus.register("click", print)
         bus.register("click", print)  # warned once per event, not on every registration
     assert len(caught) == 1

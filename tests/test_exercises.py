@@ -9,7 +9,7 @@ from collections import Counter
 import pytest
 
 import asyncomm as ac
-from asyncomm.exercises import Outcome
+from asyncomm.course.exercises import Outcome
 
 EXERCISES = ac.exercises.all_exercises()
 IDS = [ex.id for ex in EXERCISES]
@@ -36,8 +36,11 @@ def test_wrong_answers_are_rejected_with_a_hint_that_hides_the_answer(ex):
         result = ex.check(wrong)
         assert result.outcome is Outcome.INCORRECT, (wrong, result)
         assert result.message
-        if isinstance(ex.reference, (int, float, str)) and not isinstance(ex.reference, bool) and \
-                len(str(ex.reference)) > 1:
+        if (
+            isinstance(ex.reference, (int, float, str))
+            and not isinstance(ex.reference, bool)
+            and len(str(ex.reference)) > 1
+        ):
             assert str(ex.reference) not in result.message, f"{ex.id}'s hint gives the answer away"
 
 
@@ -55,15 +58,24 @@ def test_hints_and_solution(ex):
 
 
 def test_a_function_that_still_raises_not_implemented_is_not_attempted():
-    ex = ac.exercises.Exercise("99.x", "t", "write", "p", judge=lambda fn: None if fn(2) == 4 else "no",
-                               hints=["h"], solution_text="s", reference=lambda n: n * 2)
+    ex = ac.exercises.Exercise(
+        "99.x",
+        "t",
+        "write",
+        "p",
+        judge=lambda fn: None if fn(2) == 4 else "no",
+        hints=["h"],
+        solution_text="s",
+        reference=lambda n: n * 2,
+    )
 
     def placeholder(n):
         raise NotImplementedError
 
     assert ex.check(placeholder).outcome is Outcome.NOT_ATTEMPTED
     assert repr(ex.check(lambda n: 1 / 0)) == (
-        "❌ [99.x] incorrect: your code raised ZeroDivisionError: division by zero")
+        "❌ [99.x] incorrect: your code raised ZeroDivisionError: division by zero"
+    )
 
 
 def test_unknown_exercise_id_lists_the_ids():
@@ -73,16 +85,30 @@ def test_unknown_exercise_id_lists_the_ids():
 
 # -- answers in any reasonable form, and errors inside exception groups ----------------------------------------------
 
+
 def test_answer_readers_accept_reasonable_forms_and_refuse_the_rest():
     from fractions import Fraction
 
-    from asyncomm.exercises._core import as_list, clean_text, real_number, whole_number
+    from asyncomm.course.exercises._core import as_list, clean_text, real_number, whole_number
 
     assert clean_text(" 'Later  1S' ") == clean_text('"later 1s"') == "later 1s"
     assert [whole_number(x) for x in (15, 15.0, 6 * 5 / 2, 14.5, True, "15", float("inf"))] == [
-        15, 15, 15, None, None, None, None]
+        15,
+        15,
+        15,
+        None,
+        None,
+        None,
+        None,
+    ]
     assert [real_number(x) for x in (Fraction(1, 15), 2, 0.5, False, "0.5", float("nan"))] == [
-        1 / 15, 2.0, 0.5, None, None, None]
+        1 / 15,
+        2.0,
+        0.5,
+        None,
+        None,
+        None,
+    ]
     assert as_list(("a", "b")) == as_list(["a", "b"]) == ["a", "b"]
     assert as_list("a b") is None and as_list({"a"}) is None
 
@@ -97,22 +123,27 @@ def test_an_exception_group_from_learner_code_shows_the_first_error_inside_it():
         bus.register("done", _takes_nothing)
         bus.trigger("done", msg="a")  # the listener takes no keyword: TriggerFailed wraps the TypeError
 
-    ex = ac.exercises.Exercise("99.g", "t", "write", "p", judge=trigger_with_a_failing_listener, hints=["h"],
-                               solution_text="s", reference=None)
+    ex = ac.exercises.Exercise(
+        "99.g", "t", "write", "p", judge=trigger_with_a_failing_listener, hints=["h"], solution_text="s", reference=None
+    )
     assert ex.check(print).message == (
         "your code raised TriggerFailed: 1 of 1 listener for event 'done' raised (1 sub-exception); "
-        "the first inside it: TypeError: _takes_nothing() got an unexpected keyword argument 'msg'")
+        "the first inside it: TypeError: _takes_nothing() got an unexpected keyword argument 'msg'"
+    )
 
     def nested(_answer):
         raise ExceptionGroup("outer", [ExceptionGroup("inner", [KeyError("k")]), ValueError("v")])
 
-    nested_ex = ac.exercises.Exercise("99.n", "t", "write", "p", judge=nested, hints=["h"], solution_text="s",
-                                      reference=None)
+    nested_ex = ac.exercises.Exercise(
+        "99.n", "t", "write", "p", judge=nested, hints=["h"], solution_text="s", reference=None
+    )
     assert nested_ex.check(print).message == (
-        "your code raised ExceptionGroup: outer (2 sub-exceptions); the first inside it: KeyError: 'k'")
+        "your code raised ExceptionGroup: outer (2 sub-exceptions); the first inside it: KeyError: 'k'"
+    )
 
 
 # -- worked solutions paste into the notebook's own cell -----------------------------------------------------------
+
 
 def _checked_names() -> dict[str, str]:
     """For each exercise, the name its notebook cell passes to ex.check(...) (answer, fixed, total_time, ...)."""

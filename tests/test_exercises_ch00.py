@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 import asyncomm as ac
-from asyncomm.exercises import Outcome
-from asyncomm.exercises.ch00 import TRY_ME_PROGRAM
-from asyncomm.exercises.ch02 import _run
+from asyncomm.course.exercises import Outcome
+from asyncomm.course.exercises.ch00 import TRY_ME_PROGRAM
+from asyncomm.course.exercises.ch02 import _run
 
 
 def test_reference_is_what_the_queue_hands_out():
@@ -20,12 +20,15 @@ def test_try_me_accepts_the_message_however_quoted(answer):
     assert ac.exercises.get("00.try-me").check(answer).outcome is Outcome.CORRECT
 
 
-@pytest.mark.parametrize(("answer", "hint"), [
-    ("jam", "that is the message sent last: does a queue serve the newest message first, or the oldest?"),
-    ("cake", "a queue serves messages in the order they arrived: which one arrived before all the others?"),
-    ("milk", "that is not one of the messages sent: pick one of the three strings the program sends"),
-    (["tea"], "answer with the message as a string, in quotes, e.g. answer = 'milk'"),
-])
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        ("jam", "that is the message sent last: does a queue serve the newest message first, or the oldest?"),
+        ("cake", "a queue serves messages in the order they arrived: which one arrived before all the others?"),
+        ("milk", "that is not one of the messages sent: pick one of the three strings the program sends"),
+        (["tea"], "answer with the message as a string, in quotes, e.g. answer = 'milk'"),
+    ],
+)
 def test_try_me_hints(answer, hint):
     result = ac.exercises.get("00.try-me").check(answer)
     assert result.outcome is Outcome.INCORRECT

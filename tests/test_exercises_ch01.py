@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import asyncomm as ac
-from asyncomm.exercises import Outcome
-from asyncomm.exercises.ch01 import WORKLOADS
+from asyncomm.course.exercises import Outcome
+from asyncomm.course.exercises.ch01 import WORKLOADS
 
 
 def message(exercise_id: str, answer) -> str:
@@ -21,15 +21,18 @@ def test_predict_totals_accepts_ints_and_floats():
     assert ex.check({"asyncio": 0.5, "sequential": 4.0})
 
 
-@pytest.mark.parametrize("answer, hint", [
-    ({"sequential": 0.5, "asyncio": 4.0}, "you swapped the two"),
-    ({"sequential": 4.0, "asyncio": 4.0}, "'asyncio' is off: one thread, yes, but while a task awaits"),
-    ({"sequential": 4.0, "asyncio": 1.0}, "'asyncio' is off: all 8 tasks start at t=0"),
-    ({"sequential": 8, "asyncio": 1}, "the totals are in seconds, not in numbers of tasks"),
-    ({"sequential": 2.0, "asyncio": 0.5}, "'sequential' is off"),
-    ({"sequential": 4.0}, "answer with a dict of two numbers of seconds"),
-    ({"sequential": True, "asyncio": 0.5}, "both totals must be numbers of seconds"),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        ({"sequential": 0.5, "asyncio": 4.0}, "you swapped the two"),
+        ({"sequential": 4.0, "asyncio": 4.0}, "'asyncio' is off: one thread, yes, but while a task awaits"),
+        ({"sequential": 4.0, "asyncio": 1.0}, "'asyncio' is off: all 8 tasks start at t=0"),
+        ({"sequential": 8, "asyncio": 1}, "the totals are in seconds, not in numbers of tasks"),
+        ({"sequential": 2.0, "asyncio": 0.5}, "'sequential' is off"),
+        ({"sequential": 4.0}, "answer with a dict of two numbers of seconds"),
+        ({"sequential": True, "asyncio": 0.5}, "both totals must be numbers of seconds"),
+    ],
+)
 def test_predict_totals_says_what_is_wrong(answer, hint):
     text = message("01.predict-totals", answer)
     assert text.startswith(hint), text
@@ -51,8 +54,10 @@ def test_total_time_accepts_any_correct_formulation():
 
 def test_total_time_names_the_failing_call_and_the_learners_value_only():
     text = message("01.total-time", lambda n, latency, strategy: n * latency)
-    assert text == ("total_time(3, 1.0, 'asyncio') returned 3.0, but the timing lab disagrees: with asyncio all "
-                    "tasks wait at the same time; does your answer still depend on n?")
+    assert text == (
+        "total_time(3, 1.0, 'asyncio') returned 3.0, but the timing lab disagrees: with asyncio all "
+        "tasks wait at the same time; does your answer still depend on n?"
+    )
     assert message("01.total-time", "n * latency") == "pass the function itself, total_time, not a call of it"
 
 
@@ -63,19 +68,23 @@ def test_total_time_placeholder_function_is_not_attempted():
     assert ac.exercises.get("01.total-time").check(total_time).outcome is Outcome.NOT_ATTEMPTED
 
 
-@pytest.mark.parametrize("answer", [{"a", "c", "e"}, ["e", "c", "a"], ("A", "C", "E"), "ace", "a, c, e",
-                                    frozenset("ace")])
+@pytest.mark.parametrize(
+    "answer", [{"a", "c", "e"}, ["e", "c", "a"], ("A", "C", "E"), "ace", "a, c, e", frozenset("ace")]
+)
 def test_which_benefit_accepts_letters_in_several_forms(answer):
     assert ac.exercises.get("01.which-benefit").check(answer)
 
 
-@pytest.mark.parametrize("answer, hint", [
-    ({"a", "b", "c", "e"}, "one of your choices keeps the CPU busy"),
-    (set(WORKLOADS), "3 of your choices keep the CPU busy"),
-    ({"a"}, "you missed 2 workload(s) that spend most of their time waiting"),
-    ({"a", "z"}, "there is no workload z"),
-    ({1, 2}, "answer with a set of letters"),
-])
+@pytest.mark.parametrize(
+    "answer, hint",
+    [
+        ({"a", "b", "c", "e"}, "one of your choices keeps the CPU busy"),
+        (set(WORKLOADS), "3 of your choices keep the CPU busy"),
+        ({"a"}, "you missed 2 workload(s) that spend most of their time waiting"),
+        ({"a", "z"}, "there is no workload z"),
+        ({1, 2}, "answer with a set of letters"),
+    ],
+)
 def test_which_benefit_hints_do_not_name_the_right_letters(answer, hint):
     text = message("01.which-benefit", answer)
     assert text.startswith(hint), text
@@ -95,16 +104,19 @@ def test_cpu_bound_accepts_ints_and_any_key_order():
     assert ex.check({"processes": 1, "threads": 3, "asyncio": 3, "sequential": 3})
 
 
-@pytest.mark.parametrize("change, hint", [
-    ({"asyncio": 0.5}, "'asyncio' is off: a coroutine that computes never reaches an await"),
-    ({"threads": 0.5}, "'threads' is off: there is one thread per task, but in CPython (with its GIL)"),
-    ({"processes": 0.5}, "'processes' is off: there are only 3 processes for 6 tasks"),
-    ({"processes": 3.0}, "'processes' is off: each process has a core of its own"),
-    ({"processes": 2.0}, "'processes' is off: 3 processes compute side by side"),
-    ({"sequential": 0.5}, "'sequential' is off"),
-    ({"threads": None}, "every total must be a number of seconds"),
-    ({"threads": True}, "every total must be a number of seconds"),
-])
+@pytest.mark.parametrize(
+    "change, hint",
+    [
+        ({"asyncio": 0.5}, "'asyncio' is off: a coroutine that computes never reaches an await"),
+        ({"threads": 0.5}, "'threads' is off: there is one thread per task, but in CPython (with its GIL)"),
+        ({"processes": 0.5}, "'processes' is off: there are only 3 processes for 6 tasks"),
+        ({"processes": 3.0}, "'processes' is off: each process has a core of its own"),
+        ({"processes": 2.0}, "'processes' is off: 3 processes compute side by side"),
+        ({"sequential": 0.5}, "'sequential' is off"),
+        ({"threads": None}, "every total must be a number of seconds"),
+        ({"threads": True}, "every total must be a number of seconds"),
+    ],
+)
 def test_cpu_bound_names_the_first_wrong_strategy_without_its_value(change, hint):
     text = message("01.cpu-bound", {**CPU_RIGHT, **change})
     assert text.startswith(hint), text
@@ -118,10 +130,9 @@ def test_cpu_bound_wants_all_four_strategies():
 
 
 def test_cpu_bound_solution_is_what_the_lab_computes():
-    from asyncomm.timing import run_tasks
+    from asyncomm.labs.timing import run_tasks
 
-    totals = {s: run_tasks(6, 0.5, s, work="cpu", workers=3 if s == "processes" else None).total
-              for s in CPU_RIGHT}
+    totals = {s: run_tasks(6, 0.5, s, work="cpu", workers=3 if s == "processes" else None).total for s in CPU_RIGHT}
     assert totals == CPU_RIGHT
 
 
@@ -136,20 +147,33 @@ def test_pool_total_accepts_a_loop_over_rounds():
     assert ac.exercises.get("01.pool-total").check(pool_total)
 
 
-@pytest.mark.parametrize("pool_total, expected", [
-    (lambda n, latency, workers: n * latency / workers,
-     "pool_total(10, 1.0, 4) returned 2.5, but the timing lab disagrees: a worker runs whole tasks"),
-    (lambda n, latency, workers: (n // workers) * latency,
-     "pool_total(10, 1.0, 4) returned 2.0, but the timing lab disagrees: a worker runs whole tasks"),
-    (lambda n, latency, workers: latency,
-     "pool_total(10, 1.0, 4) returned 1.0, but the timing lab disagrees: with fewer workers than tasks"),
-    (lambda n, latency, workers: n * latency,
-     "pool_total(10, 1.0, 4) returned 10.0, but the timing lab disagrees: the 4 workers wait at the same time"),
-    (lambda n, latency, workers: (n // workers + 1) * latency,
-     "pool_total(8, 0.5, 4) returned 1.5, but the timing lab disagrees: the 4 workers wait at the same time"),
-    (lambda n, latency, workers: str(latency), "pool_total(10, 1.0, 4) returned '1.0': return a number of seconds"),
-    (3.0, "pass the function itself, pool_total, not a call of it"),
-])
+@pytest.mark.parametrize(
+    "pool_total, expected",
+    [
+        (
+            lambda n, latency, workers: n * latency / workers,
+            "pool_total(10, 1.0, 4) returned 2.5, but the timing lab disagrees: a worker runs whole tasks",
+        ),
+        (
+            lambda n, latency, workers: (n // workers) * latency,
+            "pool_total(10, 1.0, 4) returned 2.0, but the timing lab disagrees: a worker runs whole tasks",
+        ),
+        (
+            lambda n, latency, workers: latency,
+            "pool_total(10, 1.0, 4) returned 1.0, but the timing lab disagrees: with fewer workers than tasks",
+        ),
+        (
+            lambda n, latency, workers: n * latency,
+            "pool_total(10, 1.0, 4) returned 10.0, but the timing lab disagrees: the 4 workers wait at the same time",
+        ),
+        (
+            lambda n, latency, workers: (n // workers + 1) * latency,
+            "pool_total(8, 0.5, 4) returned 1.5, but the timing lab disagrees: the 4 workers wait at the same time",
+        ),
+        (lambda n, latency, workers: str(latency), "pool_total(10, 1.0, 4) returned '1.0': return a number of seconds"),
+        (3.0, "pass the function itself, pool_total, not a call of it"),
+    ],
+)
 def test_pool_total_names_the_failing_call_and_the_learners_value_only(pool_total, expected):
     assert message("01.pool-total", pool_total).startswith(expected)
 
@@ -162,4 +186,5 @@ def test_pool_total_placeholder_and_crash():
     assert ex.check(pool_total).outcome is Outcome.NOT_ATTEMPTED
     assert message("01.pool-total", lambda n, latency: n) == (
         "your code raised TypeError: test_pool_total_placeholder_and_crash.<locals>.<lambda>() takes 2 positional "
-        "arguments but 3 were given")
+        "arguments but 3 were given"
+    )

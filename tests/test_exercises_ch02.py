@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 import asyncomm as ac
-from asyncomm.exercises import Outcome
-from asyncomm.exercises.ch02 import FIFO_PROGRAM, LISTENER_PROGRAM, _run
+from asyncomm.course.exercises import Outcome
+from asyncomm.course.exercises.ch02 import FIFO_PROGRAM, LISTENER_PROGRAM, _run
 
 IDS = ["02.fifo-order", "02.listener-order", "02.count-listener"]
 
@@ -37,23 +37,29 @@ def test_prompts_show_the_programs():
     assert LISTENER_PROGRAM in ac.exercises.get("02.listener-order").prompt
 
 
-@pytest.mark.parametrize(("answer", "hint"), [
-    (["c", "d", "e", "f"], "the queue holds at most 3 messages"),
-    (["f", "d", "c"], "right messages, wrong order"),
-    (["a", "b", "f"], "receive takes the *oldest* message"),
-    (["c", "d"], "count again"),
-    ("c, d, f", "answer with a list"),
-])
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (["c", "d", "e", "f"], "the queue holds at most 3 messages"),
+        (["f", "d", "c"], "right messages, wrong order"),
+        (["a", "b", "f"], "receive takes the *oldest* message"),
+        (["c", "d"], "count again"),
+        ("c, d, f", "answer with a list"),
+    ],
+)
 def test_fifo_hints(answer, hint):
     assert hint in ac.exercises.get("02.fifo-order").check(answer).message
 
 
-@pytest.mark.parametrize(("answer", "hint"), [
-    (["a1", "b1", "c1", "a2", "b2"], "registered with once()"),
-    (["a1", "b1", "a2"], "a listener removed during a trigger still gets that trigger"),
-    (["a1", "b1", "c1", "a2", "c2"], "does c still hear the second one?"),
-    (["b1", "a1", "c1", "a2"], "in the order they were registered"),
-])
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (["a1", "b1", "c1", "a2", "b2"], "registered with once()"),
+        (["a1", "b1", "a2"], "a listener removed during a trigger still gets that trigger"),
+        (["a1", "b1", "c1", "a2", "c2"], "does c still hear the second one?"),
+        (["b1", "a1", "c1", "a2"], "in the order they were registered"),
+    ],
+)
 def test_listener_order_hints(answer, hint):
     assert hint in ac.exercises.get("02.listener-order").check(answer).message
 
@@ -111,6 +117,7 @@ def test_solution_code_passes_its_own_check():
 
 # -- answers in any reasonable form; hints that name the mistake -----------------------------------------------------
 
+
 def message(exercise_id, answer):
     return ac.exercises.get(exercise_id).check(answer).message
 
@@ -121,19 +128,20 @@ def test_fifo_order_accepts_a_tuple_and_messages_written_loosely(answer):
 
 
 def test_fifo_order_names_an_item_that_is_not_a_message_and_keeps_hints_on_cleaned_items():
-    from asyncomm.exercises.ch02 import FIFO_SENT
+    from asyncomm.course.exercises.ch02 import FIFO_SENT
 
     assert FIFO_SENT == ("a", "b", "c", "d", "e", "f")
     assert message("02.fifo-order", ["c", "d", "g"]) == "'g' is not a message the program sends"
     assert message("02.fifo-order", ("C", "D", "x y")) == "'x y' is not a message the program sends"
     assert message("02.fifo-order", ["c", "d", 6]) == (
-        "answer with a list of the queued messages, oldest first, such as ['x', 'y']")
+        "answer with a list of the queued messages, oldest first, such as ['x', 'y']"
+    )
     assert message("02.fifo-order", ("C", "D", "E", "F")).startswith("the queue holds at most 3 messages")
     assert message("02.fifo-order", ("F", "D", "C")).startswith("right messages, wrong order")
 
 
 def test_five_clicks_reads_answers_like_fifo_order():
-    from asyncomm.exercises.ch02 import FIVE_CLICKS_SENT
+    from asyncomm.course.exercises.ch02 import FIVE_CLICKS_SENT
 
     ex = ac.exercises.get("02.five-clicks")
     assert FIVE_CLICKS_SENT == ("a", "b", "c", "d")
@@ -141,7 +149,8 @@ def test_five_clicks_reads_answers_like_fifo_order():
     assert message("02.five-clicks", ["b", "e"]) == "'e' is not a message the program sends"
     assert message("02.five-clicks", ("D", "B")) == "right messages? check the order: the front (oldest) comes first"
     assert message("02.five-clicks", "b d") == (
-        "answer with a list of the messages the widget shows, front first, such as ['x']")
+        "answer with a list of the messages the widget shows, front first, such as ['x']"
+    )
 
 
 def test_listener_order_accepts_a_tuple_and_any_case():
@@ -149,16 +158,25 @@ def test_listener_order_accepts_a_tuple_and_any_case():
     assert ex.check(("a1", "b1", "c1", "a2")) and ex.check(["A1", " b1", "'C1'", "a2"])
 
 
-@pytest.mark.parametrize(("answer", "expected"), [
-    (["a(1)", "b(1)", "c(1)", "a(2)"], "'a(1)' is not a string the program appends: each listener appends its "
-                                       "name and the trigger's number, such as 'a1'"),
-    (["a1", "b1", "c3"], "'c3' is not a string the program appends: each listener appends its name and the "
-                         "trigger's number, such as 'a1'"),
-    (["a1", "c1", "a2"], "b is registered with once(): it does run one time, on the first trigger"),
-    (("a1", "b1", "c1", "a2", "a2"), "'a2' appears more than once: a listener runs at most once per trigger"),
-    (["b1", "c1"], "a is registered with register(), and never removed: it hears every trigger"),
-    (["a1", 1], "answer with the list `calls` holds at the end, a list of strings such as ['a1', ...]"),
-])
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (
+            ["a(1)", "b(1)", "c(1)", "a(2)"],
+            "'a(1)' is not a string the program appends: each listener appends its "
+            "name and the trigger's number, such as 'a1'",
+        ),
+        (
+            ["a1", "b1", "c3"],
+            "'c3' is not a string the program appends: each listener appends its name and the "
+            "trigger's number, such as 'a1'",
+        ),
+        (["a1", "c1", "a2"], "b is registered with once(): it does run one time, on the first trigger"),
+        (("a1", "b1", "c1", "a2", "a2"), "'a2' appears more than once: a listener runs at most once per trigger"),
+        (["b1", "c1"], "a is registered with register(), and never removed: it hears every trigger"),
+        (["a1", 1], "answer with the list `calls` holds at the end, a list of strings such as ['a1', ...]"),
+    ],
+)
 def test_listener_order_validates_items_first_then_names_the_mistake(answer, expected):
     assert message("02.listener-order", answer) == expected
 
@@ -188,13 +206,15 @@ def test_count_listener_names_the_error_its_listener_raised():
         "your listener raised UnboundLocalError (cannot access local variable 'count' where it is not associated "
         "with a value) on bus.trigger('saved'): assigning to register_counter's counter inside the listener "
         "(count += 1) makes it a new local variable of the listener; declare the counter `nonlocal` "
-        "(nonlocal count), or keep it in a mutable, such as a list or a dict")
+        "(nonlocal count), or keep it in a mutable, such as a list or a dict"
+    )
     assert "*args" not in ex.check(forgot_nonlocal).message
     assert ex.check(no_keywords).message == (
         "your listener raised TypeError (test_count_listener_names_the_error_its_listener_raised.<locals>."
         "no_keywords.<locals>.<lambda>() got an unexpected keyword argument 'mode') on "
         "bus.trigger('saved', 'b.txt', 2, mode='w'): accept whatever the trigger passes, with "
-        "def listener(*args, **kwargs)")
+        "def listener(*args, **kwargs)"
+    )
     assert ex.check(fails_otherwise).message == "your listener raised KeyError ('missing') on bus.trigger('saved')"
 
 

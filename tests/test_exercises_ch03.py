@@ -8,13 +8,20 @@ import math
 import pytest
 
 import asyncomm as ac
-from asyncomm.exercises import Outcome
-from asyncomm.exercises.ch02 import _run
-from asyncomm.exercises.ch03 import LOOP_PROGRAM, Ring, register_loggers
-from asyncomm.structures import ArrayQueue
+from asyncomm.course.exercises import Outcome
+from asyncomm.course.exercises.ch02 import _run
+from asyncomm.course.exercises.ch03 import LOOP_PROGRAM, Ring, register_loggers
+from asyncomm.labs.structures import ArrayQueue
 
-IDS = ["03.array-moves", "03.ring-receive", "03.closure-in-a-loop", "03.loop-order", "03.finish-order",
-       "03.littles-law", "03.mm1-wait"]
+IDS = [
+    "03.array-moves",
+    "03.ring-receive",
+    "03.closure-in-a-loop",
+    "03.loop-order",
+    "03.finish-order",
+    "03.littles-law",
+    "03.mm1-wait",
+]
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
@@ -57,12 +64,15 @@ def test_array_moves_reference_is_what_the_queue_counts():
     assert q.moves == ac.exercises.get("03.array-moves").reference
 
 
-@pytest.mark.parametrize(("answer", "hint"), [
-    (0, "pop(0) is not free"),
-    (36, "not n per receive"),
-    (21, "the first finds n - 1, not n"),
-    (True, "whole number"),
-])
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (0, "pop(0) is not free"),
+        (36, "not n per receive"),
+        (21, "the first finds n - 1, not n"),
+        (True, "whole number"),
+    ],
+)
 def test_array_moves_hints(answer, hint):
     assert hint in ac.exercises.get("03.array-moves").check(answer).message
 
@@ -130,19 +140,22 @@ def test_loop_order_reference_is_what_asyncio_does():
     assert _run(LOOP_PROGRAM, "log") == ac.exercises.get("03.loop-order").reference
 
 
-@pytest.mark.parametrize(("answer", "hint"), [
-    (["A", "B", "C", "main", "later 1s", "later 2s"], "do not call anything now"),
-    (["main", "A", "C", "B", "later 1s", "later 2s"], "C joins it only when A runs"),
-    (["main", "A", "B", "C", "later 2s", "later 1s"], "order of their due time"),
-    (["main", "later 1s", "A", "B", "C", "later 2s"], "callbacks that are ready (call_soon) run first"),
-    (["main", "A", "B"], "every append in the program runs exactly once"),
-])
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (["A", "B", "C", "main", "later 1s", "later 2s"], "do not call anything now"),
+        (["main", "A", "C", "B", "later 1s", "later 2s"], "C joins it only when A runs"),
+        (["main", "A", "B", "C", "later 2s", "later 1s"], "order of their due time"),
+        (["main", "later 1s", "A", "B", "C", "later 2s"], "callbacks that are ready (call_soon) run first"),
+        (["main", "A", "B"], "every append in the program runs exactly once"),
+    ],
+)
 def test_loop_order_hints(answer, hint):
     assert hint in ac.exercises.get("03.loop-order").check(answer).message
 
 
 def test_littles_law_reference_is_lambda_times_w_and_holds_on_a_simulated_queue():
-    from asyncomm.queueing import littles_law, simulate_mm1
+    from asyncomm.labs.queueing import littles_law, simulate_mm1
 
     ex = ac.exercises.get("03.littles-law")
     assert ex.reference == pytest.approx(littles_law(arrival_rate=200, W=0.050))
@@ -154,37 +167,44 @@ def test_littles_law_reference_is_lambda_times_w_and_holds_on_a_simulated_queue(
     assert ex.check(10.0) and ex.check(200 * 0.05)
 
 
-@pytest.mark.parametrize(("answer", "hint"), [
-    (10_000, "mind the units"),
-    (4000, "Little's law multiplies"),
-    (3, "use Little's law, L = λ × W"),
-    ("10", "answer with a number"),
-])
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (10_000, "mind the units"),
+        (4000, "Little's law multiplies"),
+        (3, "use Little's law, L = λ × W"),
+        ("10", "answer with a number"),
+    ],
+)
 def test_littles_law_hints(answer, hint):
     assert ac.exercises.get("03.littles-law").check(answer).message.startswith(hint)
 
 
 def test_mm1_wait_reference_is_the_theory_and_the_simulation():
-    from asyncomm.queueing import MM1, simulate_mm1
+    from asyncomm.labs.queueing import MM1, simulate_mm1
 
     ex = ac.exercises.get("03.mm1-wait")
     assert ex.reference == pytest.approx(MM1(9.0, 10.0).W)
     assert math.isclose(simulate_mm1(9.0, 10.0, customers=500_000, seed=2).W, ex.reference, rel_tol=0.1)
 
 
-@pytest.mark.parametrize(("answer", "hint"), [
-    (0.1, "that is the service time alone"),
-    (0.9, "that is Wq"),
-    (9, "that is L"),
-    (1 / 9, "that is the mean gap between arrivals"),
-    (2.0, "for M/M/1, W = 1 / (μ − λ)"),
-    (None, "answer with a number of seconds"),
-])
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (0.1, "that is the service time alone"),
+        (0.9, "that is Wq"),
+        (9, "that is L"),
+        (1 / 9, "that is the mean gap between arrivals"),
+        (2.0, "for M/M/1, W = 1 / (μ − λ)"),
+        (None, "answer with a number of seconds"),
+    ],
+)
 def test_mm1_wait_hints(answer, hint):
     assert ac.exercises.get("03.mm1-wait").check(answer).message.startswith(hint)
 
 
 # -- answers in any reasonable form; hints that name the mistake -----------------------------------------------------
+
 
 def message(exercise_id, answer):
     return ac.exercises.get(exercise_id).check(answer).message
@@ -214,25 +234,30 @@ def test_ring_receive_names_the_standard_librarys_empty_and_a_head_reset():
         return msg
 
     assert ex.check(raises_queue_empty).message == (
-        "on an empty ring raise ac.QueueEmpty (asyncomm's), not the standard library's queue.Empty")
+        "on an empty ring raise ac.QueueEmpty (asyncomm's), not the standard library's queue.Empty"
+    )
     assert ex.check(resets_head_when_empty).message == (
-        "when the ring became empty your receive set ring.head back to 0: move head on by one (with %), "
-        "do not reset it")
+        "when the ring became empty your receive set ring.head back to 0: move head on by one (with %), do not reset it"
+    )
 
 
-@pytest.mark.parametrize("answer", [("main", "A", "B", "C", "later 1s", "later 2s"),
-                                    ["MAIN", "a", "b", "c", "Later 1s", " 'later  2s' "]])
+@pytest.mark.parametrize(
+    "answer", [("main", "A", "B", "C", "later 1s", "later 2s"), ["MAIN", "a", "b", "c", "Later 1s", " 'later  2s' "]]
+)
 def test_loop_order_accepts_a_tuple_and_any_case(answer):
     assert ac.exercises.get("03.loop-order").check(answer).outcome is Outcome.CORRECT
 
 
 def test_loop_order_names_the_strings_that_do_not_match():
     assert message("03.loop-order", ["main", "A", "B", "C", "later 1", "later 2"]) == (
-        "'later 1' is not a string the program appends")
+        "'later 1' is not a string the program appends"
+    )
     assert message("03.loop-order", ("main", "a", "b", "c", "D", "later 2s")) == (
-        "'D' is not a string the program appends")
+        "'D' is not a string the program appends"
+    )
     assert message("03.loop-order", ("main", "c", "a", "b", "later 1s", "later 2s")).startswith(
-        "the ready queue is FIFO")
+        "the ready queue is FIFO"
+    )
 
 
 @pytest.mark.parametrize("answer", [("third", "first", "second", "main"), ["Third", "FIRST", " second", "'main'"]])
@@ -240,15 +265,25 @@ def test_finish_order_accepts_a_tuple_and_any_case(answer):
     assert ac.exercises.get("03.finish-order").check(answer).outcome is Outcome.CORRECT
 
 
-@pytest.mark.parametrize(("answer", "expected"), [
-    (["third", "first", "main", "second"], "main awaits the other three tasks, one after the other: it cannot "
-                                           "finish before all of them have finished"),
-    (("Main", "Third", "First", "Second"), "main awaits the other three tasks, one after the other: it cannot "
-                                           "finish before all of them have finished"),
-    (["third", "first", "second"], "list every task exactly once, main included: first, second, third and main"),
-    (("first", "third", "second", "main"), "the ready queue is first in, first out: after each sleep(0) a task "
-                                           "goes to the back of the line; step the program in the loop widget"),
-])
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (
+            ["third", "first", "main", "second"],
+            "main awaits the other three tasks, one after the other: it cannot finish before all of them have finished",
+        ),
+        (
+            ("Main", "Third", "First", "Second"),
+            "main awaits the other three tasks, one after the other: it cannot finish before all of them have finished",
+        ),
+        (["third", "first", "second"], "list every task exactly once, main included: first, second, third and main"),
+        (
+            ("first", "third", "second", "main"),
+            "the ready queue is first in, first out: after each sleep(0) a task "
+            "goes to the back of the line; step the program in the loop widget",
+        ),
+    ],
+)
 def test_finish_order_hints(answer, expected):
     assert message("03.finish-order", answer) == expected
 

@@ -7,12 +7,10 @@ from typing import Any
 import pytest
 
 import asyncomm as ac
-from asyncomm.exercises import Outcome
-from asyncomm.exercises.ch04 import SEED_BUG_MENU, SEED_BUGS
+from asyncomm.course.exercises import Outcome
+from asyncomm.course.exercises.ch04 import SEED_BUG_MENU, SEED_BUGS
 
 IDS = ["04.predict-crash", "04.find-bugs", "04.fix-trigger"]
-
-
 
 
 def test_predict_crash_accepts_the_class_or_its_name() -> None:
@@ -22,20 +20,34 @@ def test_predict_crash_accepts_the_class_or_its_name() -> None:
     assert ex.check(AttributeError).message.startswith("every attribute main() uses exists")
 
 
-@pytest.mark.parametrize("answer", ["typeerror", " TypeError", "builtins.TypeError", "TypeError()", "'TypeError'",
-                                    "Type Error", TypeError, TypeError("x")])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "typeerror",
+        " TypeError",
+        "builtins.TypeError",
+        "TypeError()",
+        "'TypeError'",
+        "Type Error",
+        TypeError,
+        TypeError("x"),
+    ],
+)
 def test_predict_crash_accepts_the_class_in_any_reasonable_form(answer: object) -> None:
     assert ac.exercises.get("04.predict-crash").check(answer).outcome is Outcome.CORRECT
 
 
-@pytest.mark.parametrize(("answer", "start"), [
-    (ValueError("x"), "not that one: compare how trigger_event() calls a listener"),
-    ("builtins.ValueError", "not that one: compare how trigger_event() calls a listener"),
-    ("queue.Empty()", "nothing in main() waits with a timeout"),
-    ("attributeerror", "every attribute main() uses exists"),
-    ("", "give an exception class such as ValueError (or its name as a string)"),
-    (None, "give an exception class such as ValueError (or its name as a string)"),
-])
+@pytest.mark.parametrize(
+    ("answer", "start"),
+    [
+        (ValueError("x"), "not that one: compare how trigger_event() calls a listener"),
+        ("builtins.ValueError", "not that one: compare how trigger_event() calls a listener"),
+        ("queue.Empty()", "nothing in main() waits with a timeout"),
+        ("attributeerror", "every attribute main() uses exists"),
+        ("", "give an exception class such as ValueError (or its name as a string)"),
+        (None, "give an exception class such as ValueError (or its name as a string)"),
+    ],
+)
 def test_predict_crash_wrong_forms(answer: object, start: str) -> None:
     assert ac.exercises.get("04.predict-crash").check(answer).message.startswith(start)
 
@@ -53,7 +65,8 @@ def test_find_bugs_counts_without_naming() -> None:
     assert ex.check(some).message == f"you found 3 of the {len(SEED_BUGS)} bugs and hazards"
     assert ex.check(some | {"fifo-broken"}).message == (
         f"you found 3 of the {len(SEED_BUGS)} bugs and hazards; 1 of your labels describes something the code "
-        f"gets right")
+        f"gets right"
+    )
     assert ex.check(list(SEED_BUGS)).outcome is Outcome.CORRECT  # a list works as well as a set
     assert ex.check({"nope"}).message == "not on the menu: 'nope'; copy the labels exactly"
     for label in SEED_BUG_MENU:
@@ -67,8 +80,9 @@ def test_fix_trigger_rejects_the_seeds_own_class() -> None:
     exec(ac.course.data_path("seed_example.py").read_text(encoding="utf-8"), namespace)
     result = ac.exercises.get("04.fix-trigger").check(namespace["EventDriver"])
     assert result.outcome is Outcome.INCORRECT
-    assert result.message == ("trigger_event() still takes no data: give it parameters and pass them on "
-                              "to each listener")
+    assert result.message == (
+        "trigger_event() still takes no data: give it parameters and pass them on to each listener"
+    )
 
 
 def test_fix_trigger_hints() -> None:
@@ -104,8 +118,9 @@ def test_fix_trigger_hints() -> None:
                 listener(*args, **kwargs)
 
     assert ex.check(LiveList).message.startswith("a listener that removed itself during trigger_event()")
-    assert ex.check(DataDropped).message == ("a listener did not receive the event's data: pass trigger_event's "
-                                             "arguments on to it")
+    assert ex.check(DataDropped).message == (
+        "a listener did not receive the event's data: pass trigger_event's arguments on to it"
+    )
     assert ex.check(NoKwargs).message == "keyword data was lost: pass on **kwargs as well as *args"
     assert ex.check(Fixed).outcome is Outcome.CORRECT
     assert ex.check("FixedEventDriver").message.startswith("set answer to your class itself")
@@ -138,7 +153,8 @@ def test_fix_trigger_a_trigger_event_that_refuses_keywords_is_told_to_pass_kwarg
     assert ac.exercises.get("04.fix-trigger").check(OneMessage).message == (
         "keyword data was lost: pass on **kwargs as well as *args (trigger_event('Hello', sender='main') raised "
         "TypeError: test_fix_trigger_a_trigger_event_that_refuses_keywords_is_told_to_pass_kwargs.<locals>."
-        "OneMessage.trigger_event() got an unexpected keyword argument 'sender')")
+        "OneMessage.trigger_event() got an unexpected keyword argument 'sender')"
+    )
 
 
 def test_predict_crash_solution_opens_with_the_answer() -> None:

@@ -5,21 +5,25 @@ from __future__ import annotations
 import pytest
 
 import asyncomm as ac
-from asyncomm.exercises import Outcome
-from asyncomm.exercises.ch05 import BURSTS, GUARANTEES, IDEMPOTENT_SCENARIO, MAX_PRODUCER_WAIT, _redeliveries
-from asyncomm.faults import compare_guarantees, run_lab
-from asyncomm.queueing import MM1K, simulate_mm1k
-from asyncomm.simulate import (
+from asyncomm.course.exercises import Outcome
+from asyncomm.course.exercises.ch05 import BURSTS, GUARANTEES, IDEMPOTENT_SCENARIO, MAX_PRODUCER_WAIT, _redeliveries
+from asyncomm.labs.faults import compare_guarantees, run_lab
+from asyncomm.labs.queueing import MM1K, simulate_mm1k
+from asyncomm.labs.simulate import (
     poisson_arrivals,
     random_service_times,
     regular_arrivals,
     simulate_pipeline,
 )
 
-IDS = ["05.queue-length", "05.utilisation", "05.size-the-queue", "05.blocking-probability", "05.choose-guarantee",
-       "05.idempotent-consumer"]
-
-
+IDS = [
+    "05.queue-length",
+    "05.utilisation",
+    "05.size-the-queue",
+    "05.blocking-probability",
+    "05.choose-guarantee",
+    "05.idempotent-consumer",
+]
 
 
 def test_queue_length_reference_matches_the_hand_count_and_the_simulation() -> None:
@@ -78,10 +82,13 @@ def test_size_the_queue_prompt_names_the_quantity_the_judge_checks() -> None:
 
 def test_size_the_queue_hints() -> None:
     ex = ac.exercises.get("05.size-the-queue")
-    assert ex.check((3, "block")).message == ("a message was accepted more than 3 s after the producer wanted to "
-                                              "send it (max_producer_wait = 4 s): allow a longer queue")
-    assert ex.check((4, "drop")).message == ("6 of the 16 messages were dropped: that queue is too small for "
-                                             "that policy")
+    assert ex.check((3, "block")).message == (
+        "a message was accepted more than 3 s after the producer wanted to "
+        "send it (max_producer_wait = 4 s): allow a longer queue"
+    )
+    assert ex.check((4, "drop")).message == (
+        "6 of the 16 messages were dropped: that queue is too small for that policy"
+    )
     assert ex.check((7, "drop")).message.startswith("no message is lost and the producer waits little enough")
     assert ex.check((4, "fifo")).message == "policy must be one of 'block', 'drop'"
 
@@ -91,22 +98,27 @@ def test_blocking_probability_reference_is_mm1k_with_k_maxsize_plus_one_and_what
     assert ex.reference == pytest.approx(MM1K(1.0, 2.0, capacity=3).blocking_probability)
     assert ex.reference == pytest.approx(1 / 15)
     assert simulate_mm1k(1.0, 2.0, 3, customers=400_000, seed=1).blocking_fraction == pytest.approx(
-        ex.reference, rel=0.05)
+        ex.reference, rel=0.05
+    )
     # ... and a real AsyncMessageQueue(maxsize=2) with a consumer, on the virtual clock, drops about as many
-    run = simulate_pipeline(poisson_arrivals(1.0, 20_000, seed=4), random_service_times(2.0, 20_000, seed=4),
-                            maxsize=2, policy="drop")
+    run = simulate_pipeline(
+        poisson_arrivals(1.0, 20_000, seed=4), random_service_times(2.0, 20_000, seed=4), maxsize=2, policy="drop"
+    )
     assert run.summary().dropped / 20_000 == pytest.approx(ex.reference, rel=0.1)
     assert ex.check(0.0667) and ex.check(0.067)
 
 
-@pytest.mark.parametrize(("answer", "hint"), [
-    (1 / 7, "K counts every message in the system"),
-    (1 / 16, "that is p(K) of an unbounded queue"),
-    (1 / 8, "that is P(at least K inside)"),
-    (6.67, "give a share between 0 and 1"),
-    (0.2, "M/M/1/K: p(n) ="),
-    (True, "answer with a number between 0 and 1"),
-])
+@pytest.mark.parametrize(
+    ("answer", "hint"),
+    [
+        (1 / 7, "K counts every message in the system"),
+        (1 / 16, "that is p(K) of an unbounded queue"),
+        (1 / 8, "that is P(at least K inside)"),
+        (6.67, "give a share between 0 and 1"),
+        (0.2, "M/M/1/K: p(n) ="),
+        (True, "answer with a number between 0 and 1"),
+    ],
+)
 def test_blocking_probability_hints(answer: object, hint: str) -> None:
     assert ac.exercises.get("05.blocking-probability").check(answer).message.startswith(hint)
 
@@ -127,7 +139,8 @@ def test_choose_guarantee_hints() -> None:
     ex = ac.exercises.get("05.choose-guarantee")
     best = "at-least-once + idempotent consumer"
     assert ex.check({"payment": "at-least-once", "metrics": "at-most-once"}).message.startswith(
-        "payment: a consumer that pays and crashes before its ack")
+        "payment: a consumer that pays and crashes before its ack"
+    )
     assert ex.check({"payment": best, "metrics": best}).message.startswith("metrics: that works, but it is not")
     assert ex.check({"payment": best}).message == "answer with a dict of two entries: {'payment': ..., 'metrics': ...}"
 
@@ -153,8 +166,7 @@ def test_idempotent_consumer_accepts_the_library_helper_and_the_solution() -> No
     exec(ex.solution(), namespace)  # the whole text pastes: its prose is in comments
     assert ex.check(namespace["make_idempotent"]).outcome is Outcome.CORRECT
     # the wrapper the solution shows in its comment passes too
-    wrapper = "\n".join(line.removeprefix("#     ") for line in ex.solution().splitlines()
-                        if line.startswith("#     "))
+    wrapper = "\n".join(line.removeprefix("#     ") for line in ex.solution().splitlines() if line.startswith("#     "))
     assert wrapper.startswith("def make_idempotent(handler):")
     library: dict = {"ac": ac}
     exec(wrapper, library)
@@ -169,13 +181,16 @@ def test_idempotent_consumer_accepts_the_library_helper_and_the_solution() -> No
 def test_idempotent_consumer_hints() -> None:
     ex = ac.exercises.get("05.idempotent-consumer")
     messages = [ex.check(wrong).message for wrong in ex.wrong_answers]
-    assert messages[0] == ("in the lab run (seed 0) 3 deliveries were redeliveries of messages already processed, "
-                           "and your consumer processed 3 of them again")
+    assert messages[0] == (
+        "in the lab run (seed 0) 3 deliveries were redeliveries of messages already processed, "
+        "and your consumer processed 3 of them again"
+    )
     assert messages[1].startswith("messages 1 and 2 are two payments that happen to have the same body")
     assert messages[2].startswith("the handler failed the first time, so the redelivery must run it again")
     assert messages[3].startswith("when the handler raises, let the exception out")
-    assert ex.check(lambda handler: "consume").message == ("make_idempotent(handler) must return a function "
-                                                           "consume(message_id, body)")
+    assert ex.check(lambda handler: "consume").message == (
+        "make_idempotent(handler) must return a function consume(message_id, body)"
+    )
 
 
 def test_the_chapter_registers_exactly_these_exercises():
@@ -183,6 +198,7 @@ def test_the_chapter_registers_exactly_these_exercises():
 
 
 # -- answers in any reasonable form; hints that name the mistake -----------------------------------------------------
+
 
 def test_queue_length_accepts_a_float_that_is_a_whole_number() -> None:
     ex = ac.exercises.get("05.queue-length")
@@ -196,14 +212,20 @@ def test_size_the_queue_accepts_a_list_case_spaces_and_a_whole_float(answer: obj
     assert ac.exercises.get("05.size-the-queue").check(answer).outcome is Outcome.CORRECT
 
 
-@pytest.mark.parametrize(("answer", "expected"), [
-    (("block", 4), "the number comes first: answer = (maxsize, policy)"),
-    ((4.5, "block"), "maxsize must be a whole number >= 0"),
-    (("4", "block"), "maxsize must be a whole number >= 0"),
-    ((4, "block", "drop"), "answer with a pair: (maxsize, policy), e.g. (10, 'drop')"),
-    ([3, "Block"], "a message was accepted more than 3 s after the producer wanted to send it "
-                   "(max_producer_wait = 4 s): allow a longer queue"),
-])
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        (("block", 4), "the number comes first: answer = (maxsize, policy)"),
+        ((4.5, "block"), "maxsize must be a whole number >= 0"),
+        (("4", "block"), "maxsize must be a whole number >= 0"),
+        ((4, "block", "drop"), "answer with a pair: (maxsize, policy), e.g. (10, 'drop')"),
+        (
+            [3, "Block"],
+            "a message was accepted more than 3 s after the producer wanted to send it "
+            "(max_producer_wait = 4 s): allow a longer queue",
+        ),
+    ],
+)
 def test_size_the_queue_wrong_forms(answer: object, expected: str) -> None:
     assert ac.exercises.get("05.size-the-queue").check(answer).message == expected
 
@@ -211,25 +233,31 @@ def test_size_the_queue_wrong_forms(answer: object, expected: str) -> None:
 def test_blocking_probability_accepts_any_real_number_within_two_percent() -> None:
     from fractions import Fraction
 
-    from asyncomm.exercises.ch05 import BLOCKING_REL_TOL
+    from asyncomm.course.exercises.ch05 import BLOCKING_REL_TOL
 
     ex = ac.exercises.get("05.blocking-probability")
     assert BLOCKING_REL_TOL == 0.02
     for answer in (Fraction(1, 15), 0.0667, 0.067, 0.066, 0.068):
         assert ex.check(answer).outcome is Outcome.CORRECT, answer
-    close = ("close, but more than 2 % off: keep more digits through the calculation (round only the result, "
-             "to 3 significant digits)")
+    close = (
+        "close, but more than 2 % off: keep more digits through the calculation (round only the result, "
+        "to 3 significant digits)"
+    )
     assert ex.check(0.065).message == close
     assert ex.check(0.07).message == close
-    assert ex.check("6.67%").message == ("give the share as a number between 0 and 1, not as a percentage string: "
-                                         "0.25 rather than '25%'")
+    assert ex.check("6.67%").message == (
+        "give the share as a number between 0 and 1, not as a percentage string: 0.25 rather than '25%'"
+    )
 
 
-@pytest.mark.parametrize("answer", [
-    {"payment": "At least once + idempotent consumer", "metrics": "At most once"},
-    {"Payment": "at-least-once+idempotent consumer", "metrics": "AT-MOST-ONCE"},
-    {"payment": "at least once + idempotent", "metrics": " 'at-most-once' "},
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {"payment": "At least once + idempotent consumer", "metrics": "At most once"},
+        {"Payment": "at-least-once+idempotent consumer", "metrics": "AT-MOST-ONCE"},
+        {"payment": "at least once + idempotent", "metrics": " 'at-most-once' "},
+    ],
+)
 def test_choose_guarantee_ignores_case_and_hyphens_versus_spaces(answer: dict) -> None:
     assert ac.exercises.get("05.choose-guarantee").check(answer).outcome is Outcome.CORRECT
 
@@ -237,13 +265,15 @@ def test_choose_guarantee_ignores_case_and_hyphens_versus_spaces(answer: dict) -
 def test_choose_guarantee_reads_wrong_choices_the_same_way() -> None:
     ex = ac.exercises.get("05.choose-guarantee")
     assert ex.check({"Payment": "At least once", "Metrics": "at most once"}).message.startswith(
-        "payment: a consumer that pays and crashes before its ack")
+        "payment: a consumer that pays and crashes before its ack"
+    )
     assert ex.check({"payment": "at-least-once + idempotent consumer", "metrics": None}).message == (
-        "each choice must be one of: 'at-most-once', 'at-least-once', 'at-least-once + idempotent consumer'; "
-        "got None")
+        "each choice must be one of: 'at-most-once', 'at-least-once', 'at-least-once + idempotent consumer'; got None"
+    )
 
 
 def test_idempotent_consumer_says_why_the_library_class_is_not_a_drop_in() -> None:
     assert ac.exercises.get("05.idempotent-consumer").check(ac.IdempotentConsumer).message == (
         "ac.IdempotentConsumer is called with one (message_id, body) pair, not with two arguments, so it is not a "
-        "drop-in for make_idempotent: return a function consume(message_id, body) that calls it with the pair")
+        "drop-in for make_idempotent: return a function consume(message_id, body) that calls it with the pair"
+    )

@@ -7,8 +7,8 @@ import re
 import pytest
 
 import asyncomm as ac
-from asyncomm.exercises import Outcome
-from asyncomm.exercises.ch06 import LATENCIES, _concurrent, _sequential, _total_time, busy
+from asyncomm.course.exercises import Outcome
+from asyncomm.course.exercises.ch06 import LATENCIES, _concurrent, _sequential, _total_time, busy
 
 
 def message(exercise_id, answer):
@@ -53,7 +53,8 @@ def test_batch_fix_a_receiver_that_waits_for_a_full_batch_is_caught_by_the_deadl
 
     assert message("06.batch-fix", waits_when_more_than_one) == (
         "with 2 messages queued and k=5 your function waited for ever: take only what is already queued after "
-        "the first message, never wait for a full batch")
+        "the first message, never wait for a full batch"
+    )
 
 
 def test_batch_fix_catching_both_errors_is_also_right():
@@ -76,29 +77,36 @@ def test_batch_fix_prompt_shows_the_notebooks_buggy_code():
 
 
 def test_busy_needs_a_virtual_clock():
-    with pytest.raises(ac.UsageError, match=re.escape(
-            "busy() models CPU work on a VirtualClock: call it inside clock.run(...)")):
+    with pytest.raises(
+        ac.UsageError, match=re.escape("busy() models CPU work on a VirtualClock: call it inside clock.run(...)")
+    ):
         busy(1)
 
 
-@pytest.mark.parametrize("answer", [
-    {1: "queue", 2: "pub/sub", 3: "callback"},
-    {1: "queue", 2: "PubSub", 3: "callback"},
-    {1: "queue", 2: "Observer", 3: "callback"},
-    {1: "MessageQueue", 2: "EventBus", 3: "CallbackRegistry"},
-    ["'queue'", "publish/subscribe", "callback registry"],
-])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        {1: "queue", 2: "pub/sub", 3: "callback"},
+        {1: "queue", 2: "PubSub", 3: "callback"},
+        {1: "queue", 2: "Observer", 3: "callback"},
+        {1: "MessageQueue", 2: "EventBus", 3: "CallbackRegistry"},
+        ["'queue'", "publish/subscribe", "callback registry"],
+    ],
+)
 def test_choose_pattern_accepts_the_other_names_of_each_pattern(answer):
     assert ac.exercises.get("06.choose-pattern").check(answer).outcome is Outcome.CORRECT
 
 
 def test_choose_pattern_aliases_map_to_their_pattern_when_wrong_too():
     assert message("06.choose-pattern", {1: "pub/sub", 2: "event", 3: "callback"}).startswith(
-        "scenario 1: an event bus calls the listeners that are registered at trigger time")
+        "scenario 1: an event bus calls the listeners that are registered at trigger time"
+    )
     assert message("06.choose-pattern", {1: "queue", 2: "CallbackRegistry", 3: "callback"}).startswith(
-        "scenario 2: a callback is one-to-one")
+        "scenario 2: a callback is one-to-one"
+    )
     assert message("06.choose-pattern", {1: "queue", 2: "event", 3: "webhook"}) == (
-        "scenario 3: 'webhook' is not one of \"queue\", \"event\", \"callback\"")
+        'scenario 3: \'webhook\' is not one of "queue", "event", "callback"'
+    )
 
 
 def test_gather_time_takes_any_real_numbers():

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import asyncomm as ac
-from asyncomm.exercises import Outcome
-from asyncomm.exercises.ch07 import _pipeline_time, pipeline
-from asyncomm.pipeline import run_pipeline
+from asyncomm.course.exercises import Outcome
+from asyncomm.course.exercises.ch07 import _pipeline_time, pipeline
+from asyncomm.labs.pipeline import run_pipeline
 
 
 def test_the_reference_pipeline_passes_the_checker_on_more_inputs():
@@ -54,8 +54,10 @@ def test_pipeline_time_hints():
 
 def test_pipeline_time_a_too_high_guess_for_cpu_work_is_told_to_count_again():
     ex = ac.exercises.get("07.pipeline-time")
-    assert ex.check((4, 2, 8)).message == ("(c): count again, that is too long: the CPU work runs one message after "
-                                           "another, 1 s each, and nothing else adds time")
+    assert ex.check((4, 2, 8)).message == (
+        "(c): count again, that is too long: the CPU work runs one message after "
+        "another, 1 s each, and nothing else adds time"
+    )
     assert ex.check([4.0, 2.0, 7.0]).outcome is Outcome.CORRECT
     assert ex.check([5, 2, 7]).message == "(a): count the rounds: in each second every worker finishes one message"
 
@@ -83,4 +85,5 @@ def test_capstone_shows_the_error_inside_a_failed_trigger():
 
     assert ac.exercises.get("07.capstone").check(keyword_trigger).message == (
         "your code raised TriggerFailed: 1 of 1 listener for event 'done' raised (1 sub-exception); the first "
-        "inside it: TypeError: list.append() takes no keyword arguments")
+        "inside it: TypeError: list.append() takes no keyword arguments"
+    )

@@ -7,29 +7,31 @@ import time
 import pytest
 
 import asyncomm as ac
-from asyncomm.broker import RedisStreamQueue
-from asyncomm.broker_lab import BrokerSession
-from asyncomm.exercises import Outcome
-from asyncomm.exercises.ch08 import (
+from asyncomm.course.exercises import Outcome
+from asyncomm.course.exercises.ch08 import (
     DEAD_LETTER_MAX_DELIVERIES,
     ROUND_TRIPS,
     ROUND_TRIPS_PER_BATCH,
     play_dead_letter_scenario,
 )
+from asyncomm.labs.redis_lab import BrokerSession
+from asyncomm.reliable.redis_streams import RedisStreamQueue
 
 IDS = ["08.dead-letters", "08.visibility-timeout", "08.round-trips"]
 
 
-
-
 # -- 08.dead-letters ---------------------------------------------------------------------------------------------
+
 
 def test_dead_letter_scenario_in_memory_gives_each_reason():
     clock = ac.VirtualClock()
     q = ac.ReliableQueue(visibility_timeout=30, max_deliveries=DEAD_LETTER_MAX_DELIVERIES, clock=clock)
     assert play_dead_letter_scenario(q, clock.advance) == ["m2", "m4", "m5"]
     assert [(d.message, d.reason, d.deliveries) for d in q.dead_letters] == [
-        ("m2", "max deliveries", 2), ("m4", "rejected", 1), ("m5", "max deliveries", 2)]
+        ("m2", "max deliveries", 2),
+        ("m4", "rejected", 1),
+        ("m5", "max deliveries", 2),
+    ]
     assert clock.now() == pytest.approx(2 * 33)  # waited out two crashes
 
 
@@ -39,8 +41,12 @@ def test_dead_letter_reference_holds_on_redis(redis_url):
     letters = play_dead_letter_scenario(q, time.sleep)
     assert {"raw" if name == "hello" else name for name in letters} == ac.exercises.get("08.dead-letters").reference
     reasons = {d.message: (d.reason.split(":")[0], d.deliveries) for d in q.dead_letters}
-    assert reasons == {"hello": ("malformed", 1), "m2": ("max deliveries", 2), "m4": ("rejected", 1),
-                       "m5": ("max deliveries", 2)}
+    assert reasons == {
+        "hello": ("malformed", 1),
+        "m2": ("max deliveries", 2),
+        "m4": ("rejected", 1),
+        "m5": ("max deliveries", 2),
+    }
     q.close()
 
 
@@ -53,16 +59,22 @@ def test_dead_letters_accepts_any_collection_of_names():
 
 # -- 08.visibility-timeout ---------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize(("answer", "start"), [
-    (55, None), (90, None), (72.5, None),
-    (44, "with visibility_timeout=44 the 45 s job was handed to a second consumer at t = 44 s"),
-    (45, "with visibility_timeout=45 the 45 s job was handed to a second consumer at t = 45 s"),
-    (54.9, "the longest job only just fits"),
-    (90.5, "a crashed consumer's job started again 90.5 s after the crash: too late"),
-    (90.1, "a crashed consumer's job started again 90.1 s after the crash: too late"),
-    (44.5, "with visibility_timeout=44.5 the 45 s job was handed to a second consumer at t = 44.5 s"),
-    (float("nan"), "answer with a number of seconds"),
-])
+
+@pytest.mark.parametrize(
+    ("answer", "start"),
+    [
+        (55, None),
+        (90, None),
+        (72.5, None),
+        (44, "with visibility_timeout=44 the 45 s job was handed to a second consumer at t = 44 s"),
+        (45, "with visibility_timeout=45 the 45 s job was handed to a second consumer at t = 45 s"),
+        (54.9, "the longest job only just fits"),
+        (90.5, "a crashed consumer's job started again 90.5 s after the crash: too late"),
+        (90.1, "a crashed consumer's job started again 90.1 s after the crash: too late"),
+        (44.5, "with visibility_timeout=44.5 the 45 s job was handed to a second consumer at t = 44.5 s"),
+        (float("nan"), "answer with a number of seconds"),
+    ],
+)
 def test_visibility_timeout_limits(answer, start):
     result = ac.exercises.get("08.visibility-timeout").check(answer)
     if start is None:
@@ -72,6 +84,7 @@ def test_visibility_timeout_limits(answer, start):
 
 
 # -- 08.round-trips ----------------------------------------------------------------------------------------------
+
 
 def test_round_trip_counts_are_what_redis_stream_queue_sends(redis_url):
     with BrokerSession(redis_url, "url", prefix="ex08") as session:
@@ -86,7 +99,7 @@ def test_round_trip_counts_are_what_redis_stream_queue_sends(redis_url):
 
 
 def test_round_trips_per_batch_match_the_throughput_lab(redis_url):
-    from asyncomm.broker_lab import throughput
+    from asyncomm.labs.redis_lab import throughput
 
     with BrokerSession(redis_url, "url", prefix="ex08") as session:
         rows = throughput(session, messages=200, batch=100)
@@ -108,13 +121,14 @@ def test_round_trips_accepts_a_list_of_two():
     assert ex.check([2.0, 0.015]).outcome is Outcome.CORRECT
     assert ex.check([2.0, 0.005]).message == "pipelined: each batch takes three round trips (send, read, ack), not one"
     assert ex.check([2.0, 0.015, 0.0]).message == (
-        "answer with a pair of numbers of seconds: answer = (one_by_one, pipelined)")
+        "answer with a pair of numbers of seconds: answer = (one_by_one, pipelined)"
+    )
 
 
 def test_visibility_timeout_replays_to_the_exact_instant():
     from fractions import Fraction
 
-    from asyncomm.exercises.ch08 import _replay_visibility
+    from asyncomm.course.exercises.ch08 import _replay_visibility
 
     assert _replay_visibility(90.5) == (None, 90.5)
     assert _replay_visibility(60) == (None, 60)
@@ -127,7 +141,8 @@ def test_dead_letters_reads_names_loosely():
     assert ex.check({"M2", "M4", "M5", "RAW"}).outcome is Outcome.CORRECT
     assert ex.check({"m2", "m4", "m5", "'raw'"}).outcome is Outcome.CORRECT
     assert ex.check({"m2", "m4", "m5", "raw", "m9"}).message == (
-        "the entries are m1 .. m6 and 'raw'; ['m9'] is not one of them")
+        "the entries are m1 .. m6 and 'raw'; ['m9'] is not one of them"
+    )
 
 
 def test_the_chapter_registers_exactly_these_exercises():

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from asyncomm.faults import (
+from asyncomm.labs.faults import (
     SCENARIOS,
     Crash,
     LabPayload,
@@ -22,12 +22,14 @@ from asyncomm.faults import (
     run_lab,
     tally_frame,
 )
+from asyncomm.labs.simulate import estimate_bytes
 from asyncomm.reliable import DeadLetter
-from asyncomm.simulate import estimate_bytes
 
 ONE_MESSAGE = estimate_bytes([LabPayload.make(1, 1000)])
-FOREVER = ("with max_deliveries=None a poison message (or crash_rate=1, or every delivery slower than the visibility "
-           "timeout) would be delivered forever; give max_deliveries a number")
+FOREVER = (
+    "with max_deliveries=None a poison message (or crash_rate=1, or every delivery slower than the visibility "
+    "timeout) would be delivered forever; give max_deliveries a number"
+)
 
 
 def exact(message: str) -> str:
@@ -40,9 +42,21 @@ def effects_of(run: Any, number: int) -> list[tuple[float, int, str]]:
 
 def test_a_steady_run_processes_everything_in_order() -> None:
     run = run_lab()
-    assert run.tally == Tally(sent=20, processed=20, lost=0, duplicated=0, dead_lettered=0, out_of_order=0,
-                              peak_length=0, peak_bytes=ONE_MESSAGE, peak_backlog=0, dropped=0, redeliveries=0,
-                              late_acks=0, duration=19.5)
+    assert run.tally == Tally(
+        sent=20,
+        processed=20,
+        lost=0,
+        duplicated=0,
+        dead_lettered=0,
+        out_of_order=0,
+        peak_length=0,
+        peak_bytes=ONE_MESSAGE,
+        peak_backlog=0,
+        dropped=0,
+        redeliveries=0,
+        late_acks=0,
+        duration=19.5,
+    )
     assert [effect[1] for effect in run.effects] == list(range(1, 21))
     assert run.effects[0] == (0.5, 1, "c1") and run.crashes == [] and run.dead_letters == []
     assert [m.outcome for m in run.messages] == ["processed"] * 20
@@ -97,8 +111,10 @@ def test_an_idempotent_window_shorter_than_the_redelivery_delay_lets_duplicates_
 
 def test_crash_on_a_collection_uses_the_crash_point_setting() -> None:
     run = run_lab(crash_on=[2, 4], crash_point="after-processing-before-ack")
-    assert [(c.message, c.point) for c in run.crashes] == [(2, "after-processing-before-ack"),
-                                                           (4, "after-processing-before-ack")]
+    assert [(c.message, c.point) for c in run.crashes] == [
+        (2, "after-processing-before-ack"),
+        (4, "after-processing-before-ack"),
+    ]
 
 
 def test_crash_rate_decides_per_delivery_and_any_mixes_the_points() -> None:
@@ -211,30 +227,48 @@ def test_scenarios_all_run_and_outcomes_add_up() -> None:
     assert lab_settings("poison", poison=[1]).poison == frozenset({1})
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"scenario": "chaos"}, ValueError,
-     "unknown scenario 'chaos'; the scenarios are " + ", ".join(map(repr, SCENARIOS))),
-    ({"partitioned": True}, ValueError, "partitioned=True needs keys > 0: partitions keep order per key"),
-    ({"poison": {1}, "max_deliveries": None}, ValueError, FOREVER),
-    ({"crash_rate": 1, "max_deliveries": None}, ValueError, FOREVER),
-    ({"slow_rate": 1, "slow_factor": 20, "max_deliveries": None}, ValueError, FOREVER),
-    ({"crash_point": "during"}, ValueError,
-     "crash_point must be one of 'before-processing', 'after-processing-before-ack', 'any', got 'during'"),
-    ({"crash_on": {1: "during"}}, ValueError,
-     "crash points are 'before-processing', 'after-processing-before-ack', 'any', got 'during'"),
-    ({"crash_on": [0]}, ValueError, "crash_on must hold message numbers (ints >= 1), got 0"),
-    ({"poison": "abc"}, TypeError, "poison must be a collection of message numbers, got 'abc'"),
-    ({"jitter": 1}, ValueError, "jitter must be a finite number >= 0 and <= 0.9, got 1"),
-    ({"crash_rate": -0.1}, ValueError, "crash_rate must be a finite number >= 0 and <= 1, got -0.1"),
-    ({"service_time": 0}, ValueError, "service_time must be a finite number > 0, got 0"),
-    ({"heartbeat_timeout": float("nan")}, ValueError, "heartbeat_timeout must be a finite number > 0, got nan"),
-    ({"messages": 0}, ValueError, "messages must be an int >= 1, got 0"),
-    ({"max_deliveries": 0}, ValueError, "max_deliveries must be an int >= 1, got 0"),
-    ({"delivery": "exactly-once"}, ValueError,
-     "delivery must be 'at-most-once' or 'at-least-once', got 'exactly-once'"),
-    ({"policy": "drop"}, ValueError,
-     "policy must be one of 'block', 'raise', 'drop-newest', 'drop-oldest', got 'drop'"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"scenario": "chaos"},
+            ValueError,
+            "unknown scenario 'chaos'; the scenarios are " + ", ".join(map(repr, SCENARIOS)),
+        ),
+        ({"partitioned": True}, ValueError, "partitioned=True needs keys > 0: partitions keep order per key"),
+        ({"poison": {1}, "max_deliveries": None}, ValueError, FOREVER),
+        ({"crash_rate": 1, "max_deliveries": None}, ValueError, FOREVER),
+        ({"slow_rate": 1, "slow_factor": 20, "max_deliveries": None}, ValueError, FOREVER),
+        (
+            {"crash_point": "during"},
+            ValueError,
+            "crash_point must be one of 'before-processing', 'after-processing-before-ack', 'any', got 'during'",
+        ),
+        (
+            {"crash_on": {1: "during"}},
+            ValueError,
+            "crash points are 'before-processing', 'after-processing-before-ack', 'any', got 'during'",
+        ),
+        ({"crash_on": [0]}, ValueError, "crash_on must hold message numbers (ints >= 1), got 0"),
+        ({"poison": "abc"}, TypeError, "poison must be a collection of message numbers, got 'abc'"),
+        ({"jitter": 1}, ValueError, "jitter must be a finite number >= 0 and <= 0.9, got 1"),
+        ({"crash_rate": -0.1}, ValueError, "crash_rate must be a finite number >= 0 and <= 1, got -0.1"),
+        ({"service_time": 0}, ValueError, "service_time must be a finite number > 0, got 0"),
+        ({"heartbeat_timeout": float("nan")}, ValueError, "heartbeat_timeout must be a finite number > 0, got nan"),
+        ({"messages": 0}, ValueError, "messages must be an int >= 1, got 0"),
+        ({"max_deliveries": 0}, ValueError, "max_deliveries must be an int >= 1, got 0"),
+        (
+            {"delivery": "exactly-once"},
+            ValueError,
+            "delivery must be 'at-most-once' or 'at-least-once', got 'exactly-once'",
+        ),
+        (
+            {"policy": "drop"},
+            ValueError,
+            "policy must be one of 'block', 'raise', 'drop-newest', 'drop-oldest', got 'drop'",
+        ),
+    ],
+)
 def test_bad_settings(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=exact(message)):
         run_lab(**kwargs)

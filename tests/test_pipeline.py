@@ -8,13 +8,22 @@ import re
 import pytest
 
 import asyncomm as ac
-from asyncomm.pipeline import check_pipeline_trace, expected_pipeline_time, run_pipeline
+from asyncomm.labs.pipeline import check_pipeline_trace, expected_pipeline_time, run_pipeline
 
 MESSAGES = ["a", "b", "c", "d", "e"]
 
 
-def make_pipeline(*, workers=2, close=True, receive_timeout=None, drop=None, duplicate=None,
-                  listener=True, callback=True, extra_clear=False):
+def make_pipeline(
+    *,
+    workers=2,
+    close=True,
+    receive_timeout=None,
+    drop=None,
+    duplicate=None,
+    listener=True,
+    callback=True,
+    extra_clear=False,
+):
     """A pipeline built like the capstone, with one knob per bug."""
 
     async def pipeline(messages, trace):
@@ -94,8 +103,7 @@ def test_a_double_receive_is_reported():
     run = run_pipeline(make_pipeline(duplicate="b"), MESSAGES)
     assert run.problems[:3] == [
         "messages sent the wrong number of times: 'b' twice; the producer should send each message once",
-        "messages received the wrong number of times: 'b' twice; each message should be received once, "
-        "by one worker",
+        "messages received the wrong number of times: 'b' twice; each message should be received once, by one worker",
         '"done" was triggered 6 times for 5 message(s): trigger it once per processed message',
     ]
     assert "'b' twice" in run.problems[3]  # passed to the callbacks twice as well
@@ -116,8 +124,9 @@ def test_a_missing_close_without_timeout_deadlocks_and_is_reported_not_raised():
     assert run.results is None
     assert len(run.problems) == 1
     assert run.problems[0].startswith("the pipeline never finished (deadlock at t=1s: every task waits")
-    assert run.problems[0].endswith("close the queue after the last send, and let each worker stop when "
-                                    "receive() raises ac.QueueClosed")
+    assert run.problems[0].endswith(
+        "close the queue after the last send, and let each worker stop when receive() raises ac.QueueClosed"
+    )
     assert run.report() == f"- {run.problems[0]}"
 
 
@@ -125,18 +134,21 @@ def test_one_worker_is_too_slow_and_three_are_too_fast():
     slow = run_pipeline(make_pipeline(workers=1), ["a", "b", "c"])
     assert slow.problems == [
         "the pipeline ended at t=3 s, later than 2 workers can process 3 messages of 1 s each (t=2 s): "
-        "do the workers run at the same time, and does the work await (asyncio.sleep) rather than block?"]
+        "do the workers run at the same time, and does the work await (asyncio.sleep) rather than block?"
+    ]
     fast = run_pipeline(make_pipeline(workers=3), ["a", "b", "c"])
     assert fast.problems == [
         "the pipeline ended at t=1 s, earlier than 2 workers can process 3 messages of 1 s each (t=2 s): "
-        "does each message really take 1 s of work (await asyncio.sleep), and are there exactly 2 workers?"]
+        "does each message really take 1 s of work (await asyncio.sleep), and are there exactly 2 workers?"
+    ]
     assert run_pipeline(make_pipeline(workers=3), ["a", "b", "c"], workers=3).ok
 
 
 def test_a_trigger_nobody_hears_is_reported():
     run = run_pipeline(make_pipeline(listener=False), ["a"])
-    assert run.problems[0] == ('"done" was triggered once with no listener registered: register the listener '
-                               'before the workers start')
+    assert run.problems[0] == (
+        '"done" was triggered once with no listener registered: register the listener before the workers start'
+    )
     empty_registry = run_pipeline(make_pipeline(callback=False), ["a", "b"])
     assert empty_registry.problems == [
         "the CallbackRegistry was triggered twice with no callback registered: register the collecting "
@@ -149,8 +161,10 @@ def test_a_trigger_nobody_hears_is_reported():
 def test_a_clear_that_drops_work_is_reported():
     run = run_pipeline(make_pipeline(extra_clear=True), ["a", "b"])
     assert "clear() dropped 2 queued message(s): a pipeline should not drop work" in run.problems
-    assert "messages received the wrong number of times: 'a' never, 'b' never; each message should be " \
-           "received once, by one worker" in run.problems
+    assert (
+        "messages received the wrong number of times: 'a' never, 'b' never; each message should be "
+        "received once, by one worker" in run.problems
+    )
 
 
 def test_missing_patterns_are_each_named():
@@ -165,7 +179,7 @@ def test_missing_patterns_are_each_named():
     assert run.problems[:2] == [
         'no EventBus in the trace: create it with ac.EventBus(trace=trace) and trigger "done" once per '
         "processed message",
-        'no CallbackRegistry in the trace: create it with ac.CallbackRegistry(trace=trace) and trigger it '
+        "no CallbackRegistry in the trace: create it with ac.CallbackRegistry(trace=trace) and trigger it "
         'from the "done" listener',
     ]
     assert run.problems[2].startswith("the pipeline ended at t=0 s, earlier than")
@@ -176,8 +190,7 @@ def test_a_send_after_close_is_reported_from_a_hand_made_trace():
     trace.record(0.0, "queue", "close", "jobs", None, 0)
     trace.record(0.0, "queue", "send", "jobs", "a", 0, "QueueClosed")
     problems = check_pipeline_trace(trace, ["a"])
-    assert ("sending 'a' was refused because the queue was already closed: close it only after the last send"
-            in problems)
+    assert "sending 'a' was refused because the queue was already closed: close it only after the last send" in problems
 
 
 def test_results_that_are_not_a_list_are_reported():
@@ -191,8 +204,12 @@ def test_results_that_are_not_a_list_are_reported():
 
 
 def test_run_pipeline_needs_an_async_function():
-    with pytest.raises(TypeError, match=re.escape("pipeline must be an `async def` function taking "
-                                                  "(messages, trace), got <built-in function print>")):
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "pipeline must be an `async def` function taking (messages, trace), got <built-in function print>"
+        ),
+    ):
         run_pipeline(print, ["a"])
 
 
@@ -200,4 +217,5 @@ def test_the_checker_reads_a_plain_list_of_rows_too():
     run = run_pipeline(make_pipeline(), ["a", "b"])
     assert check_pipeline_trace(run.trace.rows, ["a", "b"]) == []
     assert check_pipeline_trace(run.trace.rows, ["a", "b", "c"])[0] == (
-        "messages sent the wrong number of times: 'c' never; the producer should send each message once")
+        "messages sent the wrong number of times: 'c' never; the producer should send each message once"
+    )

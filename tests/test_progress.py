@@ -9,7 +9,7 @@ import pytest
 
 import asyncomm as ac
 from asyncomm.__main__ import main
-from asyncomm.progress import progress, report
+from asyncomm.course.progress import progress, report
 
 
 @pytest.fixture
@@ -20,8 +20,12 @@ def course(tmp_path):
 
 def _check_cells(path, exercise):
     nb = json.loads(path.read_text(encoding="utf-8"))
-    cells = [c for c in nb["cells"] if c["cell_type"] == "code"
-             and any(f"[{exercise}]" in "".join(o.get("data", {}).get("text/plain", "")) for o in c["outputs"])]
+    cells = [
+        c
+        for c in nb["cells"]
+        if c["cell_type"] == "code"
+        and any(f"[{exercise}]" in "".join(o.get("data", {}).get("text/plain", "")) for o in c["outputs"])
+    ]
     return nb, cells
 
 
@@ -30,8 +34,14 @@ def _answer(path, exercise, answer, *, count=None):
     nb, [cell] = _check_cells(path, exercise)
     ex = ac.exercises.get(exercise)
     result = ex.check(answer)
-    cell["outputs"] = [{"output_type": "execute_result", "execution_count": count, "metadata": {},
-                        "data": {"text/plain": repr(result)}}]
+    cell["outputs"] = [
+        {
+            "output_type": "execute_result",
+            "execution_count": count,
+            "metadata": {},
+            "data": {"text/plain": repr(result)},
+        }
+    ]
     cell["execution_count"] = count
     path.write_text(json.dumps(nb), encoding="utf-8")
     return result
@@ -69,9 +79,24 @@ def test_a_check_elsewhere_counts_only_when_the_chapter_has_none(course):
     assert _outcomes(course)["05.queue-length"] == "not run"
 
     ex = ac.exercises.get("05.queue-length")
-    scratch = {"cells": [{"cell_type": "code", "execution_count": 1, "metadata": {}, "source": "ex.check(...)",
-                          "outputs": [{"output_type": "execute_result", "execution_count": 1, "metadata": {},
-                                       "data": {"text/plain": repr(ex.check(ex.reference))}}]}]}
+    scratch = {
+        "cells": [
+            {
+                "cell_type": "code",
+                "execution_count": 1,
+                "metadata": {},
+                "source": "ex.check(...)",
+                "outputs": [
+                    {
+                        "output_type": "execute_result",
+                        "execution_count": 1,
+                        "metadata": {},
+                        "data": {"text/plain": repr(ex.check(ex.reference))},
+                    }
+                ],
+            }
+        ]
+    }
     (course / "my-scratch.ipynb").write_text(json.dumps(scratch), encoding="utf-8")
     [row] = [row for row in progress(course) if row.exercise == "05.queue-length"]
     assert (row.outcome, row.notebook, row.done) == ("correct", "my-scratch.ipynb", True)
@@ -89,8 +114,7 @@ def test_a_broken_notebook_or_a_missing_folder_says_what_to_do(course, tmp_path)
     (course / "03-algorithms-and-models.ipynb").write_text("{not json", encoding="utf-8")
     with pytest.raises(ValueError, match=re.escape("03-algorithms-and-models.ipynb is not a readable notebook (")):
         progress(course)
-    with pytest.raises(FileNotFoundError,
-                       match=re.escape("; make one with: python -m asyncomm lab")):
+    with pytest.raises(FileNotFoundError, match=re.escape("; make one with: python -m asyncomm lab")):
         progress(tmp_path / "nowhere")
 
 

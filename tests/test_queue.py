@@ -41,8 +41,12 @@ def test_bounded_queue_refuses_when_full_and_keeps_what_it_had():
     q.send("a")
     q.send("b")
     assert q.full()
-    with pytest.raises(ac.QueueFull, match=re.escape(
-            "queue 'tiny' is full (2 messages); receive some first, or send with a timeout to wait for room")):
+    with pytest.raises(
+        ac.QueueFull,
+        match=re.escape(
+            "queue 'tiny' is full (2 messages); receive some first, or send with a timeout to wait for room"
+        ),
+    ):
         q.send_nowait("c")
     assert q.snapshot() == ["a", "b"]
 
@@ -55,8 +59,10 @@ def test_full_message_uses_singular_for_one():
 
 
 def test_receive_nowait_on_empty_queue():
-    with pytest.raises(ac.QueueEmpty, match=re.escape(
-            "queue 'inbox' is empty; send a message first, or receive with a timeout to wait for one")):
+    with pytest.raises(
+        ac.QueueEmpty,
+        match=re.escape("queue 'inbox' is empty; send a message first, or receive with a timeout to wait for one"),
+    ):
         ac.MessageQueue(name="inbox").receive_nowait()
 
 
@@ -72,9 +78,13 @@ def test_send_timeout_on_virtual_clock_is_exact():
     clock = ac.VirtualClock()
     q = ac.MessageQueue(maxsize=1, clock=clock, name="jobs")
     q.send("x")
-    with pytest.raises(ac.QueueFull, match=re.escape(
+    with pytest.raises(
+        ac.QueueFull,
+        match=re.escape(
             "queue 'jobs' stayed full for 2.5 s; the message was not sent: consume faster, "
-            "or give the queue a larger maxsize")):
+            "or give the queue a larger maxsize"
+        ),
+    ):
         q.send("y", timeout=2.5)
     assert clock.now() == 2.5
     assert q.snapshot() == ["x"]
@@ -161,8 +171,9 @@ def test_close_refuses_sends_and_drains_then_raises():
     with pytest.raises(ac.QueueClosed, match=re.escape("queue 'jobs' is closed; no new messages can be sent")):
         q.send("new")
     assert q.receive() == "left over"
-    with pytest.raises(ac.QueueClosed, match=re.escape(
-            "queue 'jobs' is closed and drained; there are no more messages")):
+    with pytest.raises(
+        ac.QueueClosed, match=re.escape("queue 'jobs' is closed and drained; there are no more messages")
+    ):
         q.receive()
     with pytest.raises(ac.QueueClosed):
         q.receive_nowait()
@@ -213,23 +224,29 @@ def test_close_wakes_a_blocked_sender_with_queue_closed():
     assert q.snapshot() == [1]
 
 
-@pytest.mark.parametrize("maxsize, error, message", [
-    (-1, ValueError, "maxsize must be >= 0 (0 means unbounded), got -1"),
-    (2.5, TypeError, "maxsize must be an int (0 means unbounded), got 2.5 (float)"),
-    ("10", TypeError, "maxsize must be an int (0 means unbounded), got '10' (str)"),
-    (True, TypeError, "maxsize must be an int (0 means unbounded), got True (bool)"),
-])
+@pytest.mark.parametrize(
+    "maxsize, error, message",
+    [
+        (-1, ValueError, "maxsize must be >= 0 (0 means unbounded), got -1"),
+        (2.5, TypeError, "maxsize must be an int (0 means unbounded), got 2.5 (float)"),
+        ("10", TypeError, "maxsize must be an int (0 means unbounded), got '10' (str)"),
+        (True, TypeError, "maxsize must be an int (0 means unbounded), got True (bool)"),
+    ],
+)
 def test_bad_maxsize(maxsize, error, message):
     with pytest.raises(error, match=re.escape(message)):
         ac.MessageQueue(maxsize=maxsize)
 
 
-@pytest.mark.parametrize("timeout, error, message", [
-    (-1, ValueError, "timeout must be >= 0 seconds or None (wait forever), got -1"),
-    (float("nan"), ValueError, "timeout must be >= 0 seconds or None (wait forever), got nan"),
-    ("1", TypeError, "timeout must be a number of seconds or None, got '1' (str)"),
-    (True, TypeError, "timeout must be a number of seconds or None, got True (bool)"),
-])
+@pytest.mark.parametrize(
+    "timeout, error, message",
+    [
+        (-1, ValueError, "timeout must be >= 0 seconds or None (wait forever), got -1"),
+        (float("nan"), ValueError, "timeout must be >= 0 seconds or None (wait forever), got nan"),
+        ("1", TypeError, "timeout must be a number of seconds or None, got '1' (str)"),
+        (True, TypeError, "timeout must be a number of seconds or None, got True (bool)"),
+    ],
+)
 def test_bad_timeout_is_refused_even_when_no_wait_is_needed(timeout, error, message):
     q = ac.MessageQueue()
     with pytest.raises(error, match=re.escape(message)):
@@ -278,13 +295,18 @@ def test_repr_says_size_bound_and_state():
 
 # -- backpressure policies (both queue classes share them) -----------------------------------------
 
+
 @pytest.mark.parametrize("cls", [ac.MessageQueue, ac.AsyncMessageQueue])
 def test_policy_raise_refuses_at_once_even_with_a_timeout(cls):
     q = cls(maxsize=1, policy="raise", name="q")
     q.send_nowait("a")
-    with pytest.raises(ac.QueueFull, match=re.escape(
+    with pytest.raises(
+        ac.QueueFull,
+        match=re.escape(
             "queue 'q' is full (1 message) and its policy is 'raise'; receive some first, "
-            "or use policy='block' to wait for room")):
+            "or use policy='block' to wait for room"
+        ),
+    ):
         q.send_nowait("b")
     assert q.snapshot() == ["a"] and q.dropped == 0
 
@@ -296,8 +318,11 @@ def test_policy_drop_newest_keeps_the_first_messages(cls):
     for i in range(5):
         q.send_nowait(i)
     assert q.snapshot() == [0, 1] and q.dropped == 3
-    assert [(r.item, r.outcome) for r in trace.where(outcome="dropped")] == [(2, "dropped"), (3, "dropped"),
-                                                                              (4, "dropped")]
+    assert [(r.item, r.outcome) for r in trace.where(outcome="dropped")] == [
+        (2, "dropped"),
+        (3, "dropped"),
+        (4, "dropped"),
+    ]
 
 
 @pytest.mark.parametrize("cls", [ac.MessageQueue, ac.AsyncMessageQueue])
@@ -311,8 +336,9 @@ def test_policy_drop_oldest_keeps_the_latest_messages(cls):
 
 
 def test_bad_policy():
-    with pytest.raises(ValueError, match=re.escape(
-            "policy must be one of 'block', 'raise', 'drop-newest', 'drop-oldest', got 'drop'")):
+    with pytest.raises(
+        ValueError, match=re.escape("policy must be one of 'block', 'raise', 'drop-newest', 'drop-oldest', got 'drop'")
+    ):
         ac.MessageQueue(maxsize=1, policy="drop")
 
 

@@ -85,10 +85,10 @@ def run_producers_and_consumers(q: ac.MessageQueue, consumers: int) -> list[list
     received: list[list[tuple[int, int]]] = [[] for _ in range(consumers)]
     endings: list[str] = []
     try:
-        consumer_threads = [crew.start(consume_until_closed, q, received[c], endings, name=f"consumer-{c}")
-                            for c in range(consumers)]
-        producer_threads = [crew.start(produce, q, p, PER_PRODUCER, name=f"producer-{p}")
-                            for p in range(PRODUCERS)]
+        consumer_threads = [
+            crew.start(consume_until_closed, q, received[c], endings, name=f"consumer-{c}") for c in range(consumers)
+        ]
+        producer_threads = [crew.start(produce, q, p, PER_PRODUCER, name=f"producer-{p}") for p in range(PRODUCERS)]
         crew.join(producer_threads)
         q.close()  # only now: every message is queued, the consumers drain them, then stop
         crew.join(consumer_threads)
@@ -147,8 +147,7 @@ def test_close_wakes_every_waiting_receiver():
     crew = Crew()
     received: list[list[Any]] = [[] for _ in range(4)]
     endings: list[str] = []
-    receivers = [crew.start(consume_until_closed, q, received[i], endings, name=f"receiver-{i}")
-                 for i in range(4)]
+    receivers = [crew.start(consume_until_closed, q, received[i], endings, name=f"receiver-{i}") for i in range(4)]
     wait_until(lambda: q._receivers_waiting == 4, "the four receivers wait")
     q.close()
     crew.join(receivers)
@@ -161,8 +160,7 @@ def test_waiting_receivers_drain_messages_sent_just_before_close_then_stop():
     crew = Crew()
     received: list[list[Any]] = [[] for _ in range(4)]
     endings: list[str] = []
-    receivers = [crew.start(consume_until_closed, q, received[i], endings, name=f"receiver-{i}")
-                 for i in range(4)]
+    receivers = [crew.start(consume_until_closed, q, received[i], endings, name=f"receiver-{i}") for i in range(4)]
     wait_until(lambda: q._receivers_waiting == 4, "the four receivers wait")
     for msg in ["x", "y", "z"]:
         q.send(msg)
@@ -184,9 +182,13 @@ def test_send_timeout_on_a_real_clock_raises_queue_full_and_does_not_queue():
     q = ac.MessageQueue(maxsize=1, clock=ac.RealClock(), name="jobs")
     q.send("kept")
     started = time.monotonic()
-    with pytest.raises(ac.QueueFull, match=re.escape(
+    with pytest.raises(
+        ac.QueueFull,
+        match=re.escape(
             "queue 'jobs' stayed full for 0.05 s; the message was not sent: consume faster, "
-            "or give the queue a larger maxsize")):
+            "or give the queue a larger maxsize"
+        ),
+    ):
         q.send("refused", timeout=0.05)
     assert time.monotonic() - started >= 0.05
     assert q.snapshot() == ["kept"]
@@ -289,8 +291,7 @@ def test_drop_policies_under_threads_count_every_dropped_message(policy):
     crew = Crew()
     received: list[list[tuple[int, int]]] = [[], []]
     endings: list[str] = []
-    consumers = [crew.start(consume_until_closed, q, received[c], endings, name=f"consumer-{c}")
-                 for c in range(2)]
+    consumers = [crew.start(consume_until_closed, q, received[c], endings, name=f"consumer-{c}") for c in range(2)]
     producers = [crew.start(produce, q, p, per_producer, name=f"producer-{p}") for p in range(PRODUCERS)]
     try:
         crew.join(producers)  # a drop policy never blocks a sender

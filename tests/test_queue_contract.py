@@ -37,7 +37,7 @@ class RedisBackend:
     name = "redis"
 
     def __init__(self, url, **options):
-        from asyncomm.broker import RedisStreamQueue
+        from asyncomm.reliable.redis_streams import RedisStreamQueue
 
         self.queue = RedisStreamQueue(url, f"contract-{next(_streams)}", visibility_timeout=VISIBILITY, **options)
 
@@ -107,8 +107,12 @@ def test_acking_twice_is_refused(backend):
     q.send("x")
     d = q.receive("c1", timeout=1)
     d.ack()
-    with pytest.raises(StaleDelivery, match=re.escape(
-            f"message {d.id} (delivery 1 to consumer 'c1') was already acked; ack or nack each delivery exactly once")):
+    with pytest.raises(
+        StaleDelivery,
+        match=re.escape(
+            f"message {d.id} (delivery 1 to consumer 'c1') was already acked; ack or nack each delivery exactly once"
+        ),
+    ):
         d.ack()
 
 

@@ -34,8 +34,10 @@ def plural(n: int, word: str) -> str:
 
 
 def full_message(name: str, maxsize: int) -> str:
-    return (f"queue {name!r} is full ({plural(maxsize, 'message')}); "
-            f"receive some first, or send with a timeout to wait for room")
+    return (
+        f"queue {name!r} is full ({plural(maxsize, 'message')}); "
+        f"receive some first, or send with a timeout to wait for room"
+    )
 
 
 def empty_message(name: str) -> str:
@@ -104,9 +106,13 @@ class QueueModel(RuleBasedStateMachine):
             assert self.clock.now() == start + waits
             self.expect_row("send", msg, "QueueFull")
         elif self.model_full() and self.policy == "raise":
-            with pytest.raises(ac.QueueFull, match=re.escape(
+            with pytest.raises(
+                ac.QueueFull,
+                match=re.escape(
                     f"queue {self.name!r} is full ({plural(self.maxsize, 'message')}) and its policy is "
-                    f"'raise'; receive some first, or use policy='block' to wait for room")):
+                    f"'raise'; receive some first, or use policy='block' to wait for room"
+                ),
+            ):
                 call()
             self.expect_row("send", msg, "QueueFull")
         elif self.model_full() and self.policy == "drop-newest":
@@ -198,8 +204,10 @@ class MessageQueueModel(QueueModel):
 
     @rule(msg=MESSAGES, timeout=st.sampled_from([0.5, 2, 10]))
     def send_with_timeout(self, msg: Any, timeout: float) -> None:
-        stayed_full = (f"queue {self.name!r} stayed full for {timeout:g} s; the message was not sent: "
-                       f"consume faster, or give the queue a larger maxsize")
+        stayed_full = (
+            f"queue {self.name!r} stayed full for {timeout:g} s; the message was not sent: "
+            f"consume faster, or give the queue a larger maxsize"
+        )
         self.expect_send(msg, lambda: self.q.send(msg, timeout=timeout), stayed_full, waits=timeout)
 
     @rule(timeout=st.sampled_from([0.5, 2, 10]))
@@ -247,15 +255,15 @@ TIMEOUTS = st.sampled_from([None, None, 0.5, 1.5])
 SPAWN = st.tuples(st.integers(1, 3), TIMEOUTS, st.booleans())
 ACTIONS = st.lists(
     st.one_of(
-        st.tuples(st.just("receivers"), SPAWN),   # tasks awaiting receive(timeout=...)
-        st.tuples(st.just("senders"), SPAWN),     # tasks awaiting send(msg, timeout=...)
+        st.tuples(st.just("receivers"), SPAWN),  # tasks awaiting receive(timeout=...)
+        st.tuples(st.just("senders"), SPAWN),  # tasks awaiting send(msg, timeout=...)
         st.tuples(st.just("cancel"), st.sampled_from([0, 0, 1, -1])),  # cancel a task still running
         # send_nowait / receive_nowait, and then (True) at once cancel the oldest
         # waiting receiver / sender: the one just woken, before it could run.
         st.tuples(st.just("send_nowait"), st.booleans()),
         st.tuples(st.just("receive_nowait"), st.booleans()),
         st.tuples(st.just("clear"), st.none()),
-        st.tuples(st.just("step"), st.integers(1, 3)),      # let ready tasks run (n loop iterations)
+        st.tuples(st.just("step"), st.integers(1, 3)),  # let ready tasks run (n loop iterations)
         st.tuples(st.just("sleep"), st.sampled_from([0.5, 1, 2])),  # let virtual time pass
     ),
     min_size=2,
@@ -293,8 +301,8 @@ async def random_scenario(actions: list[tuple[str, Any]], maxsize: int, policy: 
     senders: dict[asyncio.Task[Any], int] = {}
     tasks: list[asyncio.Task[Any]] = []
     accepted: list[int] = []  # send_nowait calls that returned normally
-    refused: list[int] = []   # send_nowait calls that raised QueueFull
-    taken: list[Any] = []     # by receive_nowait
+    refused: list[int] = []  # send_nowait calls that raised QueueFull
+    taken: list[Any] = []  # by receive_nowait
     cleared = 0
 
     def check_nobody_sleeps_needlessly() -> None:

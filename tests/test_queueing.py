@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 import asyncomm as ac
-from asyncomm.queueing import (
+from asyncomm.labs.queueing import (
     MM1,
     MM1K,
     Percentiles,
@@ -491,7 +491,8 @@ def test_littles_law_holds_on_simulated_data(which: str) -> None:
 def test_the_closed_forms_load_without_numpy() -> None:
     # numpy is imported inside the simulations only, so asyncomm can expose this module without getting heavy.
     code = (
-        "import sys, asyncomm.queueing as q; q.MM1(0.5, 1).L; q.MM1K(0.8, 1, 5).L; q.MM1K(0.8, 1, 5).W_percentile(90); "
+        "import sys, asyncomm.labs.queueing as q; q.MM1(0.5, 1).L; q.MM1K(0.8, 1, 5).L; "
+        "q.MM1K(0.8, 1, 5).W_percentile(90); "
         "q.littles_law(L=1, W=2); print('numpy' in sys.modules)"
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout

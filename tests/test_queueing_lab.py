@@ -11,9 +11,9 @@ import re
 import numpy as np
 import pytest
 
-from asyncomm.queueing import MM1, MM1K, simulate_mm1, simulate_mm1k, simulate_queue
-from asyncomm.queueing_lab import SETTINGS, MMc, MMcK, QueueingLab, simulate_servers, theory_for
-from asyncomm.simulate import simulate_pipeline
+from asyncomm.labs.queueing import MM1, MM1K, simulate_mm1, simulate_mm1k, simulate_queue
+from asyncomm.labs.queueing_lab import SETTINGS, MMc, MMcK, QueueingLab, simulate_servers, theory_for
+from asyncomm.labs.simulate import simulate_pipeline
 from asyncomm.widgets import QueueingLabWidget, queueing_lab
 from asyncomm.widgets.queueing_view import render_plot, render_table
 
@@ -198,43 +198,80 @@ def test_simulate_servers_agrees_with_the_event_driven_run_of_three_consumers(ma
         assert a.dropped > 0
 
 
-@pytest.mark.parametrize(("args", "kwargs", "error", "message"), [
-    (([0.0, 1.0], [1.0], 1), {}, ValueError, "arrival_times and service_times must be two flat sequences of the "
-                                             "same, non-zero length, got shapes (2,) and (1,)"),
-    (([1.0, 0.0], [1.0, 1.0], 1), {}, ValueError, "arrival_times must be finite seconds >= 0, in order"),
-    (([0.0, 1.0], [1.0, -1.0], 1), {}, ValueError, "service_times must be finite seconds >= 0"),
-    (([0.0, 1.0], [1.0, 1.0], 0), {}, ValueError, "servers must be >= 1 (the number of consumers), got 0"),
-    (([0.0, 1.0], [1.0, 1.0], 2.0), {}, TypeError, "servers must be an int (the number of consumers), got 2.0 "
-                                                   "(float)"),
-    (([0.0, 1.0], [1.0, 1.0], 3), {"capacity": 2}, ValueError, "capacity must be >= servers (the system holds at "
-                                                               "least the 3 being served), got capacity=2"),
-])
-def test_simulate_servers_refuses_bad_arguments(args: tuple, kwargs: dict, error: type[Exception],
-                                                message: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "kwargs", "error", "message"),
+    [
+        (
+            ([0.0, 1.0], [1.0], 1),
+            {},
+            ValueError,
+            "arrival_times and service_times must be two flat sequences of the "
+            "same, non-zero length, got shapes (2,) and (1,)",
+        ),
+        (([1.0, 0.0], [1.0, 1.0], 1), {}, ValueError, "arrival_times must be finite seconds >= 0, in order"),
+        (([0.0, 1.0], [1.0, -1.0], 1), {}, ValueError, "service_times must be finite seconds >= 0"),
+        (([0.0, 1.0], [1.0, 1.0], 0), {}, ValueError, "servers must be >= 1 (the number of consumers), got 0"),
+        (
+            ([0.0, 1.0], [1.0, 1.0], 2.0),
+            {},
+            TypeError,
+            "servers must be an int (the number of consumers), got 2.0 (float)",
+        ),
+        (
+            ([0.0, 1.0], [1.0, 1.0], 3),
+            {"capacity": 2},
+            ValueError,
+            "capacity must be >= servers (the system holds at least the 3 being served), got capacity=2",
+        ),
+    ],
+)
+def test_simulate_servers_refuses_bad_arguments(
+    args: tuple, kwargs: dict, error: type[Exception], message: str
+) -> None:
     with pytest.raises(error, match=re.escape(message)):
         simulate_servers(*args, **kwargs)
 
 
-@pytest.mark.parametrize(("make", "error", "message"), [
-    (lambda: MMc(3.0, 1.0, 3), ValueError, "M/M/c has no steady state when arrival_rate >= servers * service_rate "
-                                           "(rho = 1 >= 1): the queue grows without bound. Add consumers, make "
-                                           "service faster, or bound the queue and use MMcK"),
-    (lambda: MMc(1.0, 1.0, True), TypeError, "servers must be an int (the number of consumers), got True (bool)"),
-    (lambda: MMc(0.0, 1.0, 2), ValueError, "arrival_rate must be a positive, finite number of customers per "
-                                           "second, got 0.0"),
-    (lambda: MMcK(1.0, 1.0, 3, 2), ValueError, "capacity must be >= servers (the system holds at least the 3 being "
-                                               "served), got capacity=2"),
-    (lambda: MMcK.from_queue(0, 1.0, 1.0, 2), ValueError, "maxsize=0 means an unbounded queue, which drops "
-                                                          "nothing: model it with MMc(arrival_rate, service_rate, "
-                                                          "servers) instead"),
-    (lambda: MMcK.from_queue(-1, 1.0, 1.0, 2), ValueError, "maxsize must be an int >= 0 (0 means unbounded), "
-                                                           "got -1"),
-    (lambda: MMc(1.0, 1.0, 2).W_percentile(100), ValueError, "percentile must be a number >= 0 and < 100"),
-    (lambda: MMcK(1.0, 1.0, 2, 4).p(-1), ValueError, "n must be an int >= 0"),
-    (lambda: theory_for(1.0, 1.0, consumers=0), ValueError, "consumers must be >= 1, got 0"),
-    (lambda: theory_for(1.0, 1.0, maxsize=-2), ValueError, "maxsize must be >= 0 (0 means unbounded), got -2"),
-    (lambda: theory_for(1.0, 1.0, maxsize=1.5), TypeError, "maxsize must be an int, got 1.5 (float)"),
-])
+@pytest.mark.parametrize(
+    ("make", "error", "message"),
+    [
+        (
+            lambda: MMc(3.0, 1.0, 3),
+            ValueError,
+            "M/M/c has no steady state when arrival_rate >= servers * service_rate "
+            "(rho = 1 >= 1): the queue grows without bound. Add consumers, make "
+            "service faster, or bound the queue and use MMcK",
+        ),
+        (lambda: MMc(1.0, 1.0, True), TypeError, "servers must be an int (the number of consumers), got True (bool)"),
+        (
+            lambda: MMc(0.0, 1.0, 2),
+            ValueError,
+            "arrival_rate must be a positive, finite number of customers per second, got 0.0",
+        ),
+        (
+            lambda: MMcK(1.0, 1.0, 3, 2),
+            ValueError,
+            "capacity must be >= servers (the system holds at least the 3 being served), got capacity=2",
+        ),
+        (
+            lambda: MMcK.from_queue(0, 1.0, 1.0, 2),
+            ValueError,
+            "maxsize=0 means an unbounded queue, which drops "
+            "nothing: model it with MMc(arrival_rate, service_rate, "
+            "servers) instead",
+        ),
+        (
+            lambda: MMcK.from_queue(-1, 1.0, 1.0, 2),
+            ValueError,
+            "maxsize must be an int >= 0 (0 means unbounded), got -1",
+        ),
+        (lambda: MMc(1.0, 1.0, 2).W_percentile(100), ValueError, "percentile must be a number >= 0 and < 100"),
+        (lambda: MMcK(1.0, 1.0, 2, 4).p(-1), ValueError, "n must be an int >= 0"),
+        (lambda: theory_for(1.0, 1.0, consumers=0), ValueError, "consumers must be >= 1, got 0"),
+        (lambda: theory_for(1.0, 1.0, maxsize=-2), ValueError, "maxsize must be >= 0 (0 means unbounded), got -2"),
+        (lambda: theory_for(1.0, 1.0, maxsize=1.5), TypeError, "maxsize must be an int, got 1.5 (float)"),
+    ],
+)
 def test_closed_forms_refuse_bad_arguments(make, error: type[Exception], message: str) -> None:  # type: ignore[no-untyped-def]
     with pytest.raises(error, match=re.escape(message)):
         make()
@@ -247,8 +284,7 @@ def test_lab_with_one_consumer_is_simulate_mm1_and_mm1k_with_the_same_seed() -> 
     lab = QueueingLab(0.8, 1.0, customers=20_000, seed=4)
     fast = simulate_mm1(0.8, 1.0, 20_000, seed=4)
     out = lab.outcome
-    assert (out.simulation.L, out.simulation.W, out.simulation.W_percentiles) == (fast.L, fast.W,
-                                                                                  fast.W_percentiles)
+    assert (out.simulation.L, out.simulation.W, out.simulation.W_percentiles) == (fast.L, fast.W, fast.W_percentiles)
     assert out.theory == MM1(0.8, 1.0) and out.model_name == "M/M/1" and out.capacity is None
     bounded = lab.update(maxsize=4)
     fast = simulate_mm1k(0.8, 1.0, 5, 20_000, seed=4)
@@ -261,9 +297,17 @@ def test_lab_rows_compare_simulation_and_theory() -> None:
     out = QueueingLab(2.0, 1.0, consumers=3, customers=50_000, seed=1).outcome
     assert out.model_name == "M/M/3 (Erlang C)" and out.rho == pytest.approx(2 / 3)
     rows = {row.quantity: row for row in out.rows()}
-    assert list(rows) == ["L: mean number in the system", "Lq: mean number waiting",
-                          "W: mean time in the system (s)", "Wq: mean wait for a consumer (s)", "W p50 (s)",
-                          "W p90 (s)", "W p99 (s)", "share dropped", "consumer utilisation"]
+    assert list(rows) == [
+        "L: mean number in the system",
+        "Lq: mean number waiting",
+        "W: mean time in the system (s)",
+        "Wq: mean wait for a consumer (s)",
+        "W p50 (s)",
+        "W p90 (s)",
+        "W p99 (s)",
+        "share dropped",
+        "consumer utilisation",
+    ]
     assert rows["L: mean number in the system"].theory == pytest.approx(26 / 9)
     assert rows["W p90 (s)"].theory == MMc(2.0, 1.0, 3).W_percentile(90)
     assert rows["W p90 (s)"].simulated == out.simulation.W_percentiles.p90
@@ -297,15 +341,25 @@ def test_lab_update_keeps_the_other_settings_and_replays_the_same_customers() ->
     assert faster.simulation.W_percentiles.p50 < first.simulation.W_percentiles.p50
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"colour": "red"}, TypeError, "unknown lab setting(s) ['colour']; the settings are arrival_rate, "
-                                   "service_rate, consumers, maxsize"),
-    ({"consumers": 0}, ValueError, "consumers must be >= 1, got 0"),
-    ({"consumers": 17}, ValueError, "consumers must be between 1 and 16 in the lab, got 17"),
-    ({"arrival_rate": 50}, ValueError, "arrival_rate must be between 0.05 and 10 in the lab, got 50.0"),
-    ({"maxsize": -1}, ValueError, "maxsize must be >= 0 (0 means unbounded), got -1"),
-    ({"service_rate": "fast"}, TypeError, "service_rate must be a number of customers per second, got 'fast' (str)"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"colour": "red"},
+            TypeError,
+            "unknown lab setting(s) ['colour']; the settings are arrival_rate, service_rate, consumers, maxsize",
+        ),
+        ({"consumers": 0}, ValueError, "consumers must be >= 1, got 0"),
+        ({"consumers": 17}, ValueError, "consumers must be between 1 and 16 in the lab, got 17"),
+        ({"arrival_rate": 50}, ValueError, "arrival_rate must be between 0.05 and 10 in the lab, got 50.0"),
+        ({"maxsize": -1}, ValueError, "maxsize must be >= 0 (0 means unbounded), got -1"),
+        (
+            {"service_rate": "fast"},
+            TypeError,
+            "service_rate must be a number of customers per second, got 'fast' (str)",
+        ),
+    ],
+)
 def test_lab_refuses_bad_settings(kwargs: dict, error: type[Exception], message: str) -> None:
     lab = QueueingLab(customers=100)
     with pytest.raises(error, match=re.escape(message)):
@@ -334,10 +388,18 @@ def test_widget_sliders_drive_the_model_and_redraw() -> None:
     lab.arrival_rate.value = 6.0
     assert lab.model.outcome.arrival_rate == 6.0 and "<b>2</b>" in lab.summary.value  # rho = 6 / 3
     assert bytes(lab.plot.value) != first_png and lab.render_seconds > 0
-    classes = {cls for child in (lab.arrival_rate, lab.service_rate, lab.consumers, lab.maxsize, lab.plot)
-               for cls in child._dom_classes}
-    assert {"ac-qlab-arrival-rate", "ac-qlab-service-rate", "ac-qlab-consumers", "ac-qlab-maxsize",
-            "ac-qlab-plot"} <= classes
+    classes = {
+        cls
+        for child in (lab.arrival_rate, lab.service_rate, lab.consumers, lab.maxsize, lab.plot)
+        for cls in child._dom_classes
+    }
+    assert {
+        "ac-qlab-arrival-rate",
+        "ac-qlab-service-rate",
+        "ac-qlab-consumers",
+        "ac-qlab-maxsize",
+        "ac-qlab-plot",
+    } <= classes
 
 
 def test_render_table_and_plot_without_theory() -> None:

@@ -59,7 +59,15 @@ def test_delivery_fields_and_key() -> None:
     d = q.receive_nowait()
     assert isinstance(d, Delivery)
     assert (d.id, d.message, d.key, d.delivery_count, d.redelivered, d.consumer, d.state, d.deadline) == (
-        1, "pay", "acct-1", 1, False, "consumer", "pending", 30.0)
+        1,
+        "pay",
+        "acct-1",
+        1,
+        False,
+        "consumer",
+        "pending",
+        30.0,
+    )
     assert repr(d) == "<Delivery of message 1 'pay': delivery 1 to 'consumer', pending>"
 
 
@@ -75,8 +83,10 @@ def test_ack_settles_and_trace_shows_the_life_of_a_message() -> None:
 
 def test_receive_nowait_on_empty_queue() -> None:
     q, _, trace = make()
-    with pytest.raises(ac.QueueEmpty, match=exact(
-            "queue 'jobs' is empty; send a message first, or receive with a timeout to wait for one")):
+    with pytest.raises(
+        ac.QueueEmpty,
+        match=exact("queue 'jobs' is empty; send a message first, or receive with a timeout to wait for one"),
+    ):
         q.receive_nowait(consumer="c1")
     assert ops(trace) == [("receive", None, 0, "QueueEmpty")]
 
@@ -97,9 +107,11 @@ def test_at_most_once_settles_on_receive() -> None:
     clock.advance(1000)
     assert len(q) == 0 and q.in_flight() == 0  # a crash after receiving lost it: it never comes back
     assert ops(trace)[-2:] == [("receive", (1, "a"), 0, "ok"), ("ack", (1, "a"), 0, "auto")]
-    message = ("message 1 was acknowledged automatically when consumer 'c1' received it "
-               "(delivery='at-most-once'); there is nothing to {}: use delivery='at-least-once' "
-               "to acknowledge by hand")
+    message = (
+        "message 1 was acknowledged automatically when consumer 'c1' received it "
+        "(delivery='at-most-once'); there is nothing to {}: use delivery='at-least-once' "
+        "to acknowledge by hand"
+    )
     with pytest.raises(StaleDelivery, match=exact(message.format("ack"))):
         d.ack()
     with pytest.raises(StaleDelivery, match=exact(message.format("nack"))):
@@ -113,11 +125,19 @@ def test_ack_twice_or_nack_after_ack() -> None:
     q.send("a")
     d = q.receive(consumer="c1")
     d.ack()
-    with pytest.raises(StaleDelivery, match=exact(
-            "message 1 (delivery 1 to consumer 'c1') was already acked; ack or nack each delivery exactly once")):
+    with pytest.raises(
+        StaleDelivery,
+        match=exact(
+            "message 1 (delivery 1 to consumer 'c1') was already acked; ack or nack each delivery exactly once"
+        ),
+    ):
         d.ack()
-    with pytest.raises(StaleDelivery, match=exact(
-            "message 1 (delivery 1 to consumer 'c1') was already acked; ack or nack each delivery exactly once")):
+    with pytest.raises(
+        StaleDelivery,
+        match=exact(
+            "message 1 (delivery 1 to consumer 'c1') was already acked; ack or nack each delivery exactly once"
+        ),
+    ):
         d.nack()
     assert ops(trace)[-2:] == [("ack", (1, "a"), 0, "StaleDelivery"), ("nack", (1, "a"), 0, "StaleDelivery")]
 
@@ -130,11 +150,18 @@ def test_nack_requeues_with_same_id_and_growing_count() -> None:
     assert first.state == "nacked" and len(q) == 1 and q.in_flight() == 0
     again = q.receive(consumer="c2")
     assert (again.id, again.delivery_count, again.redelivered, again.consumer) == (1, 2, True, "c2")
-    with pytest.raises(StaleDelivery, match=exact(
-            "message 1 (delivery 1 to consumer 'c1') was already nacked; ack or nack each delivery exactly once")):
+    with pytest.raises(
+        StaleDelivery,
+        match=exact(
+            "message 1 (delivery 1 to consumer 'c1') was already nacked; ack or nack each delivery exactly once"
+        ),
+    ):
         first.ack()
-    assert ops(trace)[2:5] == [("nack", (1, "a"), 0, "ok"), ("redeliver", (1, "a"), 1, "nacked"),
-                               ("receive", (1, "a"), 0, "ok")]
+    assert ops(trace)[2:5] == [
+        ("nack", (1, "a"), 0, "ok"),
+        ("redeliver", (1, "a"), 1, "nacked"),
+        ("receive", (1, "a"), 0, "ok"),
+    ]
 
 
 def test_nack_without_requeue_dead_letters_as_rejected() -> None:
@@ -214,10 +241,14 @@ def test_ack_just_before_the_timeout_works_and_at_the_timeout_fails() -> None:
     early.ack()
     late = q.receive(consumer="c1")  # deadline 19.5
     clock.advance_to(19.5)
-    with pytest.raises(StaleDelivery, match=exact(
+    with pytest.raises(
+        StaleDelivery,
+        match=exact(
             "too late to ack message 2 (delivery 1 to consumer 'c1'): it was not acked within the visibility "
             "timeout of 10 s, so the queue took it back and it waits to be delivered again; the work may be "
-            "done twice: ack sooner, raise visibility_timeout, or make the consumer idempotent")):
+            "done twice: ack sooner, raise visibility_timeout, or make the consumer idempotent"
+        ),
+    ):
         late.ack()
 
 
@@ -228,18 +259,24 @@ def test_ack_after_the_message_went_to_someone_else() -> None:
     clock.advance(30)
     fast = q.receive(consumer="c2")
     assert (fast.id, fast.delivery_count, fast.redelivered) == (1, 2, True)
-    message = ("too late to {} message 1 (delivery 1 to consumer 'c1'): it was not acked within the visibility "
-               "timeout of 30 s, so the queue took it back and delivered it again (delivery 2 to consumer 'c2'); "
-               "the work may be done twice: ack sooner, raise visibility_timeout, or make the consumer idempotent")
+    message = (
+        "too late to {} message 1 (delivery 1 to consumer 'c1'): it was not acked within the visibility "
+        "timeout of 30 s, so the queue took it back and delivered it again (delivery 2 to consumer 'c2'); "
+        "the work may be done twice: ack sooner, raise visibility_timeout, or make the consumer idempotent"
+    )
     with pytest.raises(StaleDelivery, match=exact(message.format("ack"))):
         slow.ack()
     with pytest.raises(StaleDelivery, match=exact(message.format("nack"))):
         slow.nack()
     fast.ack()
-    with pytest.raises(StaleDelivery, match=exact(
+    with pytest.raises(
+        StaleDelivery,
+        match=exact(
             "too late to ack message 1 (delivery 1 to consumer 'c1'): it was not acked within the visibility "
             "timeout of 30 s, so the queue took it back and a later delivery of it was acked; the work may be "
-            "done twice: ack sooner, raise visibility_timeout, or make the consumer idempotent")):
+            "done twice: ack sooner, raise visibility_timeout, or make the consumer idempotent"
+        ),
+    ):
         slow.ack()
 
 
@@ -251,10 +288,14 @@ def test_expiry_of_the_last_delivery_dead_letters() -> None:
     d = q.receive(consumer="c1")
     clock.advance(5)
     assert q.dead_letters == [DeadLetter(1, "a", "max deliveries", 2)] and len(q) == 0
-    with pytest.raises(StaleDelivery, match=exact(
+    with pytest.raises(
+        StaleDelivery,
+        match=exact(
             "too late to ack message 1 (delivery 2 to consumer 'c1'): it was not acked within the visibility "
             "timeout of 5 s, so the queue took it back and it was dead-lettered; ack sooner, raise "
-            "visibility_timeout")):
+            "visibility_timeout"
+        ),
+    ):
         d.ack()
 
 
@@ -296,10 +337,14 @@ def test_consumer_died_returns_its_deliveries_at_once() -> None:
     assert q.snapshot() == ["a", "c"] and q.in_flight() == 1
     assert [row.outcome for row in trace.where(operation="redeliver")] == ["consumer died", "consumer died"]
     assert q.consumer_died("c1") == 0 and q.consumer_died("never-seen") == 0
-    with pytest.raises(StaleDelivery, match=exact(
+    with pytest.raises(
+        StaleDelivery,
+        match=exact(
             "too late to ack message 1 (delivery 1 to consumer 'c1'): consumer 'c1' was declared dead, so the "
             "queue took it back and it waits to be delivered again; the work may be done twice: declare a "
-            "consumer dead only once it has stopped, or make the consumer idempotent")):
+            "consumer dead only once it has stopped, or make the consumer idempotent"
+        ),
+    ):
         a.ack()
     again = q.receive(consumer="c3")
     assert (again.id, again.redelivered) == (1, True)
@@ -312,10 +357,14 @@ def test_stale_message_when_a_returned_message_was_dropped() -> None:
     q.consumer_died("c1")
     q.send("b")  # the queue is full with "a": drop-oldest throws "a" away
     assert q.snapshot() == ["b"] and q.dropped == 1
-    with pytest.raises(StaleDelivery, match=exact(
+    with pytest.raises(
+        StaleDelivery,
+        match=exact(
             "too late to ack message 1 (delivery 1 to consumer 'c1'): consumer 'c1' was declared dead, so the "
             "queue took it back and it was dropped (policy 'drop-oldest'); declare a consumer dead only once "
-            "it has stopped")):
+            "it has stopped"
+        ),
+    ):
         d.ack()
 
 
@@ -325,9 +374,13 @@ def test_prefetch_limits_each_consumer() -> None:
     for m in "abcd":
         q.send(m)
     first, _ = q.receive_nowait(consumer="c1"), q.receive_nowait(consumer="c1")
-    with pytest.raises(PrefetchLimitReached, match=exact(
+    with pytest.raises(
+        PrefetchLimitReached,
+        match=exact(
             "consumer 'c1' holds 2 unacked deliveries, its prefetch limit on queue 'jobs'; ack or nack one "
-            "before receiving more, or raise prefetch")):
+            "before receiving more, or raise prefetch"
+        ),
+    ):
         q.receive_nowait(consumer="c1")
     assert ops(trace)[-1] == ("receive", None, 2, "PrefetchLimitReached")
     assert q.receive_nowait(consumer="c2").message == "c"  # another consumer is not limited
@@ -340,9 +393,13 @@ def test_prefetch_limit_with_timeout_and_empty_queue() -> None:
     q.send("a")
     q.send("b")
     q.receive(consumer="c1")
-    with pytest.raises(PrefetchLimitReached, match=exact(
+    with pytest.raises(
+        PrefetchLimitReached,
+        match=exact(
             "consumer 'c1' still held 1 unacked delivery (its prefetch limit on queue 'jobs') after waiting 5 s; "
-            "ack or nack one before receiving more, or raise prefetch")):
+            "ack or nack one before receiving more, or raise prefetch"
+        ),
+    ):
         q.receive(consumer="c1", timeout=5)
     assert clock.now() == 5
     q.receive(consumer="c2").ack()
@@ -369,9 +426,13 @@ def test_prefetch_is_ignored_with_at_most_once() -> None:
 def test_bounded_send_blocks_then_times_out_exactly() -> None:
     q, clock, trace = make(maxsize=1)
     q.send("a")
-    with pytest.raises(ac.QueueFull, match=exact(
+    with pytest.raises(
+        ac.QueueFull,
+        match=exact(
             "queue 'jobs' stayed full for 5 s; the message was not sent: consume faster, or give the queue a "
-            "larger maxsize")):
+            "larger maxsize"
+        ),
+    ):
         q.send("b", timeout=5)
     assert clock.now() == 5 and ops(trace)[-1] == ("send", (None, "b"), 1, "QueueFull")
 
@@ -379,9 +440,13 @@ def test_bounded_send_blocks_then_times_out_exactly() -> None:
 def test_policy_raise_and_drop_newest() -> None:
     q, _, trace = make(maxsize=1, policy="raise")
     q.send("a")
-    with pytest.raises(ac.QueueFull, match=exact(
+    with pytest.raises(
+        ac.QueueFull,
+        match=exact(
             "queue 'jobs' is full (1 message) and its policy is 'raise'; receive some first, or use "
-            "policy='block' to wait for room")):
+            "policy='block' to wait for room"
+        ),
+    ):
         q.send("b")
     assert ops(trace)[-1] == ("send", (None, "b"), 1, "QueueFull")
     q2, _, trace2 = make(maxsize=1, policy="drop-newest")
@@ -410,8 +475,7 @@ def test_close_refuses_sends_but_waits_for_in_flight_messages() -> None:
     again = q.receive(consumer="c2", timeout=60)  # not "drained" while a delivery could come back
     assert clock.now() == 10 and again.redelivered
     again.ack()
-    with pytest.raises(ac.QueueClosed, match=exact(
-            "queue 'jobs' is closed and drained; there are no more messages")):
+    with pytest.raises(ac.QueueClosed, match=exact("queue 'jobs' is closed and drained; there are no more messages")):
         q.receive(consumer="c2")
     assert "closed" in repr(q)
 
@@ -425,19 +489,31 @@ def test_repr() -> None:
 
 
 # -- arguments ----------------------------------------------------------------------------------------
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"delivery": "exactly-once"}, ValueError,
-     "delivery must be 'at-most-once' (auto-ack) or 'at-least-once' (manual ack), got 'exactly-once'"),
-    ({"visibility_timeout": 0}, ValueError,
-     "visibility_timeout must be > 0 seconds: with 0 every delivery would expire before it could be acked"),
-    ({"visibility_timeout": -1}, ValueError, "visibility_timeout must be >= 0 seconds, got -1"),
-    ({"visibility_timeout": "30"}, TypeError, "visibility_timeout must be a number of seconds, got '30' (str)"),
-    ({"max_deliveries": 0}, ValueError, "max_deliveries must be an int >= 1 or None (never dead-letter), got 0"),
-    ({"prefetch": -1}, ValueError, "prefetch must be an int >= 0 (0 means unlimited), got -1"),
-    ({"policy": "drop"}, ValueError,
-     "policy must be one of 'block', 'raise', 'drop-newest', 'drop-oldest', got 'drop'"),
-    ({"maxsize": -1}, ValueError, "maxsize must be >= 0 (0 means unbounded), got -1"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        (
+            {"delivery": "exactly-once"},
+            ValueError,
+            "delivery must be 'at-most-once' (auto-ack) or 'at-least-once' (manual ack), got 'exactly-once'",
+        ),
+        (
+            {"visibility_timeout": 0},
+            ValueError,
+            "visibility_timeout must be > 0 seconds: with 0 every delivery would expire before it could be acked",
+        ),
+        ({"visibility_timeout": -1}, ValueError, "visibility_timeout must be >= 0 seconds, got -1"),
+        ({"visibility_timeout": "30"}, TypeError, "visibility_timeout must be a number of seconds, got '30' (str)"),
+        ({"max_deliveries": 0}, ValueError, "max_deliveries must be an int >= 1 or None (never dead-letter), got 0"),
+        ({"prefetch": -1}, ValueError, "prefetch must be an int >= 0 (0 means unlimited), got -1"),
+        (
+            {"policy": "drop"},
+            ValueError,
+            "policy must be one of 'block', 'raise', 'drop-newest', 'drop-oldest', got 'drop'",
+        ),
+        ({"maxsize": -1}, ValueError, "maxsize must be >= 0 (0 means unbounded), got -1"),
+    ],
+)
 def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:
     with pytest.raises(error, match=exact(message)):
         ReliableQueue(**kwargs)
@@ -511,9 +587,13 @@ def test_partitioned_queue_verbs() -> None:
 
 def test_partitioned_send_needs_a_key_and_partitions_a_count() -> None:
     pq = PartitionedQueue(2)
-    with pytest.raises(ValueError, match=exact(
+    with pytest.raises(
+        ValueError,
+        match=exact(
             "PartitionedQueue.send() needs key=...: the messages that must stay in order share a key (an account, "
-            "an order id) and so a partition")):
+            "an order id) and so a partition"
+        ),
+    ):
         pq.send("a")
     with pytest.raises(ValueError, match=exact("partitions must be an int >= 1, got 0")):
         PartitionedQueue(0)
@@ -560,14 +640,16 @@ def test_idempotent_consumer_retries_after_a_failing_handler() -> None:
 
 
 def test_idempotent_consumer_bad_arguments() -> None:
-    with pytest.raises(TypeError, match=exact(
-            "handler must be callable (a function or method), got 3 (int); pass the function itself, "
-            "without calling it")):
+    with pytest.raises(
+        TypeError,
+        match=exact(
+            "handler must be callable (a function or method), got 3 (int); pass the function itself, without calling it"
+        ),
+    ):
         IdempotentConsumer(3)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=exact("remember must be an int >= 1 (how many ids to keep), got 0")):
         IdempotentConsumer(print, remember=0)
-    with pytest.raises(TypeError, match=exact(
-            "IdempotentConsumer takes a Delivery or an (id, message) pair, got 'a'")):
+    with pytest.raises(TypeError, match=exact("IdempotentConsumer takes a Delivery or an (id, message) pair, got 'a'")):
         IdempotentConsumer(print)("a")  # type: ignore[arg-type]
 
 
@@ -576,8 +658,9 @@ def test_threads_lose_nothing_with_at_least_once() -> None:
     """Producers and consumers in real threads; consumers nack some messages and 'crash' on others
     (a supervisor declares them dead and they come back under a new name). Every message ends up
     acked exactly once; nothing is lost, nothing is left in flight."""
-    q = ReliableQueue(delivery="at-least-once", visibility_timeout=600, max_deliveries=None, prefetch=1,
-                      clock=ac.RealClock())
+    q = ReliableQueue(
+        delivery="at-least-once", visibility_timeout=600, max_deliveries=None, prefetch=1, clock=ac.RealClock()
+    )
     producers, per_producer, consumers = 3, 300, 4
     acked: Counter[int] = Counter()
     processed: Counter[int] = Counter()

@@ -23,7 +23,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
 import asyncomm as ac
-from asyncomm.faults import CRASH_POINTS, run_lab
+from asyncomm.labs.faults import CRASH_POINTS, run_lab
 from asyncomm.reliable import DeadLetter, Delivery, PrefetchLimitReached, ReliableQueue, StaleDelivery
 
 CONSUMERS = st.sampled_from(["c1", "c2", "c3"])
@@ -36,8 +36,9 @@ class ReliableQueueModel(RuleBasedStateMachine):
     @initialize(max_deliveries=st.sampled_from([None, 1, 2, 3]), prefetch=st.integers(0, 3))
     def start(self, max_deliveries: int | None, prefetch: int) -> None:
         self.clock = ac.VirtualClock()
-        self.queue = ReliableQueue(visibility_timeout=VISIBILITY, max_deliveries=max_deliveries, prefetch=prefetch,
-                                   clock=self.clock)
+        self.queue = ReliableQueue(
+            visibility_timeout=VISIBILITY, max_deliveries=max_deliveries, prefetch=prefetch, clock=self.clock
+        )
         self.max_deliveries, self.prefetch = max_deliveries, prefetch
         self.next_id = 1
         self.ready: list[int] = []  # ids, in delivery order
@@ -56,8 +57,10 @@ class ReliableQueueModel(RuleBasedStateMachine):
 
     def expire(self) -> None:
         now = self.clock.now()
-        for id, _ in sorted(((id, lease) for id, lease in self.leases.items() if lease[2] <= now),
-                            key=lambda item: (item[1][2], item[0])):
+        for id, _ in sorted(
+            ((id, lease) for id, lease in self.leases.items() if lease[2] <= now),
+            key=lambda item: (item[1][2], item[0]),
+        ):
             del self.leases[id]
             self.put_back(id)
 
@@ -191,15 +194,28 @@ def test_at_least_once_with_an_idempotent_consumer_processes_each_message_exactl
 
 
 @settings(max_examples=80, deadline=None)
-@given(data=st.data(), max_deliveries=st.integers(1, 6), consumers=st.integers(1, 3),
-       slow_rate=st.sampled_from([0.0, 0.3]), heartbeat=st.sampled_from([None, 2.0]), seed=st.integers(0, 999))
+@given(
+    data=st.data(),
+    max_deliveries=st.integers(1, 6),
+    consumers=st.integers(1, 3),
+    slow_rate=st.sampled_from([0.0, 0.3]),
+    heartbeat=st.sampled_from([None, 2.0]),
+    seed=st.integers(0, 999),
+)
 def test_poison_messages_are_dead_lettered_after_exactly_max_deliveries_attempts(
-        data: st.DataObject, max_deliveries: int, consumers: int, slow_rate: float, heartbeat: float | None,
-        seed: int) -> None:
+    data: st.DataObject, max_deliveries: int, consumers: int, slow_rate: float, heartbeat: float | None, seed: int
+) -> None:
     messages = data.draw(st.integers(1, 12))
     poison = data.draw(st.sets(st.integers(1, messages), min_size=1))
-    run = run_lab(messages=messages, poison=poison, max_deliveries=max_deliveries, consumers=consumers,
-                  slow_rate=slow_rate, heartbeat_timeout=heartbeat, seed=seed)
+    run = run_lab(
+        messages=messages,
+        poison=poison,
+        max_deliveries=max_deliveries,
+        consumers=consumers,
+        slow_rate=slow_rate,
+        heartbeat_timeout=heartbeat,
+        seed=seed,
+    )
     dead = {row.id: row for row in run.dead_letters}
     for number in poison:
         assert (dead[number].reason, dead[number].deliveries) == ("max deliveries", max_deliveries)
@@ -213,7 +229,8 @@ def test_poison_messages_are_dead_lettered_after_exactly_max_deliveries_attempts
 @settings(max_examples=100, deadline=None)
 @given(lab=crash_schedules(), poison=st.sets(st.integers(1, 15), max_size=3))
 def test_at_most_once_loses_exactly_the_messages_whose_consumer_crashed_before_processing(
-        lab: dict[str, Any], poison: set[int]) -> None:
+    lab: dict[str, Any], poison: set[int]
+) -> None:
     run = run_lab(delivery="at-most-once", poison=poison, **lab)
     crashed_before = {c.message for c in run.crashes if c.point == "before-processing"}
     failed = {n for n in poison if n <= lab["messages"]}  # a failing handler cannot ask for a retry either

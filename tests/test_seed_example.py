@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 import asyncomm as ac
-from asyncomm.exercises.ch04 import SEED_BUG_MENU, SEED_BUGS
+from asyncomm.course.exercises.ch04 import SEED_BUG_MENU, SEED_BUGS
 
 SOURCE = ac.course.data_path("seed_example.py").read_text(encoding="utf-8")
 TREE = ast.parse(SOURCE)
@@ -41,15 +41,20 @@ def test_loading_it_does_not_run_main(capsys: pytest.CaptureFixture[str]) -> Non
     assert capsys.readouterr().out == ""
 
 
-def test_main_prints_a_bound_method_then_crashes_with_type_error(seed: dict[str, Any],
-                                                                 capsys: pytest.CaptureFixture[str]) -> None:
+def test_main_prints_a_bound_method_then_crashes_with_type_error(
+    seed: dict[str, Any], capsys: pytest.CaptureFixture[str]
+) -> None:
     # bugs "prints-method" and "trigger-drops-data"
-    with pytest.raises(TypeError, match=re.escape("callback_function() missing 1 required positional argument: "
-                                                  "'message'")):
+    with pytest.raises(
+        TypeError, match=re.escape("callback_function() missing 1 required positional argument: 'message'")
+    ):
         seed["main"]()
     out = capsys.readouterr().out
-    assert re.fullmatch(r"Sent message: <bound method MessageQueue\.send_message of "
-                        r"<seed_example\.MessageQueue object at 0x[0-9a-f]+>>\n", out)
+    assert re.fullmatch(
+        r"Sent message: <bound method MessageQueue\.send_message of "
+        r"<seed_example\.MessageQueue object at 0x[0-9a-f]+>>\n",
+        out,
+    )
 
 
 def test_trigger_event_calls_listeners_without_data_and_takes_none(seed: dict[str, Any]) -> None:
@@ -162,14 +167,22 @@ def test_main_shadows_the_queue_module(seed: dict[str, Any]) -> None:
     # bug "shadows-module": inside main(), `queue` is a local MessageQueue, not the module
     assert seed["queue"] is queue
     assert "queue" in seed["main"].__code__.co_varnames
-    assigned = {target.id for node in ast.walk(MAIN) if isinstance(node, ast.Assign)
-                for target in node.targets if isinstance(target, ast.Name)}
+    assigned = {
+        target.id
+        for node in ast.walk(MAIN)
+        if isinstance(node, ast.Assign)
+        for target in node.targets
+        if isinstance(target, ast.Name)
+    }
     assert "queue" in assigned
 
 
 def _calls_in_main(attribute: str) -> list[ast.Call]:
-    return [node for node in ast.walk(MAIN) if isinstance(node, ast.Call)
-            and isinstance(node.func, ast.Attribute) and node.func.attr == attribute]
+    return [
+        node
+        for node in ast.walk(MAIN)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == attribute
+    ]
 
 
 def test_main_starts_a_thread_it_never_joins() -> None:
@@ -180,19 +193,25 @@ def test_main_starts_a_thread_it_never_joins() -> None:
 
 def test_the_callback_is_just_a_function_run_in_a_thread() -> None:
     # bug "not-a-callback": the thread's target *is* the callback; no work runs before it
-    (thread_call,) = [node for node in ast.walk(MAIN) if isinstance(node, ast.Call)
-                      and isinstance(node.func, ast.Attribute) and node.func.attr == "Thread"]
+    (thread_call,) = [
+        node
+        for node in ast.walk(MAIN)
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr == "Thread"
+    ]
     target = {kw.arg: kw.value for kw in thread_call.keywords}["target"]
     assert isinstance(target, ast.Name) and target.id == "callback_function"
 
 
 def test_the_false_claims_of_the_bug_menu_are_false(seed: dict[str, Any]) -> None:
     # what the distractors of exercise 04.find-bugs claim, checked against the seed's classes
-    assert set(SEED_BUG_MENU) - SEED_BUGS == {"fifo-broken", "put-not-thread-safe", "listeners-random-order",
-                                              "remove-ignores-missing"}
+    assert set(SEED_BUG_MENU) - SEED_BUGS == {
+        "fifo-broken",
+        "put-not-thread-safe",
+        "listeners-random-order",
+        "remove-ignores-missing",
+    }
     q = seed["MessageQueue"]()
-    senders = [threading.Thread(target=lambda n=n: [q.send_message((n, i)) for i in range(200)])
-               for n in range(4)]
+    senders = [threading.Thread(target=lambda n=n: [q.send_message((n, i)) for i in range(200)]) for n in range(4)]
     for t in senders:
         t.start()
     for t in senders:

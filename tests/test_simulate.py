@@ -13,8 +13,8 @@ import numpy as np
 import pytest
 
 import asyncomm as ac
-from asyncomm.queueing import MM1, MM1K, simulate_queue
-from asyncomm.simulate import (
+from asyncomm.labs.queueing import MM1, MM1K, simulate_queue
+from asyncomm.labs.simulate import (
     MessageRecord,
     estimate_bytes,
     measure_schedule,
@@ -38,15 +38,23 @@ def test_a_producer_twice_as_fast_as_its_consumer_grows_the_queue_linearly() -> 
 def test_records_of_a_slow_consumer() -> None:
     run = simulate_pipeline(regular_arrivals(1.0, 4), service_time=2)
     assert run.messages == [
-        MessageRecord(k, sent=float(k), enqueued=float(k), started=2.0 * k, finished=2.0 * k + 2,
-                      consumer=0, outcome="done") for k in range(4)
+        MessageRecord(
+            k, sent=float(k), enqueued=float(k), started=2.0 * k, finished=2.0 * k + 2, consumer=0, outcome="done"
+        )
+        for k in range(4)
     ]
     assert [m.wait for m in run.messages] == [0.0, 1.0, 2.0, 3.0]
     assert run.lengths == [(0.0, 0), (1.0, 1), (3.0, 2), (4.0, 1), (6.0, 0)]
     s = run.summary()
     assert (s.sent, s.done, s.dropped, s.lost) == (4, 4, 0, 0)
     assert (s.duration, s.throughput, s.mean_wait, s.max_wait, s.max_producer_wait, s.peak_length) == (
-        8.0, 0.5, 1.5, 3.0, 0.0, 2)
+        8.0,
+        0.5,
+        1.5,
+        3.0,
+        0.0,
+        2,
+    )
 
 
 def test_a_burst_is_queued_at_its_instant() -> None:
@@ -101,8 +109,12 @@ def test_a_consumer_crash_loses_the_message_it_held() -> None:
 def test_the_run_keeps_the_queue_trace() -> None:
     run = simulate_pipeline([0, 0, 0], service_time=1, maxsize=1, policy="drop")
     assert [(row.time, row.operation, row.item, row.size, row.outcome) for row in run.trace] == [
-        (0.0, "send", 0, 1, "ok"), (0.0, "receive", 0, 0, "ok"), (0.0, "send", 1, 1, "ok"),
-        (0.0, "send", 2, 1, "QueueFull"), (0.0, "close", None, 1, "ok"), (1.0, "receive", 1, 0, "ok"),
+        (0.0, "send", 0, 1, "ok"),
+        (0.0, "receive", 0, 0, "ok"),
+        (0.0, "send", 1, 1, "ok"),
+        (0.0, "send", 2, 1, "QueueFull"),
+        (0.0, "close", None, 1, "ok"),
+        (1.0, "receive", 1, 0, "ok"),
         (2.0, "receive", None, 0, "QueueClosed"),
     ]
 
@@ -121,26 +133,38 @@ def test_to_frame_has_one_row_per_message() -> None:
     assert list(frame["outcome"]) == ["done", "done", "dropped"]
 
 
-@pytest.mark.parametrize(("kwargs", "error", "message"), [
-    ({"arrivals": []}, ValueError, "arrivals is empty: give at least one arrival time"),
-    ({"arrivals": [0, -1]}, ValueError, "arrivals[1] must be a finite number of seconds >= 0, got -1"),
-    ({"arrivals": [2, 1]}, ValueError, "arrivals must not decrease: arrivals[1] = 1 comes before arrivals[0] = 2"),
-    ({"arrivals": [0, math.inf]}, ValueError, "arrivals[1] must be a finite number of seconds >= 0, got inf"),
-    ({"arrivals": "012"}, TypeError, "arrivals must be a sequence of times in seconds, got '012'"),
-    ({"service_time": 0}, ValueError, "service_time must be a finite number of seconds > 0, got 0"),
-    ({"service_time": [1, 2]}, ValueError, "service_time has 2 values but there are 3 arrivals; "
-                                           "give one per message, or a single number for all"),
-    ({"service_time": "1"}, TypeError, "service_time must be a number of seconds or one per message, got '1'"),
-    ({"consumers": 0}, ValueError, "consumers must be an int >= 1, got 0"),
-    ({"consumers": True}, ValueError, "consumers must be an int >= 1, got True"),
-    ({"maxsize": -1}, ValueError, "maxsize must be >= 0 (0 means unbounded), got -1"),
-    ({"policy": "wait"}, ValueError, "policy must be 'block' (wait for room) or 'drop' (discard when full), "
-                                     "got 'wait'"),
-    ({"policy": "drop"}, ValueError, "policy='drop' needs a bounded queue: an unbounded one (maxsize=0) is "
-                                     "never full; give a maxsize > 0"),
-    ({"crash_on": {3}}, ValueError, "crash_on names message 3, but the messages are numbered 0 to 2"),
-    ({"clock": "virtual"}, TypeError, "clock must be an asyncomm clock such as VirtualClock(), got 'virtual'"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "error", "message"),
+    [
+        ({"arrivals": []}, ValueError, "arrivals is empty: give at least one arrival time"),
+        ({"arrivals": [0, -1]}, ValueError, "arrivals[1] must be a finite number of seconds >= 0, got -1"),
+        ({"arrivals": [2, 1]}, ValueError, "arrivals must not decrease: arrivals[1] = 1 comes before arrivals[0] = 2"),
+        ({"arrivals": [0, math.inf]}, ValueError, "arrivals[1] must be a finite number of seconds >= 0, got inf"),
+        ({"arrivals": "012"}, TypeError, "arrivals must be a sequence of times in seconds, got '012'"),
+        ({"service_time": 0}, ValueError, "service_time must be a finite number of seconds > 0, got 0"),
+        (
+            {"service_time": [1, 2]},
+            ValueError,
+            "service_time has 2 values but there are 3 arrivals; give one per message, or a single number for all",
+        ),
+        ({"service_time": "1"}, TypeError, "service_time must be a number of seconds or one per message, got '1'"),
+        ({"consumers": 0}, ValueError, "consumers must be an int >= 1, got 0"),
+        ({"consumers": True}, ValueError, "consumers must be an int >= 1, got True"),
+        ({"maxsize": -1}, ValueError, "maxsize must be >= 0 (0 means unbounded), got -1"),
+        (
+            {"policy": "wait"},
+            ValueError,
+            "policy must be 'block' (wait for room) or 'drop' (discard when full), got 'wait'",
+        ),
+        (
+            {"policy": "drop"},
+            ValueError,
+            "policy='drop' needs a bounded queue: an unbounded one (maxsize=0) is never full; give a maxsize > 0",
+        ),
+        ({"crash_on": {3}}, ValueError, "crash_on names message 3, but the messages are numbered 0 to 2"),
+        ({"clock": "virtual"}, TypeError, "clock must be an asyncomm clock such as VirtualClock(), got 'virtual'"),
+    ],
+)
 def test_bad_arguments_are_refused(kwargs: dict, error: type[Exception], message: str) -> None:
     arguments = {"arrivals": [0, 1, 2], "service_time": 1} | kwargs
     with pytest.raises(error, match=re.escape(message)):
@@ -168,8 +192,7 @@ def test_poisson_arrivals_are_seeded_increasing_and_average_the_rate() -> None:
     assert times != poisson_arrivals(2.0, 2000, seed=8)
     assert times == sorted(times) and times[0] > 0
     assert 0.9 < len(times) / times[-1] / 2.0 < 1.1
-    with pytest.raises(ValueError, match=re.escape("rate must be a finite number of arrivals per second > 0, "
-                                                   "got -1")):
+    with pytest.raises(ValueError, match=re.escape("rate must be a finite number of arrivals per second > 0, got -1")):
         poisson_arrivals(-1, 10, seed=0)
 
 
@@ -278,29 +301,46 @@ def test_measure_of_a_blocking_run_counts_the_producers_wait() -> None:
 
 def test_measure_refuses_runs_with_lost_messages() -> None:
     run = simulate_pipeline(regular_arrivals(1.0, 6), service_time=1.5, crash_on={2, 4})
-    with pytest.raises(ValueError, match=re.escape("measure() needs a run without crashes: message(s) [2, 4] were "
-                                                   "lost and have no time in the system; leave crash_on empty "
-                                                   "to measure a run")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "measure() needs a run without crashes: message(s) [2, 4] were "
+            "lost and have no time in the system; leave crash_on empty "
+            "to measure a run"
+        ),
+    ):
         run.measure()
 
 
 def test_measure_needs_a_window() -> None:
-    with pytest.raises(ValueError, match=re.escape("horizon must be the last arrival time, > 0 seconds (time "
-                                                   "averages need a window of some length), got 0.0")):
+    with pytest.raises(
+        ValueError,
+        match=re.escape(
+            "horizon must be the last arrival time, > 0 seconds (time averages need a window of some length), got 0.0"
+        ),
+    ):
         simulate_pipeline([0, 0], service_time=1).measure()
 
 
-@pytest.mark.parametrize(("kwargs", "message"), [
-    ({"arrivals": [0.0, 1.0]}, "arrivals, starts and departures must be flat and of the same, non-zero length, "
-                               "got shapes (2,), (1,) and (1,)"),
-    ({"starts": [-1.0]}, "each customer must arrive, start and leave in that order, at finite times, and "
-                         "arrivals must not decrease"),
-    ({"departures": [math.inf]}, "each customer must arrive, start and leave in that order"),
-    ({"offered": 0}, "offered must be an int >= the 1 admitted customers, got 0"),
-    ({"horizon": -1}, "horizon must be the last arrival time, > 0 seconds"),
-    ({"consumers": 0}, "consumers must be an int >= 1, got 0"),
-    ({"samples": 1}, "samples must be an int >= 2, got 1"),
-])
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        (
+            {"arrivals": [0.0, 1.0]},
+            "arrivals, starts and departures must be flat and of the same, non-zero length, "
+            "got shapes (2,), (1,) and (1,)",
+        ),
+        (
+            {"starts": [-1.0]},
+            "each customer must arrive, start and leave in that order, at finite times, and arrivals must not decrease",
+        ),
+        ({"departures": [math.inf]}, "each customer must arrive, start and leave in that order"),
+        ({"offered": 0}, "offered must be an int >= the 1 admitted customers, got 0"),
+        ({"horizon": -1}, "horizon must be the last arrival time, > 0 seconds"),
+        ({"consumers": 0}, "consumers must be an int >= 1, got 0"),
+        ({"samples": 1}, "samples must be an int >= 2, got 1"),
+    ],
+)
 def test_measure_schedule_refuses_bad_arguments(kwargs: dict, message: str) -> None:
     arguments = {"arrivals": [0.0], "starts": [0.0], "departures": [1.0], "offered": 1, "horizon": 1.0} | kwargs
     with pytest.raises(ValueError, match=re.escape(message)):
@@ -315,6 +355,5 @@ def test_random_service_times_are_seeded_independent_of_arrivals_and_average_one
     gaps = [b - a for a, b in zip([0.0, *arrivals], arrivals, strict=False)]
     assert gaps != times  # not the same stream
     assert abs(float(np.corrcoef(gaps, times)[0, 1])) < 0.05
-    with pytest.raises(ValueError, match=re.escape("rate must be a finite number of messages per second > 0, "
-                                                   "got 0")):
+    with pytest.raises(ValueError, match=re.escape("rate must be a finite number of messages per second > 0, got 0")):
         random_service_times(0, 10, seed=0)

@@ -7,23 +7,30 @@ import re
 import pytest
 
 import asyncomm as ac
-from asyncomm.loop_examples import EXAMPLES
+from asyncomm.teaching.loop_examples import EXAMPLES
 
 
 def test_queue_stepper_send_receive_clear_and_full_queue():
     m = ac.QueueStepper(maxsize=2)
     assert m.send("a") == "sent 'a'"
     assert m.send("b") == "sent 'b'"
-    assert m.send("c") == ("refused: queue 'q' is full (2 messages); receive some first, "
-                           "or send with a timeout to wait for room")
+    assert m.send("c") == (
+        "refused: queue 'q' is full (2 messages); receive some first, or send with a timeout to wait for room"
+    )
     assert m.items == ["a", "b"]
     assert m.receive() == "received 'a'"
     assert m.clear() == "cleared 1 message(s)"
-    assert m.receive() == ("refused: queue 'q' is empty; send a message first, "
-                           "or receive with a timeout to wait for one")
+    assert m.receive() == (
+        "refused: queue 'q' is empty; send a message first, or receive with a timeout to wait for one"
+    )
     assert [(r.time, r.operation, r.item, r.size, r.outcome) for r in m.rows] == [
-        (1.0, "send", "a", 1, "ok"), (2.0, "send", "b", 2, "ok"), (3.0, "send", "c", 2, "QueueFull"),
-        (4.0, "receive", "a", 1, "ok"), (5.0, "clear", 1, 0, "ok"), (6.0, "receive", None, 0, "QueueEmpty")]
+        (1.0, "send", "a", 1, "ok"),
+        (2.0, "send", "b", 2, "ok"),
+        (3.0, "send", "c", 2, "QueueFull"),
+        (4.0, "receive", "a", 1, "ok"),
+        (5.0, "clear", 1, 0, "ok"),
+        (6.0, "receive", None, 0, "QueueEmpty"),
+    ]
 
 
 def test_queue_stepper_back_replays_and_forward_redoes():
@@ -54,21 +61,25 @@ def test_bus_stepper_order_once_errors_and_remove():
     m.register("order", "count")
     assert m.table() == {"order": ["log", "greet-once", "fails", "count"]}
     msg = m.trigger("order", "tea")
-    assert msg == ("triggered 'order': 1 of 4 listeners for event 'order' raised; "
-                   "the other listeners still ran")
+    assert msg == ("triggered 'order': 1 of 4 listeners for event 'order' raised; the other listeners still ran")
     assert [(c.listener, c.outcome) for c in m.calls] == [
-        ("log", "logged 'tea'"), ("greet-once", "hello 'tea', once"), ("fails", "raised ValueError"),
-        ("count", "call number 1")]
+        ("log", "logged 'tea'"),
+        ("greet-once", "hello 'tea', once"),
+        ("fails", "raised ValueError"),
+        ("count", "call number 1"),
+    ]
     assert m.table() == {"order": ["log", "fails", "count"]}  # the once listener is gone
     assert m.remove("order", "fails") == "removed fails from 'order'"
     assert m.trigger("order", "milk") == "triggered 'order': 2 listener(s) ran"
-    assert m.remove("order", "shout") == ("refused: listener BusStepper._make_listeners.<locals>.shout is not "
-                                          "registered for event 'order'; register it first, or check the event name")
-    assert m.calls[-1] == ac.stepping.Call(7, "order", "count", "call number 2")
+    assert m.remove("order", "shout") == (
+        "refused: listener BusStepper._make_listeners.<locals>.shout is not "
+        "registered for event 'order'; register it first, or check the event name"
+    )
+    assert m.calls[-1] == ac.teaching.stepping.Call(7, "order", "count", "call number 2")
     for _ in range(3):  # undo the refused remove, the second trigger and the remove of 'fails'
         m.back()
     m.forward()
-    assert m.calls[-1] == ac.stepping.Call(5, "order", "count", "call number 1")  # replayed with its own step
+    assert m.calls[-1] == ac.teaching.stepping.Call(5, "order", "count", "call number 1")  # replayed with its own step
 
 
 def test_bus_stepper_back_restores_listeners_and_calls():
@@ -83,8 +94,9 @@ def test_bus_stepper_back_restores_listeners_and_calls():
 
 
 def test_bus_stepper_rejects_unknown_listener():
-    with pytest.raises(ValueError, match=re.escape(
-            "unknown listener 'nope'; choose one of log, shout, count, fails, greet-once")):
+    with pytest.raises(
+        ValueError, match=re.escape("unknown listener 'nope'; choose one of log, shout, count, fails, greet-once")
+    ):
         ac.BusStepper().register("e", "nope")
 
 
@@ -98,8 +110,11 @@ def test_callback_stepper_done_and_error_paths():
     assert m.advance() == "t=1: upload failed; 1 on_error callback(s) ran"
     assert m.advance() == "t=3: download done; 2 on_done callback(s) ran"
     assert m.advance() == "nothing is running: start a job first"
-    assert m.fired == [(1.0, "retry-later", "schedules a retry after RuntimeError('upload failed')"),
-                       (3.0, "show", "shows 'download result'"), (3.0, "store", "stores 'download result'")]
+    assert m.fired == [
+        (1.0, "retry-later", "schedules a retry after RuntimeError('upload failed')"),
+        (3.0, "show", "shows 'download result'"),
+        (3.0, "store", "stores 'download result'"),
+    ]
     assert [j.state for j in m.jobs] == ["done", "failed"]
     assert m.remove("on_done", "retry-later").startswith("refused: callback ")
     for _ in range(3):  # undo the refused remove, the idle advance and the download's completion

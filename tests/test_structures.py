@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import asyncomm as ac
-from asyncomm.structures import (
+from asyncomm.labs.structures import (
     STRUCTURES,
     ArrayQueue,
     Cost,
@@ -51,8 +51,12 @@ def test_interleaved_sends_and_receives_stay_fifo(make):
 
 @pytest.mark.parametrize(
     ("make", "kind"),
-    [(ArrayQueue, "ArrayQueue"), (LinkedListQueue, "LinkedListQueue"),
-     (DequeQueue, "DequeQueue"), (lambda: RingBufferQueue(2), "RingBufferQueue")],
+    [
+        (ArrayQueue, "ArrayQueue"),
+        (LinkedListQueue, "LinkedListQueue"),
+        (DequeQueue, "DequeQueue"),
+        (lambda: RingBufferQueue(2), "RingBufferQueue"),
+    ],
 )
 def test_receive_on_empty_raises_queue_empty(make, kind):
     q = make()
@@ -92,8 +96,10 @@ def test_ring_full_raises_queue_full_and_keeps_contents():
     q = RingBufferQueue(2)
     q.send("a")
     q.send("b")
-    with pytest.raises(ac.QueueFull, match=re.escape(
-            "RingBufferQueue is full (2 slots); receive some first, or create it with a larger capacity")):
+    with pytest.raises(
+        ac.QueueFull,
+        match=re.escape("RingBufferQueue is full (2 slots); receive some first, or create it with a larger capacity"),
+    ):
         q.send("c")
     assert [q.receive(), q.receive()] == ["a", "b"]
     one = RingBufferQueue(1)
@@ -102,12 +108,15 @@ def test_ring_full_raises_queue_full_and_keeps_contents():
         one.send(1)
 
 
-@pytest.mark.parametrize(("capacity", "error", "message"), [
-    (0, ValueError, "capacity must be >= 1 slot, got 0"),
-    (-3, ValueError, "capacity must be >= 1 slot, got -3"),
-    (2.0, TypeError, "capacity must be an int, got 2.0 (float)"),
-    (True, TypeError, "capacity must be an int, got True (bool)"),
-])
+@pytest.mark.parametrize(
+    ("capacity", "error", "message"),
+    [
+        (0, ValueError, "capacity must be >= 1 slot, got 0"),
+        (-3, ValueError, "capacity must be >= 1 slot, got -3"),
+        (2.0, TypeError, "capacity must be an int, got 2.0 (float)"),
+        (True, TypeError, "capacity must be an int, got True (bool)"),
+    ],
+)
 def test_ring_capacity_is_checked(capacity, error, message):
     with pytest.raises(error, match=re.escape(message)):
         RingBufferQueue(capacity)
@@ -128,8 +137,9 @@ operations = st.lists(st.one_of(st.integers(0, 99), st.none()), max_size=60)
 
 
 @given(operations)
-@pytest.mark.parametrize("make", [ArrayQueue, LinkedListQueue, lambda: RingBufferQueue(5)],
-                         ids=["array", "linked", "ring"])
+@pytest.mark.parametrize(
+    "make", [ArrayQueue, LinkedListQueue, lambda: RingBufferQueue(5)], ids=["array", "linked", "ring"]
+)
 def test_behaves_like_a_deque(make, ops):
     q, model = make(), deque()
     for op in ops:
@@ -149,6 +159,7 @@ def test_behaves_like_a_deque(make, ops):
 
 
 # -- the cost model ------------------------------------------------------------------------
+
 
 def test_array_receive_moves_the_elements_behind_the_head():
     q = ArrayQueue()
@@ -184,10 +195,13 @@ def test_count_moves_needs_a_counter():
         count_moves(STRUCTURES["collections.deque"], 3)
 
 
-@pytest.mark.parametrize(("n", "error", "message"), [
-    (-1, ValueError, "n must be >= 0 messages, got -1"),
-    (2.5, TypeError, "n must be an int number of messages, got 2.5 (float)"),
-])
+@pytest.mark.parametrize(
+    ("n", "error", "message"),
+    [
+        (-1, ValueError, "n must be >= 0 messages, got -1"),
+        (2.5, TypeError, "n must be an int number of messages, got 2.5 (float)"),
+    ],
+)
 def test_n_is_checked(n, error, message):
     with pytest.raises(error, match=re.escape(message)):
         model_moves("linked list", n)

@@ -11,8 +11,8 @@ import re
 import pytest
 
 import asyncomm as ac
-from asyncomm import timing
-from asyncomm.timing import (
+from asyncomm.labs import timing
+from asyncomm.labs.timing import (
     POOLS,
     STRATEGIES,
     TaskRecord,
@@ -41,13 +41,21 @@ def exact(pattern: str) -> str:
 
 # --- virtual clock: sequential and asyncio really run ---------------------------------------------------------
 
+
 @pytest.mark.parametrize("n, latency", [(1, 1.0), (3, 2.0), (5, 0.5), (4, 0.0)])
 def test_sequential_waits_one_task_after_the_other(n, latency):
     run = run_tasks(n, latency, "sequential", ac.VirtualClock())
     assert run.total == n * latency
     assert spans(run) == [(i, i * latency, (i + 1) * latency, 0) for i in range(n)]
     assert (run.strategy, run.work, run.n, run.latency, run.virtual, run.workers, run.workers_used) == (
-        "sequential", "wait", n, latency, True, 1, 1)
+        "sequential",
+        "wait",
+        n,
+        latency,
+        True,
+        1,
+        1,
+    )
 
 
 def test_sequential_on_a_virtual_clock_drives_the_clock_itself():
@@ -107,6 +115,7 @@ def test_asyncio_strategy_works_inside_a_running_event_loop():
 
 # --- virtual clock: pools follow the k-worker model -------------------------------------------------------------
 
+
 def test_a_thread_per_task_overlaps_every_wait():
     run = run_tasks(4, 1.5, "threads")
     assert run.workers == 4 and run.total == 1.5
@@ -117,16 +126,24 @@ def test_a_thread_per_task_overlaps_every_wait():
 def test_waiting_pool_or_computing_processes_run_in_rounds_of_k(strategy, work):
     run = run_tasks(10, 1.0, strategy, work=work, workers=4)
     assert run.total == 3.0 and run.workers == run.workers_used == 4
-    assert spans(run) == [(0, 0.0, 1.0, 0), (1, 0.0, 1.0, 1), (2, 0.0, 1.0, 2), (3, 0.0, 1.0, 3),
-                          (4, 1.0, 2.0, 0), (5, 1.0, 2.0, 1), (6, 1.0, 2.0, 2), (7, 1.0, 2.0, 3),
-                          (8, 2.0, 3.0, 0), (9, 2.0, 3.0, 1)]
+    assert spans(run) == [
+        (0, 0.0, 1.0, 0),
+        (1, 0.0, 1.0, 1),
+        (2, 0.0, 1.0, 2),
+        (3, 0.0, 1.0, 3),
+        (4, 1.0, 2.0, 0),
+        (5, 1.0, 2.0, 1),
+        (6, 1.0, 2.0, 2),
+        (7, 1.0, 2.0, 3),
+        (8, 2.0, 3.0, 0),
+        (9, 2.0, 3.0, 1),
+    ]
 
 
 def test_threads_that_compute_share_one_core_and_finish_together_per_round():
     run = run_tasks(5, 0.5, "threads", work="cpu", workers=2)
     assert run.total == 2.5
-    assert spans(run) == [(0, 0.0, 1.0, 0), (1, 0.0, 1.0, 1), (2, 1.0, 2.0, 0), (3, 1.0, 2.0, 1),
-                          (4, 2.0, 2.5, 0)]
+    assert spans(run) == [(0, 0.0, 1.0, 0), (1, 0.0, 1.0, 1), (2, 1.0, 2.0, 0), (3, 1.0, 2.0, 1), (4, 2.0, 2.5, 0)]
     one_per_task = run_tasks(3, 1.0, "threads", work="cpu")
     assert spans(one_per_task) == [(0, 0.0, 3.0, 0), (1, 0.0, 3.0, 1), (2, 0.0, 3.0, 2)]
 
@@ -146,19 +163,30 @@ def test_every_virtual_run_agrees_with_the_closed_form(n, workers, work):
         assert run.total == model_total(n, 0.5, strategy, work=work, workers=size) == run.model
 
 
-@pytest.mark.parametrize("strategy, work, workers, expected", [
-    ("sequential", "wait", None, 10.0), ("sequential", "cpu", None, 10.0),
-    ("asyncio", "wait", None, 1.0), ("asyncio", "cpu", None, 10.0),
-    ("threads", "wait", None, 1.0), ("threads", "wait", 4, 3.0), ("threads", "wait", 5, 2.0),
-    ("threads", "cpu", 4, 10.0), ("threads", "cpu", None, 10.0),
-    ("processes", "wait", 4, 3.0), ("processes", "cpu", 4, 3.0), ("processes", "cpu", 10, 1.0),
-    ("processes", "cpu", 1, 10.0),
-])
+@pytest.mark.parametrize(
+    "strategy, work, workers, expected",
+    [
+        ("sequential", "wait", None, 10.0),
+        ("sequential", "cpu", None, 10.0),
+        ("asyncio", "wait", None, 1.0),
+        ("asyncio", "cpu", None, 10.0),
+        ("threads", "wait", None, 1.0),
+        ("threads", "wait", 4, 3.0),
+        ("threads", "wait", 5, 2.0),
+        ("threads", "cpu", 4, 10.0),
+        ("threads", "cpu", None, 10.0),
+        ("processes", "wait", 4, 3.0),
+        ("processes", "cpu", 4, 3.0),
+        ("processes", "cpu", 10, 1.0),
+        ("processes", "cpu", 1, 10.0),
+    ],
+)
 def test_model_total_by_hand(strategy, work, workers, expected):
     assert model_total(10, 1.0, strategy, work=work, workers=workers) == expected
 
 
 # --- the real clock ------------------------------------------------------------------------------------------------
+
 
 def test_threads_on_the_real_clock_use_one_thread_per_task_by_default():
     run = run_tasks(3, 0.01, "threads", ac.RealClock())
@@ -215,6 +243,7 @@ def test_processes_default_to_one_per_core_on_the_real_clock(monkeypatch):
 
 # --- runs, sweeps and tables ---------------------------------------------------------------------------------------
 
+
 def test_throughput_mean_response_and_startup():
     sequential = run_tasks(4, 1.0, "sequential")
     concurrent = run_tasks(4, 1.0, "asyncio")
@@ -222,8 +251,9 @@ def test_throughput_mean_response_and_startup():
     assert (concurrent.throughput, concurrent.mean_response) == (4.0, 1.0)
     assert run_tasks(3, 0.0, "asyncio").throughput == float("inf")
     assert sequential.startup == 0.0
-    staggered = TimingRun("threads", "wait", 2, 1.0, False, (TaskRecord(0, 0.3, 1.3, 0), TaskRecord(1, 0.2, 1.2, 1)),
-                          1.4, 2)
+    staggered = TimingRun(
+        "threads", "wait", 2, 1.0, False, (TaskRecord(0, 0.3, 1.3, 0), TaskRecord(1, 0.2, 1.2, 1)), 1.4, 2
+    )
     assert staggered.startup == 0.2
 
 
@@ -235,8 +265,15 @@ def test_sweep_runs_every_size_with_every_strategy_in_order_and_reports_progress
     seen = []
     runs = sweep([1, 3], 1.0, processes=2, progress=lambda done, count, run: seen.append((done, count, run)))
     assert [(r.n, r.strategy, r.total) for r in runs] == [
-        (1, "sequential", 1.0), (1, "asyncio", 1.0), (1, "threads", 1.0), (1, "processes", 1.0),
-        (3, "sequential", 3.0), (3, "asyncio", 1.0), (3, "threads", 1.0), (3, "processes", 2.0)]
+        (1, "sequential", 1.0),
+        (1, "asyncio", 1.0),
+        (1, "threads", 1.0),
+        (1, "processes", 1.0),
+        (3, "sequential", 3.0),
+        (3, "asyncio", 1.0),
+        (3, "threads", 1.0),
+        (3, "processes", 2.0),
+    ]
     assert [(done, count) for done, count, _ in seen] == [(i, 8) for i in range(1, 9)]
     assert [run for _, _, run in seen] == runs
     assert [r.workers for r in runs if r.strategy == "threads"] == [1, 3]  # one thread per task by default
@@ -261,25 +298,81 @@ def test_compare_and_pool_sizes():
 def test_to_frame_has_one_row_per_task_of_each_run():
     runs = [run_tasks(2, 1.0, "sequential"), run_tasks(2, 1.0, "threads", workers=2)]
     frame = to_frame(runs)
-    assert list(frame.columns) == ["run", "strategy", "work", "tasks", "latency", "workers", "clock", "total", "task",
-                                   "start", "end", "duration", "worker"]
+    assert list(frame.columns) == [
+        "run",
+        "strategy",
+        "work",
+        "tasks",
+        "latency",
+        "workers",
+        "clock",
+        "total",
+        "task",
+        "start",
+        "end",
+        "duration",
+        "worker",
+    ]
     common = {"work": "wait", "tasks": 2, "latency": 1.0, "clock": "virtual"}
     assert frame.to_dict("records") == [
-        {"run": 0, "strategy": "sequential", **common, "workers": 1, "total": 2.0, "task": 0, "start": 0.0,
-         "end": 1.0, "duration": 1.0, "worker": 0},
-        {"run": 0, "strategy": "sequential", **common, "workers": 1, "total": 2.0, "task": 1, "start": 1.0,
-         "end": 2.0, "duration": 1.0, "worker": 0},
-        {"run": 1, "strategy": "threads", **common, "workers": 2, "total": 1.0, "task": 0, "start": 0.0,
-         "end": 1.0, "duration": 1.0, "worker": 0},
-        {"run": 1, "strategy": "threads", **common, "workers": 2, "total": 1.0, "task": 1, "start": 0.0,
-         "end": 1.0, "duration": 1.0, "worker": 1},
+        {
+            "run": 0,
+            "strategy": "sequential",
+            **common,
+            "workers": 1,
+            "total": 2.0,
+            "task": 0,
+            "start": 0.0,
+            "end": 1.0,
+            "duration": 1.0,
+            "worker": 0,
+        },
+        {
+            "run": 0,
+            "strategy": "sequential",
+            **common,
+            "workers": 1,
+            "total": 2.0,
+            "task": 1,
+            "start": 1.0,
+            "end": 2.0,
+            "duration": 1.0,
+            "worker": 0,
+        },
+        {
+            "run": 1,
+            "strategy": "threads",
+            **common,
+            "workers": 2,
+            "total": 1.0,
+            "task": 0,
+            "start": 0.0,
+            "end": 1.0,
+            "duration": 1.0,
+            "worker": 0,
+        },
+        {
+            "run": 1,
+            "strategy": "threads",
+            **common,
+            "workers": 2,
+            "total": 1.0,
+            "task": 1,
+            "start": 0.0,
+            "end": 1.0,
+            "duration": 1.0,
+            "worker": 1,
+        },
     ]
     assert len(to_frame(runs[0])) == 2
 
 
 def test_csv_round_trip_is_exact_and_rounding_is_optional(tmp_path):
-    runs = [run_tasks(3, 0.1, "sequential"), run_tasks(2, 0.05, "asyncio", ac.RealClock(), work="cpu"),
-            run_tasks(5, 1 / 3, "processes", workers=2, work="cpu")]
+    runs = [
+        run_tasks(3, 0.1, "sequential"),
+        run_tasks(2, 0.05, "asyncio", ac.RealClock(), work="cpu"),
+        run_tasks(5, 1 / 3, "processes", workers=2, work="cpu"),
+    ]
     assert write_csv(runs, tmp_path / "runs.csv") == tmp_path / "runs.csv"
     assert read_csv(tmp_path / "runs.csv") == runs
     assert from_frame(to_frame(runs)) == runs
@@ -291,25 +384,70 @@ def test_csv_round_trip_is_exact_and_rounding_is_optional(tmp_path):
 
 def test_from_frame_names_missing_columns():
     frame = to_frame(run_tasks(1, 1.0, "asyncio")).drop(columns=["worker", "clock"])
-    with pytest.raises(ValueError, match=exact("not a timing table: missing column(s) clock, worker; make one with "
-                                               "asyncomm.timing.to_frame(runs)")):
+    with pytest.raises(
+        ValueError,
+        match=exact(
+            "not a timing table: missing column(s) clock, worker; make one with asyncomm.labs.timing.to_frame(runs)"
+        ),
+    ):
         from_frame(frame)
     with pytest.raises(ValueError, match=re.escape("missing column(s) run, strategy")):
         from_frame([1, 2])
 
 
 def test_summary_has_one_row_per_run():
-    frame = summary([run_tasks(5, 2.0, "sequential"), run_tasks(5, 2.0, "asyncio", work="cpu"),
-                     run_tasks(5, 2.0, "processes", workers=2)])
-    assert list(frame.columns) == ["strategy", "work", "tasks", "latency", "workers", "total", "startup", "throughput",
-                                   "mean_response"]
+    frame = summary(
+        [
+            run_tasks(5, 2.0, "sequential"),
+            run_tasks(5, 2.0, "asyncio", work="cpu"),
+            run_tasks(5, 2.0, "processes", workers=2),
+        ]
+    )
+    assert list(frame.columns) == [
+        "strategy",
+        "work",
+        "tasks",
+        "latency",
+        "workers",
+        "total",
+        "startup",
+        "throughput",
+        "mean_response",
+    ]
     assert frame.to_dict("records") == [
-        {"strategy": "sequential", "work": "wait", "tasks": 5, "latency": 2.0, "workers": 1, "total": 10.0,
-         "startup": 0.0, "throughput": 0.5, "mean_response": 6.0},
-        {"strategy": "asyncio", "work": "cpu", "tasks": 5, "latency": 2.0, "workers": 1, "total": 10.0,
-         "startup": 0.0, "throughput": 0.5, "mean_response": 6.0},
-        {"strategy": "processes", "work": "wait", "tasks": 5, "latency": 2.0, "workers": 2, "total": 6.0,
-         "startup": 0.0, "throughput": 5 / 6, "mean_response": (2 + 2 + 4 + 4 + 6) / 5},
+        {
+            "strategy": "sequential",
+            "work": "wait",
+            "tasks": 5,
+            "latency": 2.0,
+            "workers": 1,
+            "total": 10.0,
+            "startup": 0.0,
+            "throughput": 0.5,
+            "mean_response": 6.0,
+        },
+        {
+            "strategy": "asyncio",
+            "work": "cpu",
+            "tasks": 5,
+            "latency": 2.0,
+            "workers": 1,
+            "total": 10.0,
+            "startup": 0.0,
+            "throughput": 0.5,
+            "mean_response": 6.0,
+        },
+        {
+            "strategy": "processes",
+            "work": "wait",
+            "tasks": 5,
+            "latency": 2.0,
+            "workers": 2,
+            "total": 6.0,
+            "startup": 0.0,
+            "throughput": 5 / 6,
+            "mean_response": (2 + 2 + 4 + 4 + 6) / 5,
+        },
     ]
     assert summary(run_tasks(1, 1.0, "asyncio"))["total"].tolist() == [1.0]
 
@@ -332,9 +470,13 @@ def test_speedups_compare_with_the_sequential_run_of_the_same_tasks():
 
 
 def test_speedups_need_a_sequential_run():
-    with pytest.raises(ValueError, match=exact(
+    with pytest.raises(
+        ValueError,
+        match=exact(
             "no 'sequential' run of 3 task(s) of 0.5 s (cpu) to compare the 'asyncio' run with: include "
-            "'sequential' in the strategies")):
+            "'sequential' in the strategies"
+        ),
+    ):
         speedups([run_tasks(3, 0.5, "sequential"), run_tasks(3, 0.5, "asyncio", work="cpu")])
 
 
@@ -343,13 +485,30 @@ def test_side_by_side_joins_runs_of_the_same_tasks():
     theirs = [*compare(4, 1.0, strategies=["sequential", "processes"], processes=4), *compare(9, 1.0, processes=1)]
     table = side_by_side({"ours": ours, "theirs": theirs})
     assert table.to_dict("records") == [
-        {"strategy": "sequential", "work": "wait", "tasks": 4, "latency": 1.0, "ours total": 4.0, "ours speedup": 1.0,
-         "theirs total": 4.0, "theirs speedup": 1.0},
-        {"strategy": "processes", "work": "wait", "tasks": 4, "latency": 1.0, "ours total": 2.0, "ours speedup": 2.0,
-         "theirs total": 1.0, "theirs speedup": 4.0},
+        {
+            "strategy": "sequential",
+            "work": "wait",
+            "tasks": 4,
+            "latency": 1.0,
+            "ours total": 4.0,
+            "ours speedup": 1.0,
+            "theirs total": 4.0,
+            "theirs speedup": 1.0,
+        },
+        {
+            "strategy": "processes",
+            "work": "wait",
+            "tasks": 4,
+            "latency": 1.0,
+            "ours total": 2.0,
+            "ours speedup": 2.0,
+            "theirs total": 1.0,
+            "theirs speedup": 4.0,
+        },
     ]
-    with pytest.raises(ValueError, match=exact("the runs have no strategy, work, tasks and latency in common to "
-                                               "compare")):
+    with pytest.raises(
+        ValueError, match=exact("the runs have no strategy, work, tasks and latency in common to compare")
+    ):
         side_by_side({"a": compare(4, 1.0, processes=2), "b": compare(4, 2.0, processes=2)})
     with pytest.raises(ValueError, match=re.escape("in common")):
         side_by_side({})
@@ -362,13 +521,17 @@ def test_strategies_are_listed():
 
 # --- bad arguments -------------------------------------------------------------------------------------------------
 
-@pytest.mark.parametrize("n, error, message", [
-    (2.0, TypeError, "n must be an int number of tasks, got 2.0 (float)"),
-    (True, TypeError, "n must be an int number of tasks, got True (bool)"),
-    ("3", TypeError, "n must be an int number of tasks, got '3' (str)"),
-    (0, ValueError, "n must be at least 1 task, got 0"),
-    (-2, ValueError, "n must be at least 1 task, got -2"),
-])
+
+@pytest.mark.parametrize(
+    "n, error, message",
+    [
+        (2.0, TypeError, "n must be an int number of tasks, got 2.0 (float)"),
+        (True, TypeError, "n must be an int number of tasks, got True (bool)"),
+        ("3", TypeError, "n must be an int number of tasks, got '3' (str)"),
+        (0, ValueError, "n must be at least 1 task, got 0"),
+        (-2, ValueError, "n must be at least 1 task, got -2"),
+    ],
+)
 def test_bad_n(n, error, message):
     with pytest.raises(error, match=exact(message)):
         run_tasks(n, 1.0, "sequential")
@@ -376,39 +539,62 @@ def test_bad_n(n, error, message):
         model_total(n, 1.0, "sequential")
 
 
-@pytest.mark.parametrize("latency, error, message", [
-    ("1", TypeError, "latency must be a number of seconds, got '1' (str)"),
-    (None, TypeError, "latency must be a number of seconds, got None (NoneType)"),
-    (-1.0, ValueError, "latency must be >= 0 seconds, got -1.0"),
-    (float("nan"), ValueError, "latency must be >= 0 seconds, got nan"),
-])
+@pytest.mark.parametrize(
+    "latency, error, message",
+    [
+        ("1", TypeError, "latency must be a number of seconds, got '1' (str)"),
+        (None, TypeError, "latency must be a number of seconds, got None (NoneType)"),
+        (-1.0, ValueError, "latency must be >= 0 seconds, got -1.0"),
+        (float("nan"), ValueError, "latency must be >= 0 seconds, got nan"),
+    ],
+)
 def test_bad_latency(latency, error, message):
     with pytest.raises(error, match=exact(message)):
         run_tasks(2, latency, "asyncio")
 
 
 def test_bad_strategy_and_work():
-    with pytest.raises(ValueError, match=exact(
-            "unknown strategy 'parallel': choose one of 'sequential', 'asyncio', 'threads', 'processes'")):
+    with pytest.raises(
+        ValueError,
+        match=exact("unknown strategy 'parallel': choose one of 'sequential', 'asyncio', 'threads', 'processes'"),
+    ):
         run_tasks(2, 1.0, "parallel")
-    with pytest.raises(TypeError, match=exact(
-            "strategy must be a str, one of 'sequential', 'asyncio', 'threads', 'processes'; got None")):
+    with pytest.raises(
+        TypeError,
+        match=exact("strategy must be a str, one of 'sequential', 'asyncio', 'threads', 'processes'; got None"),
+    ):
         run_tasks(2, 1.0, None)  # type: ignore[arg-type]
     with pytest.raises(ValueError, match=exact("unknown work 'io': choose one of 'wait', 'cpu'")):
         run_tasks(2, 1.0, "asyncio", work="io")
 
 
-@pytest.mark.parametrize("strategy, workers, error, message", [
-    ("sequential", 2, ValueError, "workers= is for the 'threads' and 'processes' strategies; 'sequential' runs "
-                                  "every task on one thread"),
-    ("asyncio", 1, ValueError, "workers= is for the 'threads' and 'processes' strategies; 'asyncio' runs every "
-                               "task on one thread"),
-    ("threads", 0, ValueError, "workers must be at least 1 worker, got 0"),
-    ("processes", 2.0, TypeError, "workers must be an int number of workers, got 2.0 (float)"),
-    ("processes", None, ValueError, "the 'processes' model needs workers=, the number of processes (each with a "
-                                    "core of its own), e.g. workers=4; only on the real clock does it default to "
-                                    "one per CPU core"),
-])
+@pytest.mark.parametrize(
+    "strategy, workers, error, message",
+    [
+        (
+            "sequential",
+            2,
+            ValueError,
+            "workers= is for the 'threads' and 'processes' strategies; 'sequential' runs every task on one thread",
+        ),
+        (
+            "asyncio",
+            1,
+            ValueError,
+            "workers= is for the 'threads' and 'processes' strategies; 'asyncio' runs every task on one thread",
+        ),
+        ("threads", 0, ValueError, "workers must be at least 1 worker, got 0"),
+        ("processes", 2.0, TypeError, "workers must be an int number of workers, got 2.0 (float)"),
+        (
+            "processes",
+            None,
+            ValueError,
+            "the 'processes' model needs workers=, the number of processes (each with a "
+            "core of its own), e.g. workers=4; only on the real clock does it default to "
+            "one per CPU core",
+        ),
+    ],
+)
 def test_bad_workers(strategy, workers, error, message):
     with pytest.raises(error, match=exact(message)):
         run_tasks(2, 1.0, strategy, workers=workers)
@@ -417,8 +603,9 @@ def test_bad_workers(strategy, workers, error, message):
 
 
 def test_bad_clock():
-    with pytest.raises(TypeError, match=exact(
-            "clock must be an asyncomm clock (ac.VirtualClock() or ac.RealClock()), got 'real'")):
+    with pytest.raises(
+        TypeError, match=exact("clock must be an asyncomm clock (ac.VirtualClock() or ac.RealClock()), got 'real'")
+    ):
         run_tasks(2, 1.0, "asyncio", "real")  # type: ignore[arg-type]
     with pytest.raises(TypeError, match=re.escape("clock must be an asyncomm clock")):
         sweep([1], 1.0, strategies=["sequential"], clock=1.0)  # type: ignore[arg-type]

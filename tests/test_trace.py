@@ -22,7 +22,11 @@ def test_one_trace_records_several_patterns_in_order():
     rows = trace.rows
     assert [r.seq for r in rows] == list(range(len(rows)))
     assert [(r.pattern, r.operation, r.time) for r in rows] == [
-        ("queue", "send", 0.0), ("event", "register", 1.0), ("queue", "receive", 1.0), ("event", "trigger", 1.0)]
+        ("queue", "send", 0.0),
+        ("event", "register", 1.0),
+        ("queue", "receive", 1.0),
+        ("event", "trigger", 1.0),
+    ]
 
 
 def test_where_filters_and_rejects_unknown_fields():

@@ -1,6 +1,6 @@
 """Step-through widgets: the only part of asyncomm that imports ipywidgets.
 
-Each widget renders a model from :mod:`asyncomm.stepping` (or the teaching
+Each widget renders a model from :mod:`asyncomm.teaching.stepping` (or the teaching
 event loop) as HTML and forwards clicks to it; all the logic lives in the
 model, tested without a browser. CSS classes (``ac-...``) name the controls so
 the real-browser test can find them.
@@ -13,17 +13,27 @@ In a notebook::
 
 from __future__ import annotations
 
-from ._views import (
-           BusWidget,
-           CallbackWidget,
-           LoopWidget,
-           QueueWidget,
-           bus_widget,
-           callback_widget,
-           loop_widget,
-           queue_widget,
+from asyncomm.widgets._views import (
+    BusWidget,
+    CallbackWidget,
+    LoopWidget,
+    QueueWidget,
+    bus_widget,
+    callback_widget,
+    loop_widget,
+    queue_widget,
 )
-from .queueing_view import QueueingLabWidget, queueing_lab
+from asyncomm.widgets.queueing_view import QueueingLabWidget, queueing_lab
 
-__all__ = ["BusWidget", "CallbackWidget", "LoopWidget", "QueueWidget", "QueueingLabWidget", "bus_widget",
-           "callback_widget", "loop_widget", "queue_widget", "queueing_lab"]
+__all__ = [
+    "BusWidget",
+    "CallbackWidget",
+    "LoopWidget",
+    "QueueWidget",
+    "QueueingLabWidget",
+    "bus_widget",
+    "callback_widget",
+    "loop_widget",
+    "queue_widget",
+    "queueing_lab",
+]

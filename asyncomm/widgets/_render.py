@@ -5,9 +5,9 @@ from __future__ import annotations
 from html import escape
 from typing import Any
 
-from ..eventloop import LoopSnapshot
-from ..stepping import BusStepper, CallbackStepper, QueueStepper
-from ..trace import TraceRow
+from asyncomm.teaching.eventloop import LoopSnapshot
+from asyncomm.teaching.stepping import BusStepper, CallbackStepper, QueueStepper
+from asyncomm.trace import TraceRow
 
 _STYLE = """<style>
 .ac-box{display:inline-block;min-width:3.2em;padding:.35em .5em;margin:.15em;border:2px solid #3b6ea5;
@@ -40,9 +40,12 @@ def _status(message: str) -> str:
 
 def trace_table(rows: list[TraceRow], last: int = 8) -> str:
     shown = rows[-last:]
-    return _table(["t", "operation", "name", "item", "size", "outcome"],
-                  [[f"{r.time:g}", r.operation, r.name, repr(r.item), r.size, r.outcome] for r in shown],
-                  "ac-log", "no operations yet")
+    return _table(
+        ["t", "operation", "name", "item", "size", "outcome"],
+        [[f"{r.time:g}", r.operation, r.name, repr(r.item), r.size, r.outcome] for r in shown],
+        "ac-log",
+        "no operations yet",
+    )
 
 
 def render_queue(model: QueueStepper) -> str:
@@ -51,43 +54,69 @@ def render_queue(model: QueueStepper) -> str:
     free = max(model.maxsize - len(items), 0)
     boxes += '<span class="ac-box ac-empty">free</span>' * free
     full = " — full: a send is refused" if model.maxsize and len(items) >= model.maxsize else ""
-    return (f'{_STYLE}<div class="ac-queue"><b>front →</b> <span class="ac-boxes">{boxes}</span> <b>← back</b>'
-            f'<div class="ac-size">{len(items)} of {model.maxsize} messages{full}</div>'
-            f"{_status(model.message)}{trace_table(model.rows)}</div>")
+    return (
+        f'{_STYLE}<div class="ac-queue"><b>front →</b> <span class="ac-boxes">{boxes}</span> <b>← back</b>'
+        f'<div class="ac-size">{len(items)} of {model.maxsize} messages{full}</div>'
+        f"{_status(model.message)}{trace_table(model.rows)}</div>"
+    )
 
 
 def render_bus(model: BusStepper) -> str:
     table = model.table()
-    listeners = _table(["event", "listeners, in call order"],
-                       [[event, ", ".join(names)] for event, names in table.items()],
-                       "ac-listeners", "no listeners registered")
-    calls = _table(["action", "event", "listener", "what it did"],
-                   [[c.step, c.event, c.listener, c.outcome] for c in model.calls[-10:]],
-                   "ac-calls", "no listener has been called yet")
+    listeners = _table(
+        ["event", "listeners, in call order"],
+        [[event, ", ".join(names)] for event, names in table.items()],
+        "ac-listeners",
+        "no listeners registered",
+    )
+    calls = _table(
+        ["action", "event", "listener", "what it did"],
+        [[c.step, c.event, c.listener, c.outcome] for c in model.calls[-10:]],
+        "ac-calls",
+        "no listener has been called yet",
+    )
     return f'{_STYLE}<div class="ac-bus">{listeners}{_status(model.message)}{calls}</div>'
 
 
 def render_callbacks(model: CallbackStepper) -> str:
-    registries = _table(["registry", "callbacks, in call order"],
-                        [["on_done", ", ".join(f.__name__.replace("_", "-") for f in model.on_done.callbacks())],
-                         ["on_error", ", ".join(f.__name__.replace("_", "-") for f in model.on_error.callbacks())]],
-                        "ac-registries", "")
-    jobs = _table(["job", "ends at", "state"], [[j.name, f"t={j.ends_at:g}", j.state] for j in model.jobs],
-                  "ac-jobs", "no background work started")
-    fired = _table(["t", "callback", "what it did"], [[f"{t:g}", name, what] for t, name, what in model.fired],
-                   "ac-fired", "no callback has fired yet")
-    return (f'{_STYLE}<div class="ac-callbacks"><div>t = {model.clock.now():g}</div>{registries}{jobs}'
-            f"{_status(model.message)}{fired}</div>")
+    registries = _table(
+        ["registry", "callbacks, in call order"],
+        [
+            ["on_done", ", ".join(f.__name__.replace("_", "-") for f in model.on_done.callbacks())],
+            ["on_error", ", ".join(f.__name__.replace("_", "-") for f in model.on_error.callbacks())],
+        ],
+        "ac-registries",
+        "",
+    )
+    jobs = _table(
+        ["job", "ends at", "state"],
+        [[j.name, f"t={j.ends_at:g}", j.state] for j in model.jobs],
+        "ac-jobs",
+        "no background work started",
+    )
+    fired = _table(
+        ["t", "callback", "what it did"],
+        [[f"{t:g}", name, what] for t, name, what in model.fired],
+        "ac-fired",
+        "no callback has fired yet",
+    )
+    return (
+        f'{_STYLE}<div class="ac-callbacks"><div>t = {model.clock.now():g}</div>{registries}{jobs}'
+        f"{_status(model.message)}{fired}</div>"
+    )
 
 
 def render_loop(snapshot: LoopSnapshot) -> str:
     rows = "".join(
         f'<tr class="ac-state-{t.state}"><td>{escape(t.name)}</td><td>{t.state}</td><td>{escape(t.detail)}</td>'
         f"<td>{t.line if t.line is not None else ''}</td><td><code>{escape(t.code)}</code></td></tr>"
-        for t in snapshot.tasks)
+        for t in snapshot.tasks
+    )
     ready = " → ".join(snapshot.ready) or "(empty)"
-    return (f'{_STYLE}<div class="ac-loop"><div><b>step {snapshot.step}</b> · t = {snapshot.time:g} · '
-            f'<span class="ac-event">{escape(snapshot.event)}</span></div>'
-            f"<div>ready queue: {escape(ready)}</div>"
-            f'<table class="ac-table ac-tasks"><tr><th>task</th><th>state</th><th>detail</th><th>line</th>'
-            f"<th>paused at</th></tr>{rows}</table></div>")
+    return (
+        f'{_STYLE}<div class="ac-loop"><div><b>step {snapshot.step}</b> · t = {snapshot.time:g} · '
+        f'<span class="ac-event">{escape(snapshot.event)}</span></div>'
+        f"<div>ready queue: {escape(ready)}</div>"
+        f'<table class="ac-table ac-tasks"><tr><th>task</th><th>state</th><th>detail</th><th>line</th>'
+        f"<th>paused at</th></tr>{rows}</table></div>"
+    )

@@ -7,10 +7,10 @@ from typing import Any
 
 import ipywidgets as w
 
-from ..eventloop import Program
-from ..loop_examples import EXAMPLES
-from ..stepping import BusStepper, CallbackStepper, LoopStepper, QueueStepper
-from . import _render
+from asyncomm.teaching.eventloop import Program
+from asyncomm.teaching.loop_examples import EXAMPLES
+from asyncomm.teaching.stepping import BusStepper, CallbackStepper, LoopStepper, QueueStepper
+from asyncomm.widgets import _render
 
 
 def _button(label: str, css: str, on_click: Callable[[], Any], style: str = "") -> w.Button:
@@ -73,13 +73,16 @@ class QueueWidget(_StepperView):
         self.model = model or QueueStepper()
         self.message = w.Text(value="hello", placeholder="message", layout=w.Layout(width="12em"))
         self.message.add_class("ac-queue-message")
-        controls = w.HBox([
-            self.message,
-            _button("Send", "ac-queue-send", lambda: self._act(lambda: self.model.send(self.message.value)),
-                    "primary"),
-            _button("Receive", "ac-queue-receive", lambda: self._act(self.model.receive), "info"),
-            _button("Clear", "ac-queue-clear", lambda: self._act(self.model.clear), "warning"),
-        ])
+        controls = w.HBox(
+            [
+                self.message,
+                _button(
+                    "Send", "ac-queue-send", lambda: self._act(lambda: self.model.send(self.message.value)), "primary"
+                ),
+                _button("Receive", "ac-queue-receive", lambda: self._act(self.model.receive), "info"),
+                _button("Clear", "ac-queue-clear", lambda: self._act(self.model.clear), "warning"),
+            ]
+        )
         super().__init__([controls])
 
     def render(self) -> str:
@@ -106,18 +109,35 @@ class BusWidget(_StepperView):
         self.listener.add_class("ac-bus-listener")
         self.payload = w.Text(value="tea", description="payload", layout=w.Layout(width="14em"))
         self.payload.add_class("ac-bus-payload")
-        row1 = w.HBox([
-            self.event, self.listener,
-            _button("Register", "ac-bus-register",
-                    lambda: self._act(lambda: self.model.register(self.event.value, self.listener.value)), "primary"),
-            _button("Remove", "ac-bus-remove",
-                    lambda: self._act(lambda: self.model.remove(self.event.value, self.listener.value)), "warning"),
-        ])
-        row2 = w.HBox([
-            self.payload,
-            _button("Trigger", "ac-bus-trigger",
-                    lambda: self._act(lambda: self.model.trigger(self.event.value, self.payload.value)), "danger"),
-        ])
+        row1 = w.HBox(
+            [
+                self.event,
+                self.listener,
+                _button(
+                    "Register",
+                    "ac-bus-register",
+                    lambda: self._act(lambda: self.model.register(self.event.value, self.listener.value)),
+                    "primary",
+                ),
+                _button(
+                    "Remove",
+                    "ac-bus-remove",
+                    lambda: self._act(lambda: self.model.remove(self.event.value, self.listener.value)),
+                    "warning",
+                ),
+            ]
+        )
+        row2 = w.HBox(
+            [
+                self.payload,
+                _button(
+                    "Trigger",
+                    "ac-bus-trigger",
+                    lambda: self._act(lambda: self.model.trigger(self.event.value, self.payload.value)),
+                    "danger",
+                ),
+            ]
+        )
         super().__init__([row1, row2])
 
     def render(self) -> str:
@@ -142,27 +162,45 @@ class CallbackWidget(_StepperView):
         self.registry = w.Dropdown(options=["on_done", "on_error"], description="registry")
         self.callback = w.Dropdown(options=list(CallbackStepper.MENU), description="callback")
         self.job = w.Text(value="download", description="job", layout=w.Layout(width="14em"))
-        self.seconds = w.BoundedFloatText(value=2, min=0.5, max=60, step=0.5, description="seconds",
-                                          layout=w.Layout(width="12em"))
+        self.seconds = w.BoundedFloatText(
+            value=2, min=0.5, max=60, step=0.5, description="seconds", layout=w.Layout(width="12em")
+        )
         self.fails = w.Checkbox(value=False, description="fails", indent=False)
         self._jobs_started = 0
-        row1 = w.HBox([
-            self.registry, self.callback,
-            _button("Register", "ac-callback-register",
+        row1 = w.HBox(
+            [
+                self.registry,
+                self.callback,
+                _button(
+                    "Register",
+                    "ac-callback-register",
                     lambda: self._act(lambda: self.model.register(self.registry.value, self.callback.value)),
-                    "primary"),
-            _button("Remove", "ac-callback-remove",
+                    "primary",
+                ),
+                _button(
+                    "Remove",
+                    "ac-callback-remove",
                     lambda: self._act(lambda: self.model.remove(self.registry.value, self.callback.value)),
-                    "warning"),
-        ])
-        row2 = w.HBox([
-            self.job, self.seconds, self.fails,
-            _button("Start job", "ac-callback-start",
+                    "warning",
+                ),
+            ]
+        )
+        row2 = w.HBox(
+            [
+                self.job,
+                self.seconds,
+                self.fails,
+                _button(
+                    "Start job",
+                    "ac-callback-start",
                     lambda: self._act(lambda: self.model.start(self.job.value, self.seconds.value, self.fails.value)),
-                    "info"),
-            _button("Advance to next completion", "ac-callback-advance", lambda: self._act(self.model.advance),
-                    "danger"),
-        ])
+                    "info",
+                ),
+                _button(
+                    "Advance to next completion", "ac-callback-advance", lambda: self._act(self.model.advance), "danger"
+                ),
+            ]
+        )
         super().__init__([row1, row2])
 
     def render(self) -> str:
@@ -184,10 +222,12 @@ class LoopWidget(_StepperView):
 
     def __init__(self, program: Program | str = "producer and consumers") -> None:
         self.model = LoopStepper(EXAMPLES[program] if isinstance(program, str) else program)
-        controls = w.HBox([
-            _button("Reset", "ac-loop-reset", lambda: self._act(self.model.reset)),
-            _button("Run to end", "ac-loop-end", lambda: self._act(self.model.run_to_end)),
-        ])
+        controls = w.HBox(
+            [
+                _button("Reset", "ac-loop-reset", lambda: self._act(self.model.reset)),
+                _button("Run to end", "ac-loop-end", lambda: self._act(self.model.run_to_end)),
+            ]
+        )
         super().__init__([controls])
 
     def render(self) -> str:
@@ -222,7 +262,7 @@ def callback_widget() -> CallbackWidget:
 
 
 def loop_widget(program: Program | str = "producer and consumers") -> LoopWidget:
-    """An event-loop stepper for one of :data:`asyncomm.loop_examples.EXAMPLES` or your own program.
+    """An event-loop stepper for one of :data:`asyncomm.teaching.loop_examples.EXAMPLES` or your own program.
 
     >>> loop_widget("producer and consumers").model.index      # before the first step
     0

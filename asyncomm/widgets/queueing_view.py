@@ -1,7 +1,7 @@
 """The queueing lab's view: four sliders, a table and a picture, all drawn from a :class:`QueueingLab`.
 
-The model (:mod:`asyncomm.queueing_lab`) simulates and computes the theory; this module only turns a
-:class:`~asyncomm.queueing_lab.LabOutcome` into HTML and a PNG (matplotlib's object API, no pyplot, so
+The model (:mod:`asyncomm.labs.queueing_lab`) simulates and computes the theory; this module only turns a
+:class:`~asyncomm.labs.queueing_lab.LabOutcome` into HTML and a PNG (matplotlib's object API, no pyplot, so
 nothing is shown twice in a notebook) and forwards slider moves to the model. Sliders act when released.
 """
 
@@ -13,7 +13,7 @@ from html import escape
 
 import ipywidgets as w
 
-from ..queueing_lab import SETTINGS, LabOutcome, QueueingLab
+from asyncomm.labs.queueing_lab import SETTINGS, LabOutcome, QueueingLab
 
 __all__ = ["QueueingLabWidget", "queueing_lab", "render_plot", "render_table"]
 
@@ -34,27 +34,33 @@ def _number(value: float | None) -> str:
 def render_table(outcome: LabOutcome) -> str:
     """The outcome's headline and its simulation-against-theory table, as HTML.
 
-    >>> from asyncomm.queueing_lab import QueueingLab
+    >>> from asyncomm.labs.queueing_lab import QueueingLab
     >>> html = render_table(QueueingLab(customers=1000).outcome)
     >>> "M/M/1" in html and "ac-qlab-table" in html
     True
     """
-    rows = "".join(f"<tr><td>{escape(r.quantity)}</td><td>{_number(r.simulated)}</td><td>{_number(r.theory)}</td></tr>"
-                   for r in outcome.rows())
-    head = (f"ρ = λ / (c·μ) = {outcome.arrival_rate:g} / ({outcome.consumers} × {outcome.service_rate:g}) = "
-            f"<b>{outcome.rho:.3g}</b> · model <b>{escape(outcome.model_name)}</b> · "
-            f"{outcome.customers:,} simulated messages")
-    return (f'{_STYLE}<div class="ac-qlab-summary"><div>{head}</div>'
-            f'<div class="ac-qlab-note">{escape(outcome.note)}</div>'
-            f'<table class="ac-qlab-table"><tr><th>quantity</th><th>simulated</th><th>theory</th></tr>{rows}'
-            f"</table></div>")
+    rows = "".join(
+        f"<tr><td>{escape(r.quantity)}</td><td>{_number(r.simulated)}</td><td>{_number(r.theory)}</td></tr>"
+        for r in outcome.rows()
+    )
+    head = (
+        f"ρ = λ / (c·μ) = {outcome.arrival_rate:g} / ({outcome.consumers} × {outcome.service_rate:g}) = "
+        f"<b>{outcome.rho:.3g}</b> · model <b>{escape(outcome.model_name)}</b> · "
+        f"{outcome.customers:,} simulated messages"
+    )
+    return (
+        f'{_STYLE}<div class="ac-qlab-summary"><div>{head}</div>'
+        f'<div class="ac-qlab-note">{escape(outcome.note)}</div>'
+        f'<table class="ac-qlab-table"><tr><th>quantity</th><th>simulated</th><th>theory</th></tr>{rows}'
+        f"</table></div>"
+    )
 
 
 def render_plot(outcome: LabOutcome, *, dpi: int = 80) -> bytes:
     """Two panels as PNG bytes: the number in the system over time, and the time in the system
     (mean and percentiles), each simulated against theory.
 
-    >>> from asyncomm.queueing_lab import QueueingLab
+    >>> from asyncomm.labs.queueing_lab import QueueingLab
     >>> render_plot(QueueingLab(customers=1000).outcome)[:8] == b"\\x89PNG\\r\\n\\x1a\\n"
     True
     """
@@ -63,8 +69,9 @@ def render_plot(outcome: LabOutcome, *, dpi: int = 80) -> bytes:
     sim, theory = outcome.simulation, outcome.theory
     fig = Figure(figsize=(9, 3.0), dpi=dpi)
     # Fixed margins: an automatic layout engine would double the drawing time, and the lab must stay quick.
-    left, right = fig.subplots(1, 2, width_ratios=[3, 2],
-                               gridspec_kw={"left": 0.07, "right": 0.99, "bottom": 0.16, "top": 0.9, "wspace": 0.2})
+    left, right = fig.subplots(
+        1, 2, width_ratios=[3, 2], gridspec_kw={"left": 0.07, "right": 0.99, "bottom": 0.16, "top": 0.9, "wspace": 0.2}
+    )
     left.plot(sim.times, sim.in_system, linewidth=0.7, color="#3b6ea5", label="simulated (sampled)")
     left.axhline(sim.L, color="#3b6ea5", linestyle=":", label=f"simulated L = {sim.L:.3g}")
     if theory is not None:
@@ -105,11 +112,20 @@ class QueueingLabWidget(w.VBox):
         self.model = model or QueueingLab(customers=50_000)
         out = self.model.outcome
 
-        def slider(kind: type[w.FloatSlider] | type[w.IntSlider], name: str, label: str, step: float,
-                   value: float) -> w.Widget:
+        def slider(
+            kind: type[w.FloatSlider] | type[w.IntSlider], name: str, label: str, step: float, value: float
+        ) -> w.Widget:
             low, high = SETTINGS[name]
-            control = kind(value=value, min=low, max=high, step=step, description=label, continuous_update=False,
-                           style={"description_width": "9em"}, layout=w.Layout(width="24em"))
+            control = kind(
+                value=value,
+                min=low,
+                max=high,
+                step=step,
+                description=label,
+                continuous_update=False,
+                style={"description_width": "9em"},
+                layout=w.Layout(width="24em"),
+            )
             control.add_class(f"ac-qlab-{name.replace('_', '-')}")
             control.observe(lambda change: self.refresh(**{name: change["new"]}), names="value")
             return control
@@ -123,8 +139,14 @@ class QueueingLabWidget(w.VBox):
         self.plot = w.Image(format="png")
         self.plot.add_class("ac-qlab-plot")
         self.render_seconds = 0.0
-        super().__init__([w.HBox([self.arrival_rate, self.service_rate]), w.HBox([self.consumers, self.maxsize]),
-                          self.summary, self.plot])
+        super().__init__(
+            [
+                w.HBox([self.arrival_rate, self.service_rate]),
+                w.HBox([self.consumers, self.maxsize]),
+                self.summary,
+                self.plot,
+            ]
+        )
         self.add_class("ac-qlab")
         self.refresh()
 
@@ -137,8 +159,15 @@ class QueueingLabWidget(w.VBox):
         self.render_seconds = time.perf_counter() - began
 
 
-def queueing_lab(arrival_rate: float = 0.8, service_rate: float = 1.0, consumers: int = 1, maxsize: int = 0,
-                 *, customers: int = 50_000, seed: int = 0) -> QueueingLabWidget:
+def queueing_lab(
+    arrival_rate: float = 0.8,
+    service_rate: float = 1.0,
+    consumers: int = 1,
+    maxsize: int = 0,
+    *,
+    customers: int = 50_000,
+    seed: int = 0,
+) -> QueueingLabWidget:
     """The interactive queueing lab: move the sliders, compare simulation and theory.
 
     >>> lab = queueing_lab(customers=2000)
@@ -146,5 +175,6 @@ def queueing_lab(arrival_rate: float = 0.8, service_rate: float = 1.0, consumers
     >>> lab.model.outcome.model_name
     'M/M/1/K (K = 5)'
     """
-    return QueueingLabWidget(QueueingLab(arrival_rate, service_rate, consumers, maxsize, customers=customers,
-                                         seed=seed))
+    return QueueingLabWidget(
+        QueueingLab(arrival_rate, service_rate, consumers, maxsize, customers=customers, seed=seed)
+    )

@@ -1,0 +1,250 @@
+"""The exercise machinery: one object per exercise with ``check``, ``hint`` and ``solution``.
+
+Three outcomes, never more:
+
+* **correct**;
+* **incorrect**, with a specific hint that does not give the expected value away;
+* **not attempted**: the learner's cell still holds the placeholder - ``...`` for
+  a value, or a function whose body is ``raise NotImplementedError``.
+
+A chapter module (``ch01.py`` ...) builds its exercises with :class:`Exercise`
+and ``register``s them; notebooks fetch them with ``ac.exercises.get(id)``.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import numbers
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["Exercise", "Outcome", "Result", "all_exercises", "get", "register"]
+
+
+class Outcome(enum.Enum):
+    CORRECT = "correct"
+    INCORRECT = "incorrect"
+    NOT_ATTEMPTED = "not attempted"
+
+
+_SYMBOL = {Outcome.CORRECT: "✅", Outcome.INCORRECT: "❌", Outcome.NOT_ATTEMPTED: "⏳"}
+
+
+@dataclass(frozen=True)
+class Result:
+    """What ``check`` returns; it shows itself as one line in a notebook, and is true only when correct.
+
+    >>> result = Result("02.fifo-order", Outcome.INCORRECT, "the first message sent is the first received")
+    >>> result, bool(result)
+    (❌ [02.fifo-order] incorrect: the first message sent is the first received, False)
+    """
+
+    exercise: str
+    outcome: Outcome
+    message: str
+
+    def __bool__(self) -> bool:
+        return self.outcome is Outcome.CORRECT
+
+    def __repr__(self) -> str:
+        return f"{_SYMBOL[self.outcome]} [{self.exercise}] {self.outcome.value}: {self.message}"
+
+
+def is_placeholder(answer: Any) -> bool:
+    """``...`` is the placeholder every exercise cell ships with."""
+    return answer is Ellipsis
+
+
+# -- reading answers in any reasonable form ------------------------------------------------------------------------
+# A correct answer counts whatever its form: a tuple where a list was asked, 15.0 for 15, 'Tea ' for 'tea'.
+
+
+def clean_text(text: str) -> str:
+    """A learner's string as the checks compare it: no surrounding spaces or quotes, lower case, single spaces.
+
+    >>> clean_text("  'Later  1s' "), clean_text('"TEA"')
+    ('later 1s', 'tea')
+    """
+    return " ".join(text.strip().strip("'\"").split()).lower()
+
+
+def whole_number(answer: Any) -> int | None:
+    """``answer`` as an ``int`` if it is a whole number (an int, or a float such as ``6 * 5 / 2``), else None.
+
+    >>> whole_number(15), whole_number(15.0), whole_number(14.5), whole_number(True), whole_number("15")
+    (15, 15, None, None, None)
+    """
+    if isinstance(answer, bool):
+        return None
+    if isinstance(answer, numbers.Integral):
+        return int(answer)
+    if isinstance(answer, numbers.Real) and math.isfinite(answer) and float(answer).is_integer():
+        return int(float(answer))
+    return None
+
+
+def real_number(answer: Any) -> float | None:
+    """``answer`` as a ``float`` if it is a finite real number (int, float, Fraction, numpy scalar), else None.
+
+    >>> from fractions import Fraction
+    >>> real_number(Fraction(1, 4)), real_number(2), real_number(float("nan")), real_number(True), real_number("1")
+    (0.25, 2.0, None, None, None)
+    """
+    if isinstance(answer, bool) or not isinstance(answer, numbers.Real):
+        return None
+    value = float(answer)
+    return value if math.isfinite(value) else None
+
+
+def as_list(answer: Any) -> list[Any] | None:
+    """A list or a tuple as a list (the order is the answer); anything else gives None.
+
+    >>> as_list(("c", "d")), as_list(["c"]), as_list("c d"), as_list({"c"})
+    (['c', 'd'], ['c'], None, None)
+    """
+    return list(answer) if isinstance(answer, (list, tuple)) else None
+
+
+def _first_leaf(group: BaseExceptionGroup) -> BaseException:  # type: ignore[type-arg]
+    inner = group.exceptions[0]
+    return _first_leaf(inner) if isinstance(inner, BaseExceptionGroup) else inner
+
+
+def describe_error(exc: BaseException) -> str:
+    """How a check reports an exception from the learner's code; a group (``ac.TriggerFailed``...) shows
+    the first error inside it too, where the mistake is.
+
+    >>> describe_error(ZeroDivisionError("division by zero"))
+    'ZeroDivisionError: division by zero'
+    >>> describe_error(ExceptionGroup("2 listeners raised", [KeyError("x"), ValueError("y")]))
+    "ExceptionGroup: 2 listeners raised (2 sub-exceptions); the first inside it: KeyError: 'x'"
+    """
+    text = f"{type(exc).__name__}: {exc}"
+    if isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        inner = _first_leaf(exc)
+        text += f"; the first inside it: {type(inner).__name__}: {inner}"
+    return text
+
+
+@dataclass
+class Exercise:
+    """One exercise.
+
+    ``judge(answer)`` returns ``None`` when the answer is right, or a hint
+    saying *what* is wrong without giving the expected value away. It may run
+    learner code; a ``NotImplementedError`` from it means "not attempted",
+    any other exception is reported as a mistake in the learner's code.
+    ``reference`` is a correct answer and ``wrong_answers`` typical mistakes:
+    the test-suite checks that the first passes and the others fail.
+
+    >>> ex = Exercise("99.demo", "Add", "predict", "What is 2 + 2?",
+    ...               judge=lambda a: None if a == 4 else "count again",
+    ...               hints=["two and two"], solution_text="4", reference=4, wrong_answers=[5])
+    >>> ex.check(...)
+    ⏳ [99.demo] not attempted: replace the ... placeholder with your answer, then run the cell again
+    >>> ex.check(5)
+    ❌ [99.demo] incorrect: count again
+    >>> ex.check(4)
+    ✅ [99.demo] correct: well done!
+    """
+
+    id: str
+    title: str
+    kind: str  # "predict", "write" or "fix"
+    prompt: str
+    judge: Callable[[Any], str | None]
+    hints: list[str]
+    solution_text: str
+    reference: Any
+    wrong_answers: list[Any] = field(default_factory=list)
+    praise: str = "well done!"
+
+    def __post_init__(self) -> None:
+        if self.kind not in ("predict", "write", "fix"):
+            raise ValueError(f"kind must be 'predict', 'write' or 'fix', got {self.kind!r}")
+        if not self.hints:
+            raise ValueError(f"exercise {self.id} needs at least one hint")
+
+    def check(self, answer: Any) -> Result:
+        """Judge ``answer`` and say so in one line."""
+        if is_placeholder(answer):
+            return self._result(
+                Outcome.NOT_ATTEMPTED, "replace the ... placeholder with your answer, then run the cell again"
+            )
+        try:
+            problem = self.judge(answer)
+        except NotImplementedError:
+            return self._result(
+                Outcome.NOT_ATTEMPTED, "your function still raises NotImplementedError: write its body, then run again"
+            )
+        except Exception as exc:  # the learner's code failed: that is a mistake to report, not a crash
+            return self._result(Outcome.INCORRECT, f"your code raised {describe_error(exc)}")
+        if problem is None:
+            return self._result(Outcome.CORRECT, self.praise)
+        return self._result(Outcome.INCORRECT, problem)
+
+    def hint(self, n: int = 1) -> str:
+        """The ``n``-th hint (1-based); later hints say more."""
+        if not isinstance(n, int) or isinstance(n, bool):
+            raise TypeError(f"hint number must be an int, got {n!r}")
+        if not 1 <= n <= len(self.hints):
+            raise ValueError(
+                f"exercise {self.id} has {len(self.hints)} hint(s): ask for hint(1) to hint({len(self.hints)})"
+            )
+        return self.hints[n - 1]
+
+    def solution(self) -> str:
+        """The worked solution, as text to read (or paste and run)."""
+        return self.solution_text
+
+    def _result(self, outcome: Outcome, message: str) -> Result:
+        return Result(self.id, outcome, message)
+
+    def __repr__(self) -> str:
+        return f"<Exercise {self.id} ({self.kind}): {self.title}>"
+
+
+_REGISTRY: dict[str, Exercise] = {}
+
+
+def register(exercise: Exercise) -> Exercise:
+    """Add ``exercise`` to the course (each chapter module calls this at import); ids must be unique.
+
+    >>> register(get("02.fifo-order"))
+    Traceback (most recent call last):
+    ...
+    ValueError: exercise id '02.fifo-order' is used twice
+    """
+    if exercise.id in _REGISTRY:
+        raise ValueError(f"exercise id {exercise.id!r} is used twice")
+    _REGISTRY[exercise.id] = exercise
+    return exercise
+
+
+def get(exercise_id: str) -> Exercise:
+    """The exercise with this id; a wrong id lists the right ones.
+
+    >>> get("02.fifo-order").check(...)
+    ⏳ [02.fifo-order] not attempted: replace the ... placeholder with your answer, then run the cell again
+    """
+    from asyncomm.course.exercises import _load_all
+
+    _load_all()
+    try:
+        return _REGISTRY[exercise_id]
+    except KeyError:
+        raise ValueError(f"no exercise {exercise_id!r}; the ids are: {', '.join(sorted(_REGISTRY))}") from None
+
+
+def all_exercises() -> list[Exercise]:
+    """Every exercise of the course, sorted by id: chapter by chapter (what a teacher prints to see them all).
+
+    >>> sorted({ex.id.split(".")[0] for ex in all_exercises()})[-3:]
+    ['06', '07', '08']
+    """
+    from asyncomm.course.exercises import _load_all
+
+    _load_all()
+    return [_REGISTRY[key] for key in sorted(_REGISTRY)]

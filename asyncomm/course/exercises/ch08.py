@@ -1,0 +1,359 @@
+"""Exercises of chapter 08 (a real broker): predict the dead letters, choose a visibility timeout,
+count round trips. Every check runs without a Redis server: the in-memory queue follows the same
+contract (the tests replay the dead-letter scenario on a real server too).
+
+>>> from asyncomm import exercises
+>>> exercises.get("08.visibility-timeout").check(60).outcome.value
+'correct'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Collection
+from typing import Any
+
+from asyncomm.clock import VirtualClock
+from asyncomm.course.exercises._core import Exercise, as_list, clean_text, real_number, register
+from asyncomm.errors import QueueEmpty
+from asyncomm.reliable import ReliableQueue
+
+__all__ = ["DEAD_LETTER_PLAN", "play_dead_letter_scenario"]
+
+
+def _is_number(value: Any) -> bool:
+    return real_number(value) is not None
+
+
+# -- 08.dead-letters -------------------------------------------------------------
+
+#: What the consumer does with each delivery of each message: "ok" (ack), "fail" (the handler raises:
+#: nack, requeue), "reject" (nack(requeue=False)), "crash" (dies before acking). One entry per delivery;
+#: the last entry repeats for later deliveries.
+DEAD_LETTER_PLAN: dict[str, list[str]] = {
+    "m1": ["ok"],
+    "m2": ["fail"],
+    "m3": ["crash", "ok"],
+    "m4": ["reject"],
+    "m5": ["crash", "crash", "ok"],
+    "m6": ["ok"],
+}
+DEAD_LETTER_MAX_DELIVERIES = 2
+_RAW = "raw"  # the entry another program wrote, not in asyncomm's format
+
+
+def play_dead_letter_scenario(queue: Any, let_time_pass: Callable[[float], object]) -> list[str]:
+    """Send m1..m6, then consume as :data:`DEAD_LETTER_PLAN` says until nothing comes back;
+    return the names in the dead letters (in the order they were parked).
+
+    ``queue`` is a :class:`~asyncomm.reliable.memory.ReliableQueue` or a
+    :class:`~asyncomm.reliable.redis_streams.RedisStreamQueue` with ``max_deliveries=2``;
+    ``let_time_pass(seconds)`` waits (virtual or real) past its visibility timeout.
+
+    >>> clock = VirtualClock()
+    >>> q = ReliableQueue(visibility_timeout=30, max_deliveries=2, clock=clock)
+    >>> play_dead_letter_scenario(q, clock.advance)[:1]
+    ['m2']
+    """
+    for name in DEAD_LETTER_PLAN:
+        queue.send(name)
+    crashes = 0
+    while True:
+        try:
+            delivery = queue.receive_nowait(f"worker-{crashes}")
+        except QueueEmpty:
+            if not queue.in_flight():
+                break
+            let_time_pass(queue.visibility_timeout * 1.1)  # a crashed consumer's delivery comes back
+            continue
+        plan = DEAD_LETTER_PLAN[delivery.message]
+        action = plan[min(delivery.delivery_count, len(plan)) - 1]
+        if action == "crash":
+            crashes += 1  # the worker dies holding its delivery; a new one takes its place
+        elif action == "ok":
+            delivery.ack()
+        else:
+            delivery.nack(requeue=action == "fail")
+    return [letter.message for letter in queue.dead_letters]
+
+
+def _expected_dead_letters() -> set[str]:
+    clock = VirtualClock()
+    queue = ReliableQueue(visibility_timeout=30, max_deliveries=DEAD_LETTER_MAX_DELIVERIES, clock=clock)
+    # The in-memory queue has no undecodable entries; on Redis that entry is parked as soon as it is read.
+    return {*play_dead_letter_scenario(queue, clock.advance), _RAW}
+
+
+def _judge_dead_letters(answer: Any) -> str | None:
+    if (
+        isinstance(answer, str)
+        or not isinstance(answer, Collection)
+        or not all(isinstance(name, str) for name in answer)
+    ):
+        return "answer with a set of names, e.g. answer = {'m1', 'raw'}"
+    entries = {*DEAD_LETTER_PLAN, _RAW}
+    unknown = sorted(name for name in answer if clean_text(name) not in entries)
+    if unknown:
+        return f"the entries are m1 .. m6 and 'raw'; {unknown} is not one of them"
+    names = {clean_text(name) for name in answer}
+    expected = _expected_dead_letters()
+    if names == expected:
+        return None
+    if _RAW not in names:
+        return (
+            "what does a consumer do with an entry it cannot decode? It never reaches your handler: the queue "
+            "parks it at once, with the reason 'malformed: ...'"
+        )
+    if "m3" in names:
+        return (
+            "a crash is not the message's fault: m3 comes back after the visibility timeout, and its "
+            "second delivery goes well"
+        )
+    if "m5" not in names:
+        return "count m5's deliveries: each crash used one, and only max_deliveries=2 are allowed"
+    if "m4" not in names:
+        return "nack(requeue=False) means 'never give me this again': where does the message go instead?"
+    if "m2" not in names:
+        return "m2's handler fails on every delivery: how many times is it handed out before the queue gives up?"
+    return "m1 and m6 are acked on their first delivery: the queue forgets them"
+
+
+register(
+    Exercise(
+        id="08.dead-letters",
+        title="Predict what ends in the dead letters",
+        kind="predict",
+        prompt=(
+            "A RedisStreamQueue on the stream 'orders' has max_deliveries=2 and visibility_timeout=30. It holds "
+            "m1 .. m6, and between them an entry 'raw' that another program wrote by hand "
+            "(XADD orders * data hello: not JSON). Consumers take messages one at a time; a consumer that crashes "
+            "is replaced at once by a new one. What happens to each message:\n"
+            "  m1, m6: handled, acked.\n"
+            "  m2: its handler raises on every delivery; the consumer calls nack() (requeue).\n"
+            "  m3: the first consumer to get it crashes before acking; the next delivery goes well.\n"
+            "  m4: the consumer finds it invalid and calls nack(requeue=False).\n"
+            "  m5: the consumer crashes on its first and on its second delivery; a third would go well.\n"
+            "Which entries end in 'orders:dead'? Answer with a set of names: answer = {'m1', 'raw'} ..."
+        ),
+        judge=_judge_dead_letters,
+        hints=[
+            "Three roads lead to the dead letters: a delivery count above max_deliveries, nack(requeue=False), "
+            "and an entry that cannot be decoded.",
+            "Every delivery counts, however it ended: a nack, or a crash (the delivery comes back after the "
+            "visibility timeout). With max_deliveries=2 a third delivery never happens.",
+        ],
+        solution_text=(
+            "answer = {'m2', 'm4', 'm5', 'raw'}\n"
+            "# m2: two failed deliveries, then 'max deliveries'. m4: 'rejected' at once.\n"
+            "# m5: two deliveries ended in crashes; when it comes back a third time the queue parks it\n"
+            "# ('max deliveries', deliveries=2) instead of handing it out.\n"
+            "# raw: 'malformed: ...' as soon as a consumer reads it.\n"
+            "# m3 crashed only once: its second delivery is acked. Replay it on the in-memory queue:\n"
+            "#     from asyncomm.course.exercises.ch08 import play_dead_letter_scenario\n"
+            "#     clock = ac.VirtualClock()\n"
+            "#     q = ac.ReliableQueue(visibility_timeout=30, max_deliveries=2, clock=clock)\n"
+            "#     play_dead_letter_scenario(q, clock.advance)"
+        ),
+        reference={"m2", "m4", "m5", "raw"},
+        wrong_answers=[
+            {"m2", "m4", "m5"},
+            {"m2", "m3", "m4", "m5", "raw"},
+            {"m2", "m4", "raw"},
+            {"m2", "m5", "raw"},
+            {"m4", "m5", "raw"},
+            {"m1", "m2", "m4", "m5", "raw", "m6"},
+            "m2",
+            {"m7"},
+            {"M2", "M4", "RAW"},
+            {2, 4, 5},
+        ],
+    )
+)
+
+
+# -- 08.visibility-timeout -------------------------------------------------------
+
+LONGEST_JOB = 45.0
+MARGIN = 10.0
+RETRY_WITHIN = 90.0
+
+
+def _replay_visibility(visibility_timeout: float) -> tuple[float | None, float]:
+    """On the in-memory queue: when (if ever) a healthy consumer's longest job is handed out again
+    while it still runs, and how long after a crash its job starts again - to the exact instant:
+    the clock moves straight to each delivery's deadline (the queue's own), and the queue is asked there.
+
+    >>> _replay_visibility(90.5)
+    (None, 90.5)
+    >>> clock = VirtualClock(); q = ReliableQueue(visibility_timeout=90.5, clock=clock); _ = q.send("job")
+    >>> d = q.receive_nowait("doomed"); _ = clock.advance_to(d.deadline - 1e-6); len(q)
+    0
+    >>> _ = clock.advance_to(d.deadline); len(q)
+    1
+    >>> _replay_visibility(44.5)
+    (44.5, 44.5)
+    """
+    clock = VirtualClock()
+    queue = ReliableQueue(visibility_timeout=visibility_timeout, clock=clock)
+    queue.send("longest job")
+    job = queue.receive_nowait("healthy")
+    again: float | None = None
+    if job.deadline is not None and job.deadline <= LONGEST_JOB:
+        clock.advance_to(job.deadline)
+        if len(queue):  # the job is back in the queue while the healthy consumer still works on it
+            again = clock.now()
+    clock.advance_to(LONGEST_JOB)
+    if again is None:
+        job.ack()
+    queue.send("job of a consumer that crashes right after receiving it")
+    doomed = queue.receive_nowait("doomed")
+    crashed_at = clock.now()
+    if doomed.deadline is not None:
+        clock.advance_to(doomed.deadline)  # at that instant the job is back in the queue (see the doctest)
+    return again, clock.now() - crashed_at
+
+
+def _judge_visibility(answer: Any) -> str | None:
+    answer = real_number(answer)
+    if answer is None:
+        return "answer with a number of seconds, e.g. answer = 30"
+    if answer <= 0:
+        return "a visibility timeout is a positive number of seconds"
+    again, retry = _replay_visibility(answer)
+    if again is not None:
+        return (
+            f"with visibility_timeout={answer:g} the {LONGEST_JOB:g} s job was handed to a second consumer at "
+            f"t = {again:g} s while the first was still working on it: it ran twice"
+        )
+    if answer < LONGEST_JOB + MARGIN:
+        return (
+            f"the longest job only just fits: a network delay or a pause of a few seconds and it is handed "
+            f"out twice. Keep the {MARGIN:g} s margin"
+        )
+    if retry > RETRY_WITHIN + 1e-9:
+        return (
+            f"a crashed consumer's job started again {retry:.10g} s after the crash: too late, it must restart "
+            f"within {RETRY_WITHIN:g} s"
+        )
+    return None
+
+
+register(
+    Exercise(
+        id="08.visibility-timeout",
+        title="Choose the visibility timeout",
+        kind="predict",
+        prompt=(
+            f"Jobs on a queue take between 20 and {LONGEST_JOB:g} seconds (measured over a week). When a consumer "
+            f"crashes, its job must be started again by another consumer within {RETRY_WITHIN:g} seconds of the "
+            f"crash. Keep a margin of {MARGIN:g} seconds for network delays and pauses. Choose the queue's "
+            f"visibility_timeout, in seconds: answer = ..."
+        ),
+        judge=_judge_visibility,
+        hints=[
+            "Two limits: too short, and a healthy consumer's job is handed out again while it still runs; too long, "
+            "and a crashed consumer's job waits too long to come back.",
+            "A delivery comes back visibility_timeout seconds after it was received: at the earliest right after "
+            "the longest job plus its margin, at the latest within the retry limit of a crash.",
+        ],
+        solution_text=(
+            f"answer = 60\n"
+            f"# Anything from {LONGEST_JOB + MARGIN:g} to {RETRY_WITHIN:g} s. Below {LONGEST_JOB:g} s the "
+            f"longest jobs run twice;\n"
+            f"# below {LONGEST_JOB + MARGIN:g} s a short pause does it; above {RETRY_WITHIN:g} s a crashed "
+            f"job restarts too late\n"
+            f"# (it comes back visibility_timeout seconds after it was received, at worst that long after "
+            f"the crash).\n"
+            f"# If no value met both, a consumer would have to extend its lease while it works (a heartbeat)."
+        ),
+        reference=60,
+        wrong_answers=[30, 45, 50, 120, 0, -5, "60", True, 90.5, 44.5],
+    )
+)
+
+
+# -- 08.round-trips --------------------------------------------------------------
+
+#: Round trips per message with RedisStreamQueue one by one: XADD; XAUTOCLAIM + XREADGROUP; EVAL (the ack).
+ROUND_TRIPS = {"send": 1, "receive": 2, "ack": 1}
+ROUND_TRIP_SECONDS = 0.0005
+ROUND_TRIP_MESSAGES = 1000
+BATCH = 100
+ROUND_TRIPS_PER_BATCH = 3  # one pipeline of XADDs; one XREADGROUP of a batch; one pipeline of XACKs
+
+
+def _round_trip_answer() -> tuple[float, float]:
+    one_by_one = ROUND_TRIP_MESSAGES * sum(ROUND_TRIPS.values()) * ROUND_TRIP_SECONDS
+    pipelined = -(-ROUND_TRIP_MESSAGES // BATCH) * ROUND_TRIPS_PER_BATCH * ROUND_TRIP_SECONDS
+    return one_by_one, pipelined
+
+
+def _judge_round_trips(answer: Any) -> str | None:
+    pair = as_list(answer)
+    if pair is None or len(pair) != 2 or not all(map(_is_number, pair)):
+        return "answer with a pair of numbers of seconds: answer = (one_by_one, pipelined)"
+    one_by_one, pipelined = (float(x) for x in pair)
+    expected_one, expected_pipe = _round_trip_answer()
+    n, rtt, batches = ROUND_TRIP_MESSAGES, ROUND_TRIP_SECONDS, -(-ROUND_TRIP_MESSAGES // BATCH)
+
+    def near(value: float, target: float) -> bool:
+        return math.isclose(value, target, rel_tol=1e-6)
+
+    if not near(one_by_one, expected_one):
+        if near(one_by_one, expected_one * 1000):
+            return "answer in seconds, not milliseconds"
+        if near(one_by_one, n * rtt):
+            return "one by one: not one round trip per message, one per command - count send, receive and ack"
+        if near(one_by_one, n * 3 * rtt):
+            return "one by one: receive is two round trips (it first looks for deliveries that came back)"
+        return "one by one: messages x round trips per message x time per round trip"
+    if not near(pipelined, expected_pipe):
+        if near(pipelined, expected_pipe * 1000):
+            return "answer in seconds, not milliseconds"
+        if near(pipelined, batches * rtt):
+            return "pipelined: each batch takes three round trips (send, read, ack), not one"
+        return "pipelined: batches x round trips per batch x time per round trip"
+    return None
+
+
+register(
+    Exercise(
+        id="08.round-trips",
+        title="Count the round trips",
+        kind="predict",
+        prompt=(
+            f"A producer sends {ROUND_TRIP_MESSAGES} messages, and a consumer receives and acks them, through "
+            f"Redis on another machine: one round trip takes {ROUND_TRIP_SECONDS * 1000:g} ms. Ignore everything "
+            f"else (the server's work, JSON, Python). How many seconds does it take\n"
+            f"  (a) one by one with RedisStreamQueue (send, receive, ack: the round trips counted above), and\n"
+            f"  (b) pipelined in batches of {BATCH}: one round trip sends a batch of XADDs, one XREADGROUP reads "
+            f"a batch, one more sends the batch's XACKs?\n"
+            f"Answer with a pair of seconds: answer = (a, b)"
+        ),
+        judge=_judge_round_trips,
+        hints=[
+            "Time = number of round trips x time of one. Count the round trips of one message (one by one) and of "
+            "one batch (pipelined).",
+            "One by one: send 1 + receive 2 + ack 1 = 4 per message. Pipelined: 3 per batch of 100.",
+        ],
+        solution_text=(
+            "answer = (2.0, 0.015)\n"
+            "# One by one: 1000 x 4 round trips x 0.5 ms = 2 s, at most 500 messages per second whatever\n"
+            "# the machines. Pipelined: 10 batches x 3 round trips x 0.5 ms = 15 ms: about 130 times less\n"
+            "# waiting. On loopback a round trip is far shorter, so the gap measured above is smaller."
+        ),
+        reference=(2.0, 0.015),
+        wrong_answers=[
+            (0.5, 0.015),
+            (1.5, 0.015),
+            (2000.0, 15.0),
+            (2.0, 15.0),
+            (2.0, 0.005),
+            (2.0, 2.0),
+            2.0,
+            (2.0, "fast"),
+            [2.0, 0.005],
+            [2.0, 0.015, 0.0],
+        ],
+    )
+)

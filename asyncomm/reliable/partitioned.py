@@ -1,0 +1,113 @@
+"""``PartitionedQueue``: ordering per key for competing consumers."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Iterator
+from typing import Any
+
+from asyncomm._checks import check_name
+from asyncomm.clock import Clock
+from asyncomm.reliable.memory import DeadLetter, ReliableQueue, _check_count, _Ids
+from asyncomm.trace import Trace
+
+__all__ = ["PartitionedQueue"]
+
+
+class PartitionedQueue:
+    """Several :class:`ReliableQueue` partitions; a message goes to the one
+    its key picks, so all messages of one key stay in order when each consumer
+    owns one partition.
+
+    The partition is ``zlib.crc32(str(key))`` modulo the number of partitions:
+    stable across runs and machines (Python's ``hash()`` of a str changes with
+    every interpreter start). Ids are shared, so they stay unique and increase.
+    The other arguments are those of :class:`ReliableQueue`, per partition.
+
+    >>> import asyncomm as ac
+    >>> pq = PartitionedQueue(3, clock=ac.VirtualClock())
+    >>> [pq.partition_for(k) for k in ("erin", "acct-1", "erin")]
+    [0, 1, 0]
+    >>> pq.send("deposit", key="erin"), pq.send("withdraw", key="erin")
+    (1, 2)
+    >>> [d.message for d in (pq[0].receive_nowait(), pq[0].receive_nowait())]
+    ['deposit', 'withdraw']
+    """
+
+    def __init__(
+        self,
+        partitions: int,
+        maxsize: int = 0,
+        *,
+        delivery: str = "at-least-once",
+        visibility_timeout: float = 30.0,
+        max_deliveries: int | None = 5,
+        prefetch: int = 0,
+        policy: str = "block",
+        clock: Clock | None = None,
+        trace: Trace | None = None,
+        name: str = "queue",
+    ) -> None:
+        _check_count(partitions, "partitions", minimum=1, meaning="")
+        self.name = check_name(name)
+        self.partitions = tuple(
+            ReliableQueue(
+                maxsize,
+                delivery=delivery,
+                visibility_timeout=visibility_timeout,
+                max_deliveries=max_deliveries,
+                prefetch=prefetch,
+                policy=policy,
+                clock=clock,
+                trace=trace,
+                name=f"{name}[{i}]",
+            )
+            for i in range(partitions)
+        )
+        ids = _Ids()
+        for partition in self.partitions:
+            partition._ids = ids
+
+    def partition_for(self, key: Any) -> int:
+        """The index of the partition that messages with ``key`` go to."""
+        return zlib.crc32(str(key).encode("utf-8")) % len(self.partitions)
+
+    def send(self, message: Any, *, key: Any = None, timeout: float | None = None) -> int:
+        """Send ``message`` to the partition of ``key`` and return its id."""
+        if key is None:
+            raise ValueError(
+                "PartitionedQueue.send() needs key=...: the messages that must stay in order "
+                "share a key (an account, an order id) and so a partition"
+            )
+        return self.partitions[self.partition_for(key)].send(message, key=key, timeout=timeout)
+
+    def __getitem__(self, index: int) -> ReliableQueue:
+        return self.partitions[index]
+
+    def __iter__(self) -> Iterator[ReliableQueue]:
+        return iter(self.partitions)
+
+    def __len__(self) -> int:
+        return sum(len(p) for p in self.partitions)
+
+    def in_flight(self) -> int:
+        return sum(p.in_flight() for p in self.partitions)
+
+    @property
+    def dropped(self) -> int:
+        return sum(p.dropped for p in self.partitions)
+
+    @property
+    def dead_letters(self) -> list[DeadLetter]:
+        """The dead letters of every partition, by id."""
+        return sorted((row for p in self.partitions for row in p.dead_letters), key=lambda row: row.id)
+
+    def consumer_died(self, consumer: str) -> int:
+        return sum(p.consumer_died(consumer) for p in self.partitions)
+
+    def close(self) -> None:
+        for partition in self.partitions:
+            partition.close()
+
+    def __repr__(self) -> str:
+        return f"<PartitionedQueue {self.name!r}: {len(self.partitions)} partitions, {len(self)} ready>"

@@ -1,0 +1,417 @@
+"""Step-through models behind the widgets: plain Python, tested without a browser.
+
+Each model keeps the list of actions a learner took. Going *back* rebuilds the
+pattern objects and replays the actions up to that point, so what you see after
+Back is exactly what the library does, not a stored picture; *forward* replays
+the next action. A new action after going back drops the undone future, as an
+editor's undo does. Every action takes one second of a virtual clock, so the
+trace's times count clicks.
+
+>>> import asyncomm as ac
+>>> model = ac.QueueStepper(maxsize=2)
+>>> model.send("a"); model.send("b"); model.send("c")
+"sent 'a'"
+"sent 'b'"
+"refused: queue 'q' is full (2 messages); receive some first, or send with a timeout to wait for room"
+>>> model.items, model.back(), model.items
+(['a', 'b'], True, ['a', 'b'])
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from asyncomm.callbacks import CallbackRegistry
+from asyncomm.clock import VirtualClock
+from asyncomm.errors import AsyncommError, QueueEmpty, QueueFull, TriggerFailed
+from asyncomm.events import EventBus
+from asyncomm.queues import MessageQueue
+from asyncomm.teaching.eventloop import LoopSnapshot, Program, TeachingLoop
+from asyncomm.trace import Trace, TraceRow
+
+__all__ = ["BusStepper", "CallbackStepper", "LoopStepper", "QueueStepper"]
+
+Action = tuple[Any, ...]
+
+
+class _Replayable:
+    """Actions, a position in them, and a fresh world to replay them into."""
+
+    def __init__(self) -> None:
+        self.actions: list[Action] = []
+        self.position = 0  # how many actions are applied now
+        self.step = 0
+        self.message = ""
+        self._fresh()
+
+    def _fresh(self) -> None:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _apply(self, action: Action) -> str:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _do(self, *action: Any) -> str:
+        del self.actions[self.position :]
+        self.actions.append(action)
+        return self._redo()
+
+    def _redo(self) -> str:
+        """Apply the action at ``position`` and move past it."""
+        self.step = self.position + 1  # 1-based number of the action being applied
+        self.message = self._apply(self.actions[self.position])
+        self.position += 1
+        return self.message
+
+    @property
+    def can_back(self) -> bool:
+        return self.position > 0
+
+    @property
+    def can_forward(self) -> bool:
+        return self.position < len(self.actions)
+
+    def back(self) -> bool:
+        """Undo the last action (by replaying the ones before it); False at the start."""
+        if not self.can_back:
+            return False
+        target = self.position - 1
+        self.position = 0
+        self._fresh()
+        self.message = "at the start"
+        while self.position < target:
+            self._redo()
+        return True
+
+    def forward(self) -> bool:
+        """Redo the next undone action; False when there is none."""
+        if not self.can_forward:
+            return False
+        self._redo()
+        return True
+
+    def reset(self) -> None:
+        """Forget every action."""
+        self.actions.clear()
+        self.position = 0
+        self.message = ""
+        self._fresh()
+
+    @property
+    def rows(self) -> list[TraceRow]:
+        """The trace of what has happened up to the current position."""
+        return self.trace.rows
+
+    def _fresh_world(self) -> None:
+        self.clock = VirtualClock(autojump_threshold=None)
+        self.trace = Trace()
+
+    def _tick(self) -> None:
+        self.clock.advance(1)
+
+
+class QueueStepper(_Replayable):
+    """A bounded :class:`MessageQueue` driven by Send / Receive / Clear clicks.
+
+    >>> import asyncomm as ac
+    >>> m = ac.QueueStepper(maxsize=3)
+    >>> m.send("a"), m.receive()
+    ("sent 'a'", "received 'a'")
+    >>> m.receive()[:34]
+    "refused: queue 'q' is empty; send "
+    """
+
+    def __init__(self, maxsize: int = 4, name: str = "q") -> None:
+        self.maxsize = maxsize
+        self.name = name
+        super().__init__()
+
+    def _fresh(self) -> None:
+        self._fresh_world()
+        self.queue = MessageQueue(self.maxsize, clock=self.clock, trace=self.trace, name=self.name)
+
+    def send(self, msg: Any) -> str:
+        """Send ``msg`` without waiting: a full queue refuses, as ``send_nowait`` does."""
+        return self._do("send", msg)
+
+    def receive(self) -> str:
+        return self._do("receive")
+
+    def clear(self) -> str:
+        return self._do("clear")
+
+    def _apply(self, action: Action) -> str:
+        self._tick()
+        verb = action[0]
+        try:
+            if verb == "send":
+                self.queue.send_nowait(action[1])
+                return f"sent {action[1]!r}"
+            if verb == "receive":
+                return f"received {self.queue.receive_nowait()!r}"
+            return f"cleared {self.queue.clear()} message(s)"
+        except (QueueFull, QueueEmpty) as refused:
+            return f"refused: {refused}"
+
+    @property
+    def items(self) -> list[Any]:
+        return self.queue.snapshot()
+
+
+@dataclass(frozen=True)
+class Call:
+    """One listener call in the bus stepper's log."""
+
+    step: int
+    event: str
+    listener: str
+    outcome: str
+
+
+class BusStepper(_Replayable):
+    """An :class:`EventBus` with a menu of ready-made listeners.
+
+    Menu: ``log`` (records the payload), ``shout`` (upper-cases it), ``count``
+    (counts its calls), ``fails`` (raises ``ValueError``) and ``greet-once``
+    (registered with ``once``: it runs on one trigger only).
+
+    >>> import asyncomm as ac
+    >>> m = ac.BusStepper()
+    >>> m.register("order", "greet-once"), m.trigger("order", "Ada"), m.table()
+    ("registered greet-once for 'order'", "triggered 'order': 1 listener(s) ran", {})
+    """
+
+    MENU = ("log", "shout", "count", "fails", "greet-once")
+
+    def _fresh(self) -> None:
+        self._fresh_world()
+        self.bus = EventBus(clock=self.clock, trace=self.trace, name="bus")
+        self.calls: list[Call] = []
+        self._listeners = self._make_listeners()
+
+    def _make_listeners(self) -> dict[str, Callable[[Any], Any]]:
+        counter = {"n": 0}
+
+        def note(name: str, outcome: str) -> None:
+            self.calls.append(Call(self.step, self._current_event, name, outcome))
+
+        def log(payload: Any) -> None:
+            note("log", f"logged {payload!r}")
+
+        def shout(payload: Any) -> None:
+            note("shout", f"{str(payload).upper()}!")
+
+        def count(payload: Any) -> None:
+            counter["n"] += 1
+            note("count", f"call number {counter['n']}")
+
+        def fails(payload: Any) -> None:
+            note("fails", "raised ValueError")
+            raise ValueError(f"listener 'fails' could not handle {payload!r}")
+
+        def greet_once(payload: Any) -> None:
+            note("greet-once", f"hello {payload!r}, once")
+
+        return {"log": log, "shout": shout, "count": count, "fails": fails, "greet-once": greet_once}
+
+    def register(self, event: str, listener: str) -> str:
+        self._check(listener)
+        return self._do("register", event, listener)
+
+    def remove(self, event: str, listener: str) -> str:
+        self._check(listener)
+        return self._do("remove", event, listener)
+
+    def trigger(self, event: str, payload: Any = None) -> str:
+        return self._do("trigger", event, payload)
+
+    def _check(self, listener: str) -> None:
+        if listener not in self.MENU:
+            raise ValueError(f"unknown listener {listener!r}; choose one of {', '.join(self.MENU)}")
+
+    _current_event = ""
+
+    def _apply(self, action: Action) -> str:
+        self._tick()
+        verb, event = action[0], action[1]
+        if verb == "register":
+            fn = self._listeners[action[2]]
+            (self.bus.once if action[2] == "greet-once" else self.bus.register)(event, fn)
+            return f"registered {action[2]} for {event!r}"
+        if verb == "remove":
+            try:
+                self.bus.remove(event, self._listeners[action[2]])
+            except AsyncommError as refused:
+                return f"refused: {refused}"
+            return f"removed {action[2]} from {event!r}"
+        self._current_event = event
+        try:
+            ran = self.bus.trigger(event, action[2])
+        except TriggerFailed as failed:
+            return f"triggered {event!r}: {failed.message}; the other listeners still ran"
+        return f"triggered {event!r}: {ran} listener(s) ran"
+
+    def table(self) -> dict[str, list[str]]:
+        """Listeners per event, in call order (``once`` ones marked)."""
+        names = {fn: name for name, fn in self._listeners.items()}
+        return {str(event): [names[fn] for fn in self.bus.listeners(event)] for event in self.bus.events()}
+
+
+@dataclass
+class Job:
+    """Background work in the callback stepper, timed on the virtual clock."""
+
+    name: str
+    ends_at: float
+    fails: bool
+    state: str = "running"  # "running", "done" or "failed"
+
+
+class CallbackStepper(_Replayable):
+    """Background jobs with ``on_done`` / ``on_error`` callback registries.
+
+    Jobs run on the virtual clock: ``advance()`` jumps to the next completion
+    and triggers the matching registry, so the learner sees which callbacks
+    fire, in which order, and what happens when a job fails.
+
+    >>> import asyncomm as ac
+    >>> m = ac.CallbackStepper()
+    >>> _ = m.register("on_done", "show"); _ = m.start("download", 2)
+    >>> m.advance()
+    't=2: download done; 1 on_done callback(s) ran'
+    """
+
+    MENU = ("show", "store", "retry-later")
+
+    def _fresh(self) -> None:
+        self._fresh_world()
+        self.on_done = CallbackRegistry(clock=self.clock, trace=self.trace, name="on_done")
+        self.on_error = CallbackRegistry(clock=self.clock, trace=self.trace, name="on_error")
+        self.jobs: list[Job] = []
+        self.fired: list[tuple[float, str, str]] = []
+        self._callbacks = self._make_callbacks()
+
+    def _make_callbacks(self) -> dict[str, Callable[[Any], None]]:
+        def show(result: Any) -> None:
+            self.fired.append((self.clock.now(), "show", f"shows {result!r}"))
+
+        def store(result: Any) -> None:
+            self.fired.append((self.clock.now(), "store", f"stores {result!r}"))
+
+        def retry_later(error: Any) -> None:
+            self.fired.append((self.clock.now(), "retry-later", f"schedules a retry after {error!r}"))
+
+        return {"show": show, "store": store, "retry-later": retry_later}
+
+    def register(self, registry: str, callback: str) -> str:
+        self._check(registry, callback)
+        return self._do("register", registry, callback)
+
+    def remove(self, registry: str, callback: str) -> str:
+        self._check(registry, callback)
+        return self._do("remove", registry, callback)
+
+    def start(self, job: str, seconds: float, fails: bool = False) -> str:
+        """Start background work that ends after ``seconds`` (with an error if ``fails``)."""
+        return self._do("start", job, seconds, fails)
+
+    def advance(self) -> str:
+        """Jump to the next job completion and fire its callbacks."""
+        return self._do("advance")
+
+    def _check(self, registry: str, callback: str) -> None:
+        if registry not in ("on_done", "on_error"):
+            raise ValueError(f"registry must be 'on_done' or 'on_error', got {registry!r}")
+        if callback not in self.MENU:
+            raise ValueError(f"unknown callback {callback!r}; choose one of {', '.join(self.MENU)}")
+
+    def _apply(self, action: Action) -> str:
+        verb = action[0]
+        if verb in ("register", "remove"):
+            registry = self.on_done if action[1] == "on_done" else self.on_error
+            fn = self._callbacks[action[2]]
+            if verb == "register":
+                registry.register(fn)
+                return f"registered {action[2]} in {action[1]}"
+            try:
+                registry.remove(fn)
+            except AsyncommError as refused:
+                return f"refused: {refused}"
+            return f"removed {action[2]} from {action[1]}"
+        if verb == "start":
+            _, name, seconds, fails = action
+            self.jobs.append(Job(name, self.clock.now() + seconds, fails))
+            return f"started {name}: ends at t={self.clock.now() + seconds:g}{' with an error' if fails else ''}"
+        running = [job for job in self.jobs if job.state == "running"]
+        if not running:
+            return "nothing is running: start a job first"
+        job = min(running, key=lambda j: j.ends_at)
+        self.clock.advance_to(job.ends_at)
+        if job.fails:
+            job.state = "failed"
+            ran = self.on_error.trigger(RuntimeError(f"{job.name} failed"))
+            return f"t={job.ends_at:g}: {job.name} failed; {ran} on_error callback(s) ran"
+        job.state = "done"
+        ran = self.on_done.trigger(f"{job.name} result")
+        return f"t={job.ends_at:g}: {job.name} done; {ran} on_done callback(s) ran"
+
+
+class LoopStepper:
+    """Steps a :class:`~asyncomm.TeachingLoop` through ``program``, with Back
+    and Forward over the snapshots already seen.
+
+    >>> import asyncomm as ac
+    >>> from asyncomm.teaching.loop_examples import three_sleepers
+    >>> m = ac.LoopStepper(three_sleepers)
+    >>> m.forward(), m.current.event
+    (True, 'main ran until its next await')
+    """
+
+    def __init__(self, program: Program) -> None:
+        self.program = program
+        self.reset()
+
+    def reset(self) -> None:
+        """Start the program again from the beginning."""
+        self.loop = TeachingLoop()
+        self.snapshots: list[LoopSnapshot] = [self.loop.start(self.program)]
+        self.index = 0
+        self.ended = False
+
+    @property
+    def current(self) -> LoopSnapshot:
+        return self.snapshots[self.index]
+
+    @property
+    def can_back(self) -> bool:
+        return self.index > 0
+
+    @property
+    def can_forward(self) -> bool:
+        return self.index < len(self.snapshots) - 1 or not self.ended
+
+    def forward(self) -> bool:
+        if self.index < len(self.snapshots) - 1:
+            self.index += 1
+            return True
+        if self.ended:
+            return False
+        snapshot = self.loop.step()
+        if snapshot is None:
+            self.ended = True
+            return False
+        self.snapshots.append(snapshot)
+        self.index += 1
+        return True
+
+    def back(self) -> bool:
+        if not self.can_back:
+            return False
+        self.index -= 1
+        return True
+
+    def run_to_end(self) -> LoopSnapshot:
+        while self.forward():
+            pass
+        return self.current
