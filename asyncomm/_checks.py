@@ -1,4 +1,8 @@
-"""Argument checks shared by the patterns, with the exact messages the tests pin."""
+"""Argument checks shared by every module, with the exact messages the tests pin.
+
+One rule everywhere: a wrong *type* is a ``TypeError``, a value of the right type that is out of range
+is a ``ValueError``; each message names the argument, what it accepts and what was given.
+"""
 
 from __future__ import annotations
 
@@ -30,13 +34,47 @@ def check_seconds(seconds: Any, what: str) -> float:
     return float(seconds)
 
 
+def check_int(
+    value: Any, what: str, *, minimum: int | None = None, maximum: int | None = None, meaning: str = ""
+) -> int:
+    """Return ``value`` if it is an int (not a bool) within ``[minimum, maximum]``, else raise.
+
+    ``meaning`` is appended to the rule in the message, e.g. ``" (0 means unbounded)"``.
+
+    >>> check_int(3, "prefetch", minimum=0)
+    3
+    >>> check_int("3", "prefetch", minimum=0, meaning=" (0 means unlimited)")
+    Traceback (most recent call last):
+    ...
+    TypeError: prefetch must be an int (0 means unlimited), got '3' (str)
+    >>> check_int(-1, "prefetch", minimum=0)
+    Traceback (most recent call last):
+    ...
+    ValueError: prefetch must be an int >= 0, got -1
+    """
+    if not isinstance(value, int) or isinstance(value, bool):  # True is an int, but never meant as one
+        raise TypeError(f"{what} must be an int{meaning}, got {value!r} ({type(value).__name__})")
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        if minimum is not None and maximum is not None:
+            rule = f"between {minimum} and {maximum}"
+        elif minimum is not None:
+            rule = f">= {minimum}"
+        else:
+            rule = f"<= {maximum}"
+        raise ValueError(f"{what} must be an int {rule}{meaning}, got {value!r}")
+    return value
+
+
+def check_bool(value: Any, what: str) -> bool:
+    """Return ``value`` if it is True or False (not 1, not "yes"), else raise ``TypeError``."""
+    if not isinstance(value, bool):
+        raise TypeError(f"{what} must be True or False, got {value!r} ({type(value).__name__})")
+    return value
+
+
 def check_maxsize(maxsize: Any) -> int:
     """Return a valid queue capacity (0 = unbounded), or raise."""
-    if not isinstance(maxsize, int) or isinstance(maxsize, bool):
-        raise TypeError(f"maxsize must be an int (0 means unbounded), got {maxsize!r} ({type(maxsize).__name__})")
-    if maxsize < 0:
-        raise ValueError(f"maxsize must be >= 0 (0 means unbounded), got {maxsize}")
-    return maxsize
+    return check_int(maxsize, "maxsize", minimum=0, meaning=" (0 means unbounded)")
 
 
 def check_callable(fn: Any, what: str) -> None:

@@ -227,7 +227,7 @@ def test_close_wakes_a_blocked_sender_with_queue_closed():
 @pytest.mark.parametrize(
     "maxsize, error, message",
     [
-        (-1, ValueError, "maxsize must be >= 0 (0 means unbounded), got -1"),
+        (-1, ValueError, "maxsize must be an int >= 0 (0 means unbounded), got -1"),
         (2.5, TypeError, "maxsize must be an int (0 means unbounded), got 2.5 (float)"),
         ("10", TypeError, "maxsize must be an int (0 means unbounded), got '10' (str)"),
         (True, TypeError, "maxsize must be an int (0 means unbounded), got True (bool)"),

@@ -268,7 +268,7 @@ def test_simulate_servers_refuses_bad_arguments(
         (lambda: MMc(1.0, 1.0, 2).W_percentile(100), ValueError, "percentile must be a number >= 0 and < 100"),
         (lambda: MMcK(1.0, 1.0, 2, 4).p(-1), ValueError, "n must be an int >= 0"),
         (lambda: theory_for(1.0, 1.0, consumers=0), ValueError, "consumers must be >= 1, got 0"),
-        (lambda: theory_for(1.0, 1.0, maxsize=-2), ValueError, "maxsize must be >= 0 (0 means unbounded), got -2"),
+        (lambda: theory_for(1.0, 1.0, maxsize=-2), ValueError, "maxsize must be an int >= 0 (0 means unbounded), got -2"),
         (lambda: theory_for(1.0, 1.0, maxsize=1.5), TypeError, "maxsize must be an int, got 1.5 (float)"),
     ],
 )
@@ -352,7 +352,7 @@ def test_lab_update_keeps_the_other_settings_and_replays_the_same_customers() ->
         ({"consumers": 0}, ValueError, "consumers must be >= 1, got 0"),
         ({"consumers": 17}, ValueError, "consumers must be between 1 and 16 in the lab, got 17"),
         ({"arrival_rate": 50}, ValueError, "arrival_rate must be between 0.05 and 10 in the lab, got 50.0"),
-        ({"maxsize": -1}, ValueError, "maxsize must be >= 0 (0 means unbounded), got -1"),
+        ({"maxsize": -1}, ValueError, "maxsize must be an int >= 0 (0 means unbounded), got -1"),
         (
             {"service_rate": "fast"},
             TypeError,

@@ -511,7 +511,7 @@ def test_repr() -> None:
             ValueError,
             "policy must be one of 'block', 'raise', 'drop-newest', 'drop-oldest', got 'drop'",
         ),
-        ({"maxsize": -1}, ValueError, "maxsize must be >= 0 (0 means unbounded), got -1"),
+        ({"maxsize": -1}, ValueError, "maxsize must be an int >= 0 (0 means unbounded), got -1"),
     ],
 )
 def test_bad_arguments(kwargs: dict[str, Any], error: type[Exception], message: str) -> None:

@@ -150,7 +150,7 @@ def test_to_frame_has_one_row_per_message() -> None:
         ({"service_time": "1"}, TypeError, "service_time must be a number of seconds or one per message, got '1'"),
         ({"consumers": 0}, ValueError, "consumers must be an int >= 1, got 0"),
         ({"consumers": True}, ValueError, "consumers must be an int >= 1, got True"),
-        ({"maxsize": -1}, ValueError, "maxsize must be >= 0 (0 means unbounded), got -1"),
+        ({"maxsize": -1}, ValueError, "maxsize must be an int >= 0 (0 means unbounded), got -1"),
         (
             {"policy": "wait"},
             ValueError,
