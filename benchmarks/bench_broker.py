@@ -15,7 +15,7 @@ import time
 
 import asyncomm as ac
 from asyncomm.reliable import ReliableQueue
-from asyncomm.reliable.redis_streams import LocalRedis, RedisStreamQueue
+from asyncomm.reliable.redis_streams import JSONSerializer, LocalRedis, RedisStreamQueue
 
 BATCH = 100
 
@@ -26,44 +26,41 @@ def in_memory(n: int) -> float:
     for i in range(n):
         q.send(i)
     for _ in range(n):
-        q.receive_nowait("c").ack()
+        q.receive_nowait(consumer="c").ack()
     return time.perf_counter() - start
 
 
 def redis_one_by_one(url: str, n: int) -> float:
-    q = RedisStreamQueue(url, f"bench-single-{time.monotonic_ns()}")
-    start = time.perf_counter()
-    for i in range(n):
-        q.send(i)
-    for _ in range(n):
-        q.receive_nowait("c").ack()
-    elapsed = time.perf_counter() - start
-    q.close()
-    return elapsed
+    with RedisStreamQueue(url, f"bench-single-{time.monotonic_ns()}") as q:
+        start = time.perf_counter()
+        for i in range(n):
+            q.send(i)
+        for _ in range(n):
+            q.receive_nowait(consumer="c").ack()
+        return time.perf_counter() - start
 
 
 def redis_pipelined(url: str, n: int) -> float:
-    q = RedisStreamQueue(url, f"bench-pipe-{time.monotonic_ns()}")
-    r, stream = q._client, q.stream
-    start = time.perf_counter()
-    for first in range(0, n, BATCH):
-        with r.pipeline(transaction=False) as pipe:
-            for i in range(first, min(first + BATCH, n)):
-                pipe.xadd(stream, {"data": q._proto.serializer.dumps(i, None)})
-            pipe.execute()
-    received = 0
-    while received < n:
-        reply = r.xreadgroup("workers", "c", {stream: ">"}, count=BATCH)
-        entries = reply[0][1]
-        with r.pipeline(transaction=False) as pipe:
-            for entry_id, fields in entries:
-                q._proto.serializer.loads(fields["data"])
-                pipe.xack(stream, "workers", entry_id)
-            pipe.execute()
-        received += len(entries)
-    elapsed = time.perf_counter() - start
-    q.close()
-    return elapsed
+    serializer = JSONSerializer()
+    with RedisStreamQueue(url, f"bench-pipe-{time.monotonic_ns()}") as q:  # makes the stream and its group
+        r, stream, group = q._client, q.stream, q.group
+        start = time.perf_counter()
+        for first in range(0, n, BATCH):
+            with r.pipeline(transaction=False) as pipe:
+                for i in range(first, min(first + BATCH, n)):
+                    pipe.xadd(stream, {"data": serializer.dumps(i, None)})
+                pipe.execute()
+        received = 0
+        while received < n:
+            reply = r.xreadgroup(group, "c", {stream: ">"}, count=BATCH)
+            entries = reply[0][1]
+            with r.pipeline(transaction=False) as pipe:
+                for entry_id, fields in entries:
+                    serializer.loads(fields["data"])
+                    pipe.xack(stream, group, entry_id)
+                pipe.execute()
+            received += len(entries)
+        return time.perf_counter() - start
 
 
 def main() -> None:
