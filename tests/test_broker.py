@@ -184,23 +184,28 @@ def test_block_is_the_default_and_send_waits_for_room(queue):
     assert [q.receive_nowait(consumer="c").message, q.ready()] == ["b", 0]
 
 
+def _eventually(condition):
+    """Whether ``condition()`` holds within JOIN_TIMEOUT real seconds (looking every 10 ms)."""
+    deadline = time.monotonic() + JOIN_TIMEOUT
+    while not condition():
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.01)
+    return True
+
+
 def test_a_waiting_sender_and_receiver_show_in_statistics(queue):
     q = queue.make(maxsize=1, poll=0.02)
     q.send("a")
     sender = _in_thread(q.send, "b", timeout=10)
-    deadline = time.monotonic() + JOIN_TIMEOUT
-    while q.statistics().senders_waiting == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert q.statistics().senders_waiting == 1
+    assert _eventually(lambda: q.statistics().senders_waiting == 1)
     assert q.receive_nowait(consumer="c").message == "a"  # room: maxsize bounds the ready messages
     sender.join(JOIN_TIMEOUT)
     assert q.statistics().senders_waiting == 0 and q.ready() == 1
     q.receive_nowait(consumer="c").ack()
     got = []
     receiver = _in_thread(lambda: got.append(q.receive(consumer="c", timeout=10).message))
-    while q.statistics().receivers_waiting == 0 and time.monotonic() < deadline:
-        time.sleep(0.01)
-    assert q.statistics().receivers_waiting == 1
+    assert _eventually(lambda: q.statistics().receivers_waiting == 1)
     q.send("c")
     receiver.join(JOIN_TIMEOUT)
     assert got == ["c"] and q.statistics().receivers_waiting == 0
@@ -386,9 +391,7 @@ def test_close_from_another_thread_ends_a_waiting_iteration(queue):
             d.ack()
 
     consumer = _in_thread(consume)
-    deadline = time.monotonic() + JOIN_TIMEOUT
-    while len(seen) < 2 and time.monotonic() < deadline:
-        time.sleep(0.01)
+    assert _eventually(lambda: len(seen) == 2)
     queue.close()
     consumer.join(JOIN_TIMEOUT)
     assert not consumer.is_alive() and seen == ["a", "b"]

@@ -441,7 +441,7 @@ class _StreamProtocol:
         self._record("dead-letter", (entry_id, fields.get("data", "")), reason)
 
     # -- settling -----------------------------------------------------------------------------------------------
-    def settle(self, got: Delivery[Any], verb: str, requeue: bool) -> Steps:
+    def settle(self, delivery: Delivery[Any], verb: str, requeue: bool) -> Steps:
         """Ack or nack one delivery in one script; returns its outcome ("moved" and "gone": too late)."""
         action = "ack" if verb == "ack" else "requeue" if requeue else "reject"
         outcome = yield _call(
@@ -451,15 +451,15 @@ class _StreamProtocol:
             self.stream,
             self.dead,
             self.group,
-            got.id,
-            got.consumer,
-            got.delivery_count,
+            delivery.id,
+            delivery.consumer,
+            delivery.delivery_count,
             action,
             self.max_deliveries or 0,
             self.idle_ms + 1,
             RETURNED,
         )
-        self._record(verb, (got.id, got.message), outcome)
+        self._record(verb, (delivery.id, delivery.message), outcome)
         return outcome
 
     def consumer_died(self, consumer: Any) -> Steps:
