@@ -749,7 +749,9 @@ class RedisStreamQueue(_QueueBase):
     """The delivery contract on a Redis stream (blocking client): see the module's docstring.
 
     ``maxsize`` bounds the ready messages (0: unbounded) with ``policy`` ``"block"`` (default), ``"raise"``
-    or ``"drop-oldest"``; ``poll`` is how often a waiting send or receive looks again (real seconds).
+    or ``"drop-oldest"``; a message that comes back (nack, visibility timeout, ``consumer_died``) is never
+    refused, so ``ready()`` can briefly exceed ``maxsize``. ``poll`` is how often a waiting send or receive
+    looks again (real seconds).
     ``with q:`` closes the connection on exit; ``for d in q`` receives (consumer ``"consumer"``) until the
     queue is closed.
 
