@@ -1,4 +1,4 @@
-"""Messages per second: the in-memory reliable queue vs Redis Streams on loopback, one run, side by side.
+"""Messages per second: the in-memory reliable queue vs Redis Streams on loopback, side by side.
 
     python benchmarks/bench_broker.py [--messages N] [--url redis://...]
 
@@ -6,6 +6,9 @@ Without --url it starts a private redis-server (needs the binary). Each message 
 acked. "Redis, one by one" uses RedisStreamQueue as a learner would: a round trip per verb (and the
 receive also looks for deliveries that came back). "Redis, pipelined" batches 100 XADDs, reads 100
 entries per XREADGROUP and acks them in one pipeline: what a high-throughput consumer does.
+
+The three ways are chapter 08's own (:func:`asyncomm.labs.redis_lab.throughput`), so this measures exactly
+what a learner runs; each is timed three times and the best time kept.
 """
 
 from __future__ import annotations
@@ -13,57 +16,18 @@ from __future__ import annotations
 import argparse
 import time
 
-import asyncomm as ac
-from asyncomm.reliable import ReliableQueue
-from asyncomm.reliable.redis_streams import LocalRedis, RedisStreamQueue
+from asyncomm.labs.redis_lab import BrokerSession, throughput
+from asyncomm.reliable.redis_streams import LocalRedis
 
 BATCH = 100
+REPEATS = 3
 
 
-def in_memory(n: int) -> float:
-    q = ReliableQueue(clock=ac.VirtualClock())
-    start = time.perf_counter()
-    for i in range(n):
-        q.send(i)
-    for _ in range(n):
-        q.receive_nowait("c").ack()
-    return time.perf_counter() - start
-
-
-def redis_one_by_one(url: str, n: int) -> float:
-    q = RedisStreamQueue(url, f"bench-single-{time.monotonic_ns()}")
-    start = time.perf_counter()
-    for i in range(n):
-        q.send(i)
-    for _ in range(n):
-        q.receive_nowait("c").ack()
-    elapsed = time.perf_counter() - start
-    q.close()
-    return elapsed
-
-
-def redis_pipelined(url: str, n: int) -> float:
-    q = RedisStreamQueue(url, f"bench-pipe-{time.monotonic_ns()}")
-    r, stream = q._client, q.stream
-    start = time.perf_counter()
-    for first in range(0, n, BATCH):
-        with r.pipeline(transaction=False) as pipe:
-            for i in range(first, min(first + BATCH, n)):
-                pipe.xadd(stream, {"data": q._proto.serializer.dumps(i, None)})
-            pipe.execute()
-    received = 0
-    while received < n:
-        reply = r.xreadgroup("workers", "c", {stream: ">"}, count=BATCH)
-        entries = reply[0][1]
-        with r.pipeline(transaction=False) as pipe:
-            for entry_id, fields in entries:
-                q._proto.serializer.loads(fields["data"])
-                pipe.xack(stream, "workers", entry_id)
-            pipe.execute()
-        received += len(entries)
-    elapsed = time.perf_counter() - start
-    q.close()
-    return elapsed
+def best_seconds(url: str, n: int) -> dict[str, float]:
+    """The best of REPEATS times of each way, by the way's name."""
+    with BrokerSession(url, "url", prefix=f"bench-{time.monotonic_ns()}") as session:
+        runs = [throughput(session, messages=n, batch=BATCH) for _ in range(REPEATS)]
+    return {row["way"]: min(run[i]["seconds"] for run in runs) for i, row in enumerate(runs[0])}
 
 
 def main() -> None:
@@ -75,11 +39,7 @@ def main() -> None:
     server = None if args.url else LocalRedis().start()
     url = args.url or server.url  # type: ignore[union-attr]
     try:
-        results = {
-            "in-memory ReliableQueue": min(in_memory(n) for _ in range(3)),
-            "Redis, one by one": redis_one_by_one(url, n),
-            "Redis, pipelined (batches of 100)": min(redis_pipelined(url, n) for _ in range(3)),
-        }
+        results = best_seconds(url, n)
     finally:
         if server is not None:
             server.stop()

@@ -27,7 +27,7 @@ def test_dead_letter_scenario_in_memory_gives_each_reason():
     clock = ac.VirtualClock()
     q = ac.ReliableQueue(visibility_timeout=30, max_deliveries=DEAD_LETTER_MAX_DELIVERIES, clock=clock)
     assert play_dead_letter_scenario(q, clock.advance) == ["m2", "m4", "m5"]
-    assert [(d.message, d.reason, d.deliveries) for d in q.dead_letters] == [
+    assert [(d.message, d.reason, d.deliveries) for d in q.dead_letters()] == [
         ("m2", "max deliveries", 2),
         ("m4", "rejected", 1),
         ("m5", "max deliveries", 2),
@@ -40,7 +40,7 @@ def test_dead_letter_reference_holds_on_redis(redis_url):
     q._client.xadd(q.stream, {"data": "hello"})  # the entry another program wrote: not JSON
     letters = play_dead_letter_scenario(q, time.sleep)
     assert {"raw" if name == "hello" else name for name in letters} == ac.exercises.get("08.dead-letters").reference
-    reasons = {d.message: (d.reason.split(":")[0], d.deliveries) for d in q.dead_letters}
+    reasons = {d.message: (d.reason.split(":")[0], d.deliveries) for d in q.dead_letters()}
     assert reasons == {
         "hello": ("malformed", 1),
         "m2": ("max deliveries", 2),
@@ -91,7 +91,7 @@ def test_round_trip_counts_are_what_redis_stream_queue_sends(redis_url):
         q, counter = session.counted_queue("trips")
         q.send("m")
         sent = counter.take()
-        d = q.receive_nowait("c1")
+        d = q.receive_nowait(consumer="c1")
         received = counter.take()
         d.ack()
         acked = counter.take()

@@ -33,10 +33,12 @@ from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from asyncomm._checks import check_int
 from asyncomm.clock import VirtualClock
 from asyncomm.errors import BrokerUnavailable, QueueEmpty, StaleDelivery
 from asyncomm.labs.faults import LabRun, run_lab
-from asyncomm.reliable import DELIVERY_MODES, DeadLetter, ReliableQueue
+from asyncomm.reliable import DELIVERY_MODES, ReliableQueue
+from asyncomm.reliable.contract import DeadLetter
 from asyncomm.reliable.redis_streams import JSONSerializer, LocalRedis, RedisStreamQueue, reachable, safe_url
 
 __all__ = [
@@ -324,7 +326,7 @@ def _time_in_memory(n: int) -> tuple[float, int]:
     for i in range(n):
         queue.send(i)
     for _ in range(n):
-        queue.receive_nowait("c").ack()
+        queue.receive_nowait(consumer="c").ack()
     return time.perf_counter() - start, 0
 
 
@@ -334,13 +336,13 @@ def _time_one_by_one(session: BrokerSession, n: int) -> tuple[float, int]:
     for i in range(n):
         queue.send(i)
     for _ in range(n):
-        queue.receive_nowait("c").ack()
+        queue.receive_nowait(consumer="c").ack()
     return time.perf_counter() - start, len(counter.take())
 
 
 def _time_pipelined(session: BrokerSession, n: int, batch: int) -> tuple[float, int]:
     queue = session.queue("throughput-pipelined")  # creates the stream and its consumer group
-    client, stream, serializer = session.client, queue.stream, JSONSerializer()
+    client, stream, group, serializer = session.client, queue.stream, queue.group, JSONSerializer()
     trips = 0
     start = time.perf_counter()
     for first in range(0, n, batch):
@@ -351,11 +353,11 @@ def _time_pipelined(session: BrokerSession, n: int, batch: int) -> tuple[float, 
         trips += 1
     received = 0
     while received < n:
-        [(_, entries)] = client.xreadgroup("workers", "c", {stream: ">"}, count=batch)
+        [(_, entries)] = client.xreadgroup(group, "c", {stream: ">"}, count=batch)
         with client.pipeline(transaction=False) as pipe:
             for entry_id, fields in entries:
                 serializer.loads(fields["data"])
-                pipe.xack(stream, "workers", entry_id)
+                pipe.xack(stream, group, entry_id)
             pipe.execute()
         trips += 2
         received += len(entries)
@@ -377,10 +379,8 @@ def throughput(session: BrokerSession, messages: int = 2000, batch: int = 100) -
     3
     >>> if session: session.close()
     """
-    if not isinstance(messages, int) or isinstance(messages, bool) or messages < 1:
-        raise ValueError(f"messages must be an int >= 1, got {messages!r}")
-    if not isinstance(batch, int) or isinstance(batch, bool) or batch < 1:
-        raise ValueError(f"batch must be an int >= 1, got {batch!r}")
+    check_int(messages, "messages", minimum=1)
+    check_int(batch, "batch", minimum=1)
     ways = [
         ("in-memory ReliableQueue", _time_in_memory(messages)),
         ("Redis, one by one", _time_one_by_one(session, messages)),
@@ -501,7 +501,7 @@ def _lab_consumer(url: str, stream: str, name: str, options: dict[str, Any], mod
     try:
         while not client.exists(f"{stream}:stop"):
             try:
-                delivery = queue.receive(name, timeout=0.1)
+                delivery = queue.receive(consumer=name, timeout=0.1)
             except QueueEmpty:
                 continue
             n = delivery.message["n"]
@@ -537,22 +537,13 @@ def _crash(client: Any, stream: str, name: str, n: int, point: str, mode: str) -
     raise _Crashed
 
 
-def _check_lab(
-    messages: Any,
-    consumers: Any,
-    crash_on: Mapping[int, str],
-    poison: Collection[int],
-    malformed: Any,
-    delivery: str,
-    max_deliveries: Any,
-    mode: str,
-) -> None:
-    for what, value, low in (("messages", messages, 1), ("consumers", consumers, 1), ("malformed", malformed, 0)):
-        if not isinstance(value, int) or isinstance(value, bool) or value < low:
-            raise ValueError(f"{what} must be an int >= {low}, got {value!r}")
-    for n in [*crash_on, *poison]:
-        if not isinstance(n, int) or isinstance(n, bool) or not 1 <= n <= messages:
-            raise ValueError(f"message numbers run from 1 to messages={messages}, got {n!r}")
+def _check_lab(settings: dict[str, Any]) -> None:
+    messages, consumers, crash_on = settings["messages"], settings["consumers"], settings["crash_on"]
+    check_int(messages, "messages", minimum=1)
+    check_int(consumers, "consumers", minimum=1)
+    check_int(settings["malformed"], "malformed", minimum=0)
+    for n in [*crash_on, *settings["poison"]]:
+        check_int(n, "message numbers in crash_on and poison", minimum=1, maximum=messages)
     for point in crash_on.values():
         if point not in _CRASH_POINTS:
             raise ValueError(f"crash points are {', '.join(map(repr, _CRASH_POINTS))}, got {point!r}")
@@ -561,12 +552,13 @@ def _check_lab(
             f"{len(crash_on)} crash(es) with {consumers} consumer(s) would leave none alive (crashed "
             f"consumers stay down in this lab): use more consumers than crashes"
         )
+    delivery = settings["delivery"]
     if delivery not in DELIVERY_MODES:
         raise ValueError(f"delivery must be 'at-most-once' or 'at-least-once', got {delivery!r}")
-    if poison and delivery == "at-least-once" and max_deliveries is None:
+    if settings["poison"] and delivery == "at-least-once" and settings["max_deliveries"] is None:
         raise ValueError("with max_deliveries=None a poison message would be delivered forever; give it a number")
-    if mode not in ("processes", "threads"):
-        raise ValueError(f"mode must be 'processes' or 'threads', got {mode!r}")
+    if settings["mode"] not in ("processes", "threads"):
+        raise ValueError(f"mode must be 'processes' or 'threads', got {settings['mode']!r}")
 
 
 def run_redis_lab(
@@ -606,14 +598,11 @@ def run_redis_lab(
     ...     print(0, 6, 1)
     0 6 1
     """
-    crash_on = dict(crash_on or {})
-    poison = frozenset(poison)
-    _check_lab(messages, consumers, crash_on, poison, malformed, delivery, max_deliveries, mode)
     settings = {
         "messages": messages,
         "consumers": consumers,
-        "crash_on": crash_on,
-        "poison": poison,
+        "crash_on": dict(crash_on or {}),
+        "poison": frozenset(poison),
         "malformed": malformed,
         "delivery": delivery,
         "visibility_timeout": visibility_timeout,
@@ -621,29 +610,46 @@ def run_redis_lab(
         "work_seconds": work_seconds,
         "mode": mode,
     }
+    _check_lab(settings)  # before anything is sent
     name = session.fresh(stream, ":log", ":effects", ":stop")
-    client = session.client
-    producer = RedisStreamQueue(
+    with RedisStreamQueue(
         session.url, name, delivery=delivery, visibility_timeout=visibility_timeout, max_deliveries=max_deliveries
-    )
-    started = time.perf_counter()
-    # Foreign entries go among the messages, spread out: after message k * messages // (malformed + 1).
+    ) as producer:
+        started = time.perf_counter()
+        _produce(producer, session.client, settings)
+        workers = _start_consumers(session.url, name, settings)
+        try:
+            _wait_until_done(producer, workers, timeout)
+        finally:
+            _stop_consumers(session.client, name, workers, mode)
+        letters = producer.dead_letters()
+    return _result(settings, session.client, name, letters, time.perf_counter() - started)
+
+
+def _produce(producer: RedisStreamQueue, client: Any, settings: dict[str, Any]) -> None:
+    """Send ``{"n": 1}`` ... ``{"n": messages}``, with the foreign entries spread out among them
+    (after message k * messages // (malformed + 1) for k = 1 .. malformed)."""
+    messages, malformed = settings["messages"], settings["malformed"]
     after = Counter(max(1, (k + 1) * messages // (malformed + 1)) for k in range(malformed))
     for n in range(1, messages + 1):
         producer.send({"n": n})
         for _ in range(after[n]):
-            client.xadd(name, {"data": _FOREIGN})
+            client.xadd(producer.stream, {"data": _FOREIGN})
+
+
+def _start_consumers(url: str, stream: str, settings: dict[str, Any]) -> list[Any]:
+    """Start consumers ``c1``, ``c2``, ... as processes or threads (daemons: none outlives the lab)."""
     options = {
-        "delivery": delivery,
-        "visibility_timeout": visibility_timeout,
-        "max_deliveries": max_deliveries,
-        "crash_on": {str(n): point for n, point in crash_on.items()},
-        "poison": sorted(poison),
-        "work_seconds": work_seconds,
+        "delivery": settings["delivery"],
+        "visibility_timeout": settings["visibility_timeout"],
+        "max_deliveries": settings["max_deliveries"],
+        "crash_on": {str(n): point for n, point in settings["crash_on"].items()},  # JSON-friendly for processes
+        "poison": sorted(settings["poison"]),
+        "work_seconds": settings["work_seconds"],
     }
-    names = [f"c{i + 1}" for i in range(consumers)]
+    mode = settings["mode"]
+    args = [(url, stream, f"c{i + 1}", options, mode) for i in range(settings["consumers"])]
     workers: list[Any]
-    args = [(session.url, name, who, options, mode) for who in names]
     if mode == "processes":
         context = multiprocessing.get_context("spawn")
         workers = [context.Process(target=_lab_consumer, args=a, daemon=True) for a in args]
@@ -651,26 +657,32 @@ def run_redis_lab(
         workers = [threading.Thread(target=_lab_consumer, args=a, daemon=True) for a in args]
     for worker in workers:
         worker.start()
-    try:
-        deadline = time.monotonic() + timeout
-        while len(producer) or producer.in_flight():
-            if not any(w.is_alive() for w in workers):
-                raise RuntimeError("every lab consumer stopped before the work was done; please report this")
-            if time.monotonic() > deadline:
-                raise RuntimeError(f"the Redis lab did not finish within {timeout:g} s")
-            time.sleep(0.02)
-    finally:
-        client.set(f"{name}:stop", 1)
-        for worker in workers:
-            worker.join(10)
-        producer_letters = producer.dead_letters
-        producer.close()
-    seconds = time.perf_counter() - started
+    return workers
+
+
+def _wait_until_done(producer: RedisStreamQueue, workers: list[Any], timeout: float) -> None:
+    """Wait until nothing is ready nor in flight (each look is one round trip)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        counts = producer.statistics()
+        if not (counts.ready or counts.in_flight):
+            return
+        if not any(w.is_alive() for w in workers):
+            raise RuntimeError("every lab consumer stopped before the work was done; please report this")
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the Redis lab did not finish within {timeout:g} s")
+        time.sleep(0.02)
+
+
+def _stop_consumers(client: Any, stream: str, workers: list[Any], mode: str) -> None:
+    """Then tell the consumers to stop, wait for them, and check no process failed for another reason."""
+    client.set(f"{stream}:stop", 1)
+    for worker in workers:
+        worker.join(10)
     if mode == "processes":
-        broken = {who: w.exitcode for who, w in zip(names, workers, strict=True) if w.exitcode not in (0, _CRASH_EXIT)}
+        broken = {f"c{i + 1}": w.exitcode for i, w in enumerate(workers) if w.exitcode not in (0, _CRASH_EXIT)}
         if broken:
             raise RuntimeError(f"lab consumer(s) failed with exit codes {broken}; please report this")
-    return _result(settings, client, name, producer_letters, seconds)
 
 
 def _result(settings: dict[str, Any], client: Any, name: str, letters: list[DeadLetter], seconds: float) -> RedisLabRun:

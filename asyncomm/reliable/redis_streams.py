@@ -1,43 +1,61 @@
-"""A real broker: the reliable-queue contract on Redis Streams (``pip install 'asyncomm[redis]'``).
+"""A real broker: the delivery contract (:mod:`asyncomm.reliable.contract`) on Redis Streams.
 
-Same verbs as :class:`~asyncomm.reliable.memory.ReliableQueue` -- ``send``,
-``receive(consumer)`` returning a delivery with ``ack()`` / ``nack(requeue=)``,
-``delivery_count`` and ``redelivered``, ``consumer_died``, ``in_flight``,
-``dead_letters`` -- on a stream with a consumer group:
+``pip install 'asyncomm[redis]'``. Same verbs and options as the in-memory
+:class:`~asyncomm.reliable.ReliableQueue`, on a stream with a consumer group:
 
-* ``send`` is XADD (with ``MAXLEN`` when the queue is bounded: the oldest entries
-  are trimmed, or, with ``policy="raise"``, a send to a full stream is refused);
-* ``receive`` first takes back deliveries idle longer than ``visibility_timeout``
-  (XAUTOCLAIM, which also counts the delivery), else reads a new entry
-  (XREADGROUP); a message past ``max_deliveries`` goes to the dead-letter stream
-  ``<stream>:dead`` with its reason, and so does an entry that cannot be decoded
-  (it never crashes the consumer);
-* ``ack`` is XACK, after checking in one server-side script that the delivery is
-  still this consumer's (else :class:`~asyncomm.reliable.memory.StaleDelivery`).
+* ``send`` is XADD. A bounded queue (``maxsize`` > 0) follows its ``policy``: ``"block"`` (the default)
+  waits for room, polling every ``poll`` seconds, ``"raise"`` refuses at once with
+  :class:`~asyncomm.QueueFull` (both check and add in one server-side script, so concurrent senders never
+  overshoot ``maxsize``), ``"drop-oldest"`` trims the oldest entries (``MAXLEN``). ``"drop-newest"`` is
+  refused when the queue is made: a message dropped on arrival never enters the stream, so it has no
+  stream id for ``send`` to return.
+* ``receive`` first takes back a delivery idle longer than ``visibility_timeout`` (XAUTOCLAIM, which also
+  counts the delivery), else reads a new entry (XREADGROUP); a message past ``max_deliveries`` goes to the
+  dead-letter stream ``<stream>:dead`` with its reason, and so does an entry that cannot be decoded (it
+  never crashes the consumer).
+* ``ack`` / ``nack`` run one server-side script that first checks the delivery is still this consumer's
+  (else :class:`~asyncomm.StaleDelivery`).
 
-What changes compared with the in-memory queue: every verb is a network round
-trip; messages survive the process (and, with persistence on, the server);
-several processes and machines can share one queue; time is the server's real
-time (no virtual clock); ``len(q)`` asks the server. Messages are JSON by default
-(pass ``serializer=``); pickle is never the default, because unpickling what
-comes from a shared broker runs arbitrary code.
+What changes compared with the in-memory queue: every verb and every count (``ready()``, ``in_flight()``,
+``statistics()``) is a network round trip; messages survive the process (and, with persistence on, the
+server); several processes and machines can share one queue; time is real time (no virtual clock). A
+delivery whose visibility timeout has run out counts as ready at once, but is only taken back (or
+dead-lettered, if that was its last delivery) by the next ``receive``: Redis has no timers. Messages are
+JSON by default (pass ``serializer=``); pickle is never the default, because unpickling what comes from a
+shared broker runs arbitrary code.
 
-The protocol is written once, as generators that yield Redis calls; a small
-driver runs them on ``redis.Redis`` and another on ``redis.asyncio.Redis``.
+The protocol is written once, as generators that yield the Redis calls to make (and the pauses to take)
+without doing any I/O themselves; a blocking driver runs them on ``redis.Redis``, an asyncio driver on
+``redis.asyncio.Redis``. The drivers are the only difference between :class:`RedisStreamQueue` and
+:class:`AsyncRedisStreamQueue`.
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
+import math
 import time
-from collections.abc import Generator
-from dataclasses import dataclass
-from typing import Any, NamedTuple
+from collections.abc import AsyncIterator, Callable, Generator, Iterator
+from types import TracebackType
+from typing import Any, NamedTuple, Self
 
-from asyncomm._checks import check_name, check_seconds, check_timeout
-from asyncomm.errors import BrokerUnavailable, QueueClosed, QueueEmpty, QueueFull, UsageError
+from asyncomm._checks import check_maxsize, check_name, check_seconds, check_timeout, plural
+from asyncomm.errors import BrokerUnavailable, QueueClosed, QueueEmpty, QueueFull, StaleDelivery, UsageError
+from asyncomm.reliable.contract import (
+    ACKED,
+    AUTO_ACKED,
+    EXPIRED,
+    NACKED,
+    PENDING,
+    DeadLetter,
+    Delivery,
+    check_consumer,
+    check_delivery_options,
+)
 from asyncomm.reliable.local_redis import LocalRedis, reachable, safe_url
-from asyncomm.reliable.memory import DeadLetter, StaleDelivery, check_delivery_options
+from asyncomm.statistics import QueueStatistics
 from asyncomm.trace import Trace
 
 __all__ = [
@@ -55,6 +73,8 @@ __all__ = [
 #: past the visibility timeout, so the next receive takes them (XAUTOCLAIM) before new entries.
 RETURNED = "__returned__"
 
+#: What a bounded stream can do with a send that finds it full.
+POLICIES = ("block", "raise", "drop-oldest")
 
 #: XAUTOCLAIM came with Redis 6.2, its report of deleted entries with 7.0: older servers fail on every receive.
 MIN_REDIS_VERSION = (7, 0)
@@ -80,6 +100,23 @@ def check_server_version(version: str) -> None:
         )
 
 
+def check_policy(policy: Any) -> str:
+    """The policies a stream can honour; ``"drop-newest"`` is refused with the reason.
+
+    >>> check_policy("block")
+    'block'
+    """
+    if policy == "drop-newest":
+        raise ValueError(
+            "policy 'drop-newest' cannot be honoured by a Redis stream: a message dropped on arrival never "
+            "enters the stream, so it has no stream id for send() to return. On Redis use 'block' (send waits "
+            "for room), 'raise' (QueueFull at once) or 'drop-oldest' (MAXLEN trims the oldest entries)"
+        )
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {', '.join(map(repr, POLICIES))} on Redis, got {policy!r}")
+    return str(policy)
+
+
 class JSONSerializer:
     """Messages as JSON text: readable in ``redis-cli`` and safe to decode.
 
@@ -87,7 +124,12 @@ class JSONSerializer:
     >>> s.dumps({"order": 7}, "acct-1")
     '{"m": {"order": 7}, "k": "acct-1"}'
     >>> s.loads('{"m": {"order": 7}, "k": "acct-1"}')
-    ({'order': 7}, 'acct-1')"""
+    ({'order': 7}, 'acct-1')
+    >>> s.loads("[1]")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an asyncomm message (a JSON list, not an object with an 'm' field)
+    """
 
     def dumps(self, message: Any, key: Any) -> str:
         try:
@@ -102,12 +144,21 @@ class JSONSerializer:
         if data is None:
             raise ValueError("no 'data' field")
         decoded = json.loads(data)
-        if not isinstance(decoded, dict) or "m" not in decoded:
+        if not isinstance(decoded, dict):
+            raise ValueError(
+                f"not an asyncomm message (a JSON {type(decoded).__name__}, not an object with an 'm' field)"
+            )
+        if "m" not in decoded:
             raise ValueError("not an asyncomm message (no 'm' field)")
         return decoded["m"], decoded.get("k")
 
 
+# -- the steps a protocol generator yields ----------------------------------------------------------------------
+
+
 class _Call(NamedTuple):
+    """A Redis command for the driver to send: ``client.<method>(*args, **kwargs)``."""
+
     method: str
     args: tuple[Any, ...]
     kwargs: dict[str, Any]
@@ -117,7 +168,53 @@ def _call(method: str, *args: Any, **kwargs: Any) -> _Call:
     return _Call(method, args, kwargs)
 
 
-Steps = Generator[_Call, Any, Any]
+class _Pause(NamedTuple):
+    """Real seconds for the driver to wait (``time.sleep`` or ``asyncio.sleep``) before the next step."""
+
+    seconds: float
+
+
+Steps = Generator[_Call | _Pause, Any, Any]
+
+
+# -- the server-side scripts ------------------------------------------------------------------------------------
+
+# The counts behind ready(), in_flight(), statistics() and a bounded send, written once.
+_COUNTS = """
+local function field(flat, name)
+  for i = 1, #flat, 2 do if flat[i] == name then return flat[i + 1] end end
+end
+local function counts(stream, dead, group, idle_ms)
+  local info = nil
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+    if field(g, 'name') == group then info = g end
+  end
+  -- Never delivered. The lag counts entries MAXLEN trimmed before delivery, which are gone: at most XLEN.
+  local new = field(info, 'lag')
+  if new then
+    new = math.min(new, redis.call('XLEN', stream))
+  else  -- no lag after an XDEL: count the entries after the last-delivered id (an exclusive range)
+    new = #redis.call('XRANGE', stream, '(' .. field(info, 'last-delivered-id'), '+')
+  end
+  -- Delivered, not acked: idle past the visibility timeout (or handed back) means ready again.
+  local pending = redis.call('XPENDING', stream, group)[1]
+  local back = 0
+  if pending > 0 then back = #redis.call('XPENDING', stream, group, 'IDLE', idle_ms, '-', '+', pending) end
+  return {new + back, pending - back, redis.call('XLEN', dead)}
+end
+"""
+
+# KEYS: stream, dead-letter stream; ARGV: group, visibility timeout (ms). Returns {ready, in flight, dead}.
+_COUNT = _COUNTS + "return counts(KEYS[1], KEYS[2], ARGV[1], ARGV[2])"
+
+# Checks for room and adds in one step, so no other sender can slip in between. ARGV 3, 4: maxsize, data.
+_ADD_IF_ROOM = (
+    _COUNTS
+    + """
+if counts(KEYS[1], KEYS[2], ARGV[1], ARGV[2])[1] >= tonumber(ARGV[3]) then return false end
+return redis.call('XADD', KEYS[1], '*', 'data', ARGV[4])
+"""
+)
 
 # Settles one delivery atomically: still pending, still this consumer's and this delivery's?
 _SETTLE = """
@@ -146,28 +243,35 @@ return 'dead'
 """
 
 
-@dataclass
-class _Got:
+class _Got(NamedTuple):
+    """What a receive took from the stream, before it becomes a delivery object."""
+
     id: str
     message: Any
     key: Any
-    count: int
+    consumer: str
+    delivery_count: int
     state: str
 
 
+# -- the protocol -----------------------------------------------------------------------------------------------
+
+
 class _StreamProtocol:
-    """The queue's logic as generators of Redis calls (no I/O of its own)."""
+    """The queue's logic as generators of Redis calls and pauses: no I/O of its own, so both drivers share it."""
 
     def __init__(
         self,
-        stream: str,
-        group: str,
-        delivery: str,
-        visibility_timeout: float,
-        max_deliveries: int | None,
-        maxsize: int,
-        policy: str,
+        stream: Any,
+        group: Any,
+        delivery: Any,
+        visibility_timeout: Any,
+        max_deliveries: Any,
+        maxsize: Any,
+        policy: Any,
+        poll: Any,
         serializer: Any,
+        trace: Trace | None,
     ) -> None:
         self.stream = check_name(stream)
         self.dead = f"{stream}:dead"
@@ -175,16 +279,22 @@ class _StreamProtocol:
         self.delivery, self.visibility_timeout, self.max_deliveries = check_delivery_options(
             delivery, visibility_timeout, max_deliveries
         )
-        self.idle_ms = max(1, int(self.visibility_timeout * 1000))
-        if not isinstance(maxsize, int) or isinstance(maxsize, bool) or maxsize < 0:
-            raise ValueError(f"maxsize must be an int >= 0 (0 means unbounded), got {maxsize!r}")
-        if policy not in ("drop-oldest", "raise"):
+        if math.isinf(self.visibility_timeout):
             raise ValueError(
-                f"on Redis the policy of a bounded stream is 'drop-oldest' (MAXLEN trims the oldest "
-                f"entries) or 'raise' (QueueFull), got {policy!r}"
+                "on Redis visibility_timeout must be a finite number of seconds (XAUTOCLAIM takes a delivery "
+                "back after a set idle time), got inf"
             )
-        self.maxsize, self.policy = maxsize, policy
+        self.idle_ms = max(1, int(self.visibility_timeout * 1000))
+        self.maxsize = check_maxsize(maxsize)
+        self.policy = check_policy(policy)
+        self.poll = check_seconds(poll, "poll")
+        if self.poll == 0:
+            raise ValueError("poll must be > 0 seconds: it is how long a waiting send or receive waits between looks")
         self.serializer = serializer
+        self.trace = trace
+        self.senders_waiting = 0
+        self.receivers_waiting = 0
+        self._started = time.monotonic()
 
     def setup(self) -> Steps:
         info = yield _call("info", "server")
@@ -195,21 +305,88 @@ class _StreamProtocol:
             if "BUSYGROUP" not in str(err):
                 raise
 
-    def send(self, message: Any, key: Any) -> Steps:
+    # -- sending ------------------------------------------------------------------------------------------------
+    def send(self, message: Any, key: Any, timeout: Any) -> Steps:
+        timeout = check_timeout(timeout)
         data = self.serializer.dumps(message, key)
-        if self.maxsize and self.policy == "raise":
-            ready = yield from self.ready()
-            if ready >= self.maxsize:
-                raise QueueFull(
-                    f"stream {self.stream!r} is full ({self.maxsize} messages waiting) and its policy "
-                    f"is 'raise'; let consumers catch up, or raise maxsize"
-                )
-        extra = {"maxlen": self.maxsize, "approximate": False} if self.maxsize and self.policy == "drop-oldest" else {}
-        entry_id = yield _call("xadd", self.stream, {"data": data}, **extra)
+        if self.maxsize and self.policy != "drop-oldest":
+            entry_id = yield from self._add_when_room(data, timeout)
+        else:
+            trim = {"maxlen": self.maxsize, "approximate": False} if self.maxsize else {}
+            entry_id = yield _call("xadd", self.stream, {"data": data}, **trim)
+        self._record("send", (entry_id, message))
         return entry_id
 
-    def try_receive(self, consumer: str, block_ms: int) -> Steps:
-        """One attempt: a delivery that came back, else a new one, else None."""
+    def _add_when_room(self, data: str, timeout: float | None) -> Steps:
+        """XADD once fewer than ``maxsize`` messages are ready; with policy "block", look again every ``poll`` s."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            entry_id = yield self._script(_ADD_IF_ROOM, self.maxsize, data)
+            if entry_id is not None:
+                return entry_id
+            left = None if deadline is None else deadline - time.monotonic()
+            if self.policy == "raise" or (left is not None and left <= 0):
+                raise self._full(timeout)
+            self.senders_waiting += 1
+            try:
+                yield _Pause(self.poll if left is None else min(self.poll, left))
+            finally:
+                self.senders_waiting -= 1
+
+    def _full(self, timeout: float | None) -> QueueFull:
+        self._record("send", None, "QueueFull")
+        waiting = f"{plural(self.maxsize, 'message')} waiting"
+        if self.policy == "raise":
+            return QueueFull(
+                f"stream {self.stream!r} is full ({waiting}) and its policy is 'raise'; let consumers catch up, "
+                f"or raise maxsize"
+            )
+        if timeout == 0:
+            return QueueFull(
+                f"stream {self.stream!r} is full ({waiting}); receive some first, or send with a timeout to wait "
+                f"for room"
+            )
+        return QueueFull(
+            f"stream {self.stream!r} stayed full ({waiting}) for {timeout:g} s; the message was not sent: consume "
+            f"faster, or give the queue a larger maxsize"
+        )
+
+    # -- receiving ----------------------------------------------------------------------------------------------
+    def receive(self, consumer: Any, timeout: Any) -> Steps:
+        """Take one delivery for ``consumer``, waiting up to ``timeout`` s (None: forever) in slices."""
+        consumer, timeout = check_consumer(consumer), check_timeout(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        waits = 0 if timeout == 0 else 1  # receive_nowait never waits
+        self.receivers_waiting += waits
+        try:
+            while True:
+                got = yield from self._take_one(consumer, self._block_ms(deadline))
+                if got is not None:
+                    self._record("receive", (got.id, got.message))
+                    return got
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise self._empty(timeout)
+        finally:
+            self.receivers_waiting -= waits
+
+    def _block_ms(self, deadline: float | None) -> int:
+        # Wait in slices: idle deliveries become claimable by time passing, which wakes no XREADGROUP.
+        slice_s = min(self.poll, self.visibility_timeout / 2)
+        if deadline is not None:
+            slice_s = min(slice_s, deadline - time.monotonic())
+        return max(int(slice_s * 1000), 0)
+
+    def _empty(self, timeout: float | None) -> QueueEmpty:
+        self._record("receive", None, "QueueEmpty")
+        if timeout == 0:
+            return QueueEmpty(
+                f"stream {self.stream!r} has no message for this group; send one first, or "
+                f"receive with a timeout to wait for one"
+            )
+        return QueueEmpty(f"no message arrived on stream {self.stream!r} within {timeout:g} s")
+
+    def _take_one(self, consumer: str, block_ms: int) -> Steps:
+        """One attempt: a delivery that came back, else a new one (waiting up to ``block_ms``), else None."""
         while True:
             claimed = yield from self._claim_one(consumer)
             if claimed:
@@ -220,8 +397,8 @@ class _StreamProtocol:
                     yield from self._dead_letter(entry_id, fields, "max deliveries", count - 1)
                     continue
             else:
-                extra = {"block": block_ms} if block_ms > 0 else {}
-                reply = yield _call("xreadgroup", self.group, consumer, {self.stream: ">"}, count=1, **extra)
+                wait = {"block": block_ms} if block_ms > 0 else {}  # BLOCK 0 would wait forever
+                reply = yield _call("xreadgroup", self.group, consumer, {self.stream: ">"}, count=1, **wait)
                 if not reply or not reply[0][1]:
                     return None
                 entry_id, fields = reply[0][1][0]
@@ -231,11 +408,11 @@ class _StreamProtocol:
             except Exception as err:  # a malformed entry is parked with its reason, never crashes the consumer
                 yield from self._dead_letter(entry_id, fields or {}, f"malformed: {err}", count)
                 continue
-            state = "pending"
+            state = PENDING
             if self.delivery == "at-most-once":
                 yield _call("xack", self.stream, self.group, entry_id)
-                state = "auto-acked"
-            return _Got(entry_id, message, key, count, state)
+                state = AUTO_ACKED
+            return _Got(entry_id, message, key, consumer, count, state)
 
     def _claim_one(self, consumer: str) -> Steps:
         """Claim one delivery idle for longer than the visibility timeout, scanning the whole pending list.
@@ -261,8 +438,12 @@ class _StreamProtocol:
             {"id": entry_id, "reason": reason, "deliveries": str(deliveries), "data": fields.get("data", "")},
         )
         yield _call("xack", self.stream, self.group, entry_id)
+        self._record("dead-letter", (entry_id, fields.get("data", "")), reason)
 
-    def settle(self, entry_id: str, consumer: str, count: int, verb: str) -> Steps:
+    # -- settling -----------------------------------------------------------------------------------------------
+    def settle(self, delivery: Delivery[Any], verb: str, requeue: bool) -> Steps:
+        """Ack or nack one delivery in one script; returns its outcome ("moved" and "gone": too late)."""
+        action = "ack" if verb == "ack" else "requeue" if requeue else "reject"
         outcome = yield _call(
             "eval",
             _SETTLE,
@@ -270,39 +451,43 @@ class _StreamProtocol:
             self.stream,
             self.dead,
             self.group,
-            entry_id,
-            consumer,
-            count,
-            verb,
+            delivery.id,
+            delivery.consumer,
+            delivery.delivery_count,
+            action,
             self.max_deliveries or 0,
             self.idle_ms + 1,
             RETURNED,
         )
+        self._record(verb, (delivery.id, delivery.message), outcome)
         return outcome
 
-    def consumer_died(self, consumer: str) -> Steps:
+    def consumer_died(self, consumer: Any) -> Steps:
+        consumer = check_consumer(consumer)
         pending = yield _call("xpending_range", self.stream, self.group, "-", "+", 10_000, consumername=consumer)
         ids = [p["message_id"] for p in pending]
         if ids:
             yield _call("xclaim", self.stream, self.group, RETURNED, 0, ids, idle=self.idle_ms + 1, justid=True)
         return len(ids)
 
-    def ready(self) -> Steps:
-        groups = yield _call("xinfo_groups", self.stream)
-        group = next((g for g in groups if g["name"] == self.group), None)
-        lag = None if group is None else group.get("lag")
-        if lag is None and group is not None:
-            # Redis reports no lag once entries were deleted or trimmed (MAXLEN): count the entries after
-            # the group's last-delivered id instead (an exclusive range; slower, but always right).
-            newer = yield _call("xrange", self.stream, f"({group['last-delivered-id']}", "+")
-            lag = len(newer)
-        returned = yield _call("xpending_range", self.stream, self.group, "-", "+", 10_000, consumername=RETURNED)
-        return int(lag or 0) + len(returned)
+    # -- looking ------------------------------------------------------------------------------------------------
+    def counts(self) -> Steps:
+        """``[ready, in flight, dead]`` in one round trip."""
+        return (yield self._script(_COUNT))
 
-    def in_flight(self) -> Steps:
-        summary = yield _call("xpending", self.stream, self.group)
-        returned = sum(c["pending"] for c in summary.get("consumers") or [] if c["name"] == RETURNED)
-        return int(summary["pending"]) - returned
+    def statistics(self) -> Steps:
+        ready, in_flight, dead = yield from self.counts()
+        return QueueStatistics(
+            name=self.stream,
+            ready=ready,
+            maxsize=self.maxsize,
+            closed=False,  # a closed queue has no connection to ask: statistics() raises QueueClosed
+            senders_waiting=self.senders_waiting,
+            receivers_waiting=self.receivers_waiting,
+            dropped=None if self.policy == "drop-oldest" else 0,  # MAXLEN trims without telling anyone
+            in_flight=in_flight,
+            dead=dead,
+        )
 
     def dead_letters(self) -> Steps:
         entries = yield _call("xrange", self.dead, "-", "+")
@@ -315,101 +500,126 @@ class _StreamProtocol:
             letters.append(DeadLetter(fields["id"], message, fields["reason"], int(fields["deliveries"])))
         return letters
 
+    def _script(self, script: str, *args: Any) -> _Call:
+        """A call of one of the counting scripts, on this stream and group."""
+        return _call("eval", script, 2, self.stream, self.dead, self.group, self.idle_ms, *args)
 
-class _Delivery:
-    """Shared by the sync and async deliveries: what was delivered to whom."""
+    def _record(self, operation: str, item: Any, outcome: str = "ok") -> None:
+        if self.trace is not None:
+            self.trace.record(time.monotonic() - self._started, "queue", operation, self.stream, item, -1, outcome)
 
-    __slots__ = ("_queue", "_state", "consumer", "delivery_count", "id", "key", "message")
 
-    def __init__(self, queue: Any, got: _Got, consumer: str) -> None:
+# -- deliveries -------------------------------------------------------------------------------------------------
+
+
+class _StreamDelivery(Delivery[Any]):
+    """A delivery from a stream: the contract's fields, plus the queue that settles it."""
+
+    __slots__ = ("_queue",)
+
+    def __init__(self, queue: Any, got: _Got) -> None:
+        super().__init__(got.id, got.message, got.key, got.consumer, got.delivery_count, got.state)
         self._queue = queue
-        self.id, self.message, self.key = got.id, got.message, got.key
-        self.delivery_count, self._state, self.consumer = got.count, got.state, consumer
 
-    @property
-    def redelivered(self) -> bool:
-        return self.delivery_count > 1
+    def _settle(self, verb: str, requeue: bool = True) -> Steps:
+        """The one settle path of both queues: refuse before any I/O, run the script, read its outcome."""
+        self._check_settle(verb, requeue)
+        outcome = yield from self._queue._proto.settle(self, verb, requeue)
+        if outcome in ("moved", "gone"):
+            self._state = EXPIRED
+            raise StaleDelivery(self._too_late(verb, outcome))
+        self._state = ACKED if verb == "ack" else NACKED
 
-    @property
-    def state(self) -> str:
-        return self._state
-
-    def _check_open(self, verb: str) -> None:
-        which = f"message {self.id} (delivery {self.delivery_count} to consumer {self.consumer!r})"
-        if self._state in ("acked", "nacked"):
-            raise StaleDelivery(f"{which} was already {self._state}; ack or nack each delivery exactly once")
-        if self._state == "auto-acked":
-            raise StaleDelivery(
-                f"message {self.id} was acknowledged automatically when consumer "
-                f"{self.consumer!r} received it (delivery='at-most-once'); there is nothing "
-                f"to {verb}: use delivery='at-least-once' to acknowledge by hand"
-            )
-
-    def _finish(self, verb: str, outcome: str) -> None:
-        which = f"message {self.id} (delivery {self.delivery_count} to consumer {self.consumer!r})"
+    def _too_late(self, verb: str, outcome: str) -> str:
         if outcome == "moved":
-            self._state = "expired"
-            raise StaleDelivery(
-                f"too late to {verb} {which}: it was not acked within the visibility timeout of "
-                f"{self._queue.visibility_timeout:g} s (or its consumer was declared dead), so the "
-                f"queue took it back and delivered it again; the work may be done twice: ack sooner, "
-                f"raise visibility_timeout, or make the consumer idempotent"
+            return (
+                f"too late to {verb} {self._which()}: it was not acked within the visibility timeout of "
+                f"{self._queue.visibility_timeout:g} s (or its consumer was declared dead), so the queue took it "
+                f"back and delivered it again; the work may be done twice: ack sooner, raise visibility_timeout, "
+                f"or make the consumer idempotent"
             )
-        if outcome == "gone":
-            self._state = "expired"
-            raise StaleDelivery(
-                f"too late to {verb} {which}: it is no longer pending (acked by another delivery, "
-                f"dead-lettered or trimmed from the stream)"
-            )
-        self._state = "acked" if verb == "ack" else "nacked"
-
-    def __repr__(self) -> str:
         return (
-            f"<Delivery of message {self.id} {self.message!r}: delivery {self.delivery_count} "
-            f"to {self.consumer!r}, {self._state}>"
+            f"too late to {verb} {self._which()}: it is no longer pending (acked by another delivery, "
+            f"dead-lettered or trimmed from the stream)"
         )
 
 
-class RedisDelivery(_Delivery):
+class RedisDelivery(_StreamDelivery):
     """A delivery from :class:`RedisStreamQueue`; ``ack()`` / ``nack()`` talk to Redis."""
 
     __slots__ = ()
 
     def ack(self) -> None:
-        self._check_open("ack")
-        self._finish(
-            "ack", self._queue._run(self._queue._proto.settle(self.id, self.consumer, self.delivery_count, "ack"))
-        )
+        self._queue._run(self._settle("ack"))
 
     def nack(self, requeue: bool = True) -> None:
-        self._check_open("nack")
-        verb = "requeue" if requeue else "reject"
-        self._finish(
-            "nack", self._queue._run(self._queue._proto.settle(self.id, self.consumer, self.delivery_count, verb))
-        )
+        self._queue._run(self._settle("nack", requeue))
 
 
-class AsyncRedisDelivery(_Delivery):
+class AsyncRedisDelivery(_StreamDelivery):
     """A delivery from :class:`AsyncRedisStreamQueue`: ``await d.ack()``."""
 
     __slots__ = ()
 
     async def ack(self) -> None:
-        self._check_open("ack")
-        self._finish(
-            "ack", await self._queue._run(self._queue._proto.settle(self.id, self.consumer, self.delivery_count, "ack"))
-        )
+        await self._queue._run(self._settle("ack"))
 
     async def nack(self, requeue: bool = True) -> None:
-        self._check_open("nack")
-        verb = "requeue" if requeue else "reject"
-        self._finish(
-            "nack", await self._queue._run(self._queue._proto.settle(self.id, self.consumer, self.delivery_count, verb))
-        )
+        await self._queue._run(self._settle("nack", requeue))
+
+
+# -- the queues -------------------------------------------------------------------------------------------------
+
+
+def _import_redis() -> Any:
+    try:
+        import redis
+    except ImportError:  # pragma: no cover - depends on the installation
+        raise UsageError("the Redis backend needs redis-py: pip install 'asyncomm[redis]'") from None
+    return redis
+
+
+class _Drive:
+    """One run of a protocol generator, for either driver: ``step`` is what to do now; leaving
+    ``with drive.replying():`` hands ``reply`` (or the Redis error the step raised) back to the generator,
+    which answers with its next step, or finishes: then ``running`` is False and ``result`` holds its value."""
+
+    def __init__(self, steps: Steps, queue: _QueueBase) -> None:
+        self._steps = steps
+        self._queue = queue
+        self.step: _Call | _Pause
+        self.running = True
+        self.reply: Any = None
+        self.result: Any = None
+        self._resume(None, None)
+
+    def _resume(self, reply: Any, error: BaseException | None) -> None:
+        try:
+            self.step = self._steps.throw(error) if error is not None else self._steps.send(reply)
+        except StopIteration as done:
+            self.running, self.result = False, done.value
+
+    @contextlib.contextmanager
+    def replying(self) -> Iterator[None]:
+        try:
+            yield
+        except self._queue._reply_errors as err:  # Redis said no: the protocol may expect it (BUSYGROUP)
+            self._resume(None, err)
+        except Exception as err:
+            self._steps.close()  # the generator stops where it was
+            lost = self._queue._connection_lost(err)
+            if lost is None:
+                raise
+            raise lost from None
+        except BaseException:  # a cancelled task, Ctrl-C
+            self._steps.close()
+            raise
+        else:
+            self._resume(self.reply, None)
 
 
 class _QueueBase:
-    """What the blocking and the asyncio queue share: options, the protocol, errors and trace rows."""
+    """What the blocking and the asyncio queue share: the protocol, the read-only options, the client."""
 
     def __init__(
         self,
@@ -421,23 +631,29 @@ class _QueueBase:
         visibility_timeout: float = 30.0,
         max_deliveries: int | None = 5,
         maxsize: int = 0,
-        policy: str = "drop-oldest",
+        policy: str = "block",
         serializer: Any = None,
         trace: Trace | None = None,
         poll: float = 0.1,
         client: Any = None,
     ) -> None:
-        self.url = url
+        self._url = url
         self._proto = _StreamProtocol(
-            stream, group, delivery, visibility_timeout, max_deliveries, maxsize, policy, serializer or JSONSerializer()
+            stream,
+            group,
+            delivery,
+            visibility_timeout,
+            max_deliveries,
+            maxsize,
+            policy,
+            poll,
+            serializer or JSONSerializer(),
+            trace,
         )
-        self.name = stream
-        self.trace = trace
-        self.poll = check_seconds(poll, "poll")
         self._closed = False
-        self._started = time.monotonic()
         redis = _import_redis()
-        self._errors = (redis.ConnectionError, redis.TimeoutError)
+        self._reply_errors = redis.ResponseError
+        self._connection_errors = (redis.ConnectionError, redis.TimeoutError)
         self._client = client or self._client_class().from_url(url, decode_responses=True, socket_connect_timeout=2)
         self._connected()
 
@@ -446,67 +662,105 @@ class _QueueBase:
         raise NotImplementedError
 
     def _connected(self) -> None:
-        """Set the stream up, where that can happen in the constructor (the asyncio queue does it in connect())."""
+        """Set the stream up, where the constructor can (the asyncio queue does it when entered)."""
 
-    stream = property(lambda self: self._proto.stream)
-    delivery = property(lambda self: self._proto.delivery)
-    visibility_timeout = property(lambda self: self._proto.visibility_timeout)
-    max_deliveries = property(lambda self: self._proto.max_deliveries)
+    # -- options: read-only, and none of them asks the server -------------------------------------------------
+    @property
+    def name(self) -> str:
+        """The stream's name (its key on the server)."""
+        return self._proto.stream
 
-    def _unavailable(self, err: Exception) -> BrokerUnavailable:
-        return BrokerUnavailable(
-            f"cannot reach Redis at {safe_url(self.url)} ({type(err).__name__}: {err}); "
-            f"start a server (for example `redis-server`), or check the URL"
-        )
+    @property
+    def stream(self) -> str:
+        """The stream's key on the server (the same as :attr:`name`)."""
+        return self._proto.stream
 
-    def _record(self, operation: str, item: Any, outcome: str = "ok") -> None:
-        if self.trace is not None:
-            self.trace.record(time.monotonic() - self._started, "queue", operation, self.name, item, -1, outcome)
+    @property
+    def group(self) -> str:
+        """The consumer group whose consumers share the messages."""
+        return self._proto.group
 
-    def _refuse_if_closed(self) -> None:
+    @property
+    def url(self) -> str:
+        return self._url
+
+    @property
+    def delivery(self) -> str:
+        return self._proto.delivery
+
+    @property
+    def visibility_timeout(self) -> float:
+        return self._proto.visibility_timeout
+
+    @property
+    def max_deliveries(self) -> int | None:
+        return self._proto.max_deliveries
+
+    @property
+    def maxsize(self) -> int:
+        return self._proto.maxsize
+
+    @property
+    def policy(self) -> str:
+        return self._proto.policy
+
+    @property
+    def poll(self) -> float:
+        """Real seconds between two looks of a waiting send (policy "block") or receive."""
+        return self._proto.poll
+
+    @property
+    def trace(self) -> Trace | None:
+        return self._proto.trace
+
+    @property
+    def closed(self) -> bool:
+        return self._closed
+
+    # -- what the drivers share ---------------------------------------------------------------------------------
+    def _perform(self, step: _Call | _Pause, sleep: Callable[[float], Any]) -> Any:
+        """Start one step: a pause with ``sleep``, else the Redis command. The asyncio driver awaits the result."""
+        if isinstance(step, _Pause):
+            return sleep(step.seconds)
         if self._closed:
             raise QueueClosed(f"queue {self.name!r} is closed; make a new queue object to talk to the stream again")
+        return getattr(self._client, step.method)(*step.args, **step.kwargs)
 
-    def _empty(self, timeout: float | None) -> QueueEmpty:
-        self._record("receive", None, "QueueEmpty")
-        if timeout == 0:
-            return QueueEmpty(
-                f"stream {self.name!r} has no message for this group; send one first, or "
-                f"receive with a timeout to wait for one"
+    def _connection_lost(self, err: Exception) -> Exception | None:
+        """What to raise for an error a step ran into, if not the error itself."""
+        if self._closed and not isinstance(err, QueueClosed):
+            # close() from another thread or task cut the connection under a waiting call; redis-py then
+            # fails in various ways (a closed socket, a closed file), all of which mean this
+            return QueueClosed(f"queue {self.name!r} was closed while a call was waiting on the stream")
+        if isinstance(err, self._connection_errors):
+            return BrokerUnavailable(
+                f"cannot reach Redis at {safe_url(self._url)} ({type(err).__name__}: {err}); "
+                f"start a server (for example `redis-server`), or check the URL"
             )
-        return QueueEmpty(f"no message arrived on stream {self.name!r} within {timeout:g} s")
+        return None
 
-    def _block_ms(self, deadline: float | None) -> int:
-        # Wait in slices: idle deliveries become claimable by time passing, which wakes no XREADGROUP.
-        slice_s = min(self.poll, self.visibility_timeout / 2)
-        if deadline is not None:
-            slice_s = min(slice_s, deadline - time.monotonic())
-        return max(int(slice_s * 1000), 0)
-
-
-def _import_redis() -> Any:
-    try:
-        import redis
-    except ImportError:  # pragma: no cover - depends on the installation
-        raise UsageError("the Redis backend needs redis-py: pip install 'asyncomm[redis]'") from None
-    return redis
+    def __repr__(self) -> str:
+        bound = f"maxsize={self.maxsize}, policy={self.policy!r}" if self.maxsize else "unbounded"
+        state = ", closed" if self._closed else ""
+        return f"<{type(self).__name__} {self.name!r} at {safe_url(self._url)} ({self.delivery}, {bound}{state})>"
 
 
 class RedisStreamQueue(_QueueBase):
-    """The reliable-queue contract on a Redis stream (blocking client).
+    """The delivery contract on a Redis stream (blocking client): see the module's docstring.
 
-    ``maxsize`` bounds the stream (0: unbounded) with ``policy="drop-oldest"``
-    (MAXLEN) or ``"raise"``; ``poll`` is how often a waiting receive looks for
-    deliveries that came back (real seconds).
+    ``maxsize`` bounds the ready messages (0: unbounded) with ``policy`` ``"block"`` (default), ``"raise"``
+    or ``"drop-oldest"``; a message that comes back (nack, visibility timeout, ``consumer_died``) is never
+    refused, so ``ready()`` can briefly exceed ``maxsize``. ``poll`` is how often a waiting send or receive
+    looks again (real seconds).
+    ``with q:`` closes the connection on exit; ``for d in q`` receives (consumer ``"consumer"``) until the
+    queue is closed.
 
-    >>> import asyncomm as ac
     >>> from asyncomm.reliable.redis_streams import LocalRedis, RedisStreamQueue
-    >>> with LocalRedis() as server:                      # doctest: +SKIP
-    ...     q = RedisStreamQueue(server.url, "orders")
+    >>> with LocalRedis() as server, RedisStreamQueue(server.url, "orders") as q:   # doctest: +SKIP
     ...     _ = q.send({"order": 1})
     ...     d = q.receive(consumer="c1"); d.ack()
-    ...     print(d.message, d.delivery_count)
-    {'order': 1} 1
+    ...     print(d.message, d.delivery_count, q.ready(), q.in_flight())
+    {'order': 1} 1 0 0
     """
 
     @staticmethod
@@ -517,60 +771,46 @@ class RedisStreamQueue(_QueueBase):
         self._run(self._proto.setup())
 
     def _run(self, steps: Steps) -> Any:
-        reply: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                call = steps.throw(error) if error is not None else steps.send(reply)
-            except StopIteration as done:
-                return done.value
-            error = None
-            try:
-                reply = getattr(self._client, call.method)(*call.args, **call.kwargs)
-            except self._errors as err:
-                steps.close()
-                raise self._unavailable(err) from None
-            except Exception as err:  # a Redis reply error: the protocol may handle it
-                error = err
+        """The blocking driver: perform each step the protocol yields, until it returns."""
+        drive = _Drive(steps, self)
+        while drive.running:
+            with drive.replying():
+                drive.reply = self._perform(drive.step, time.sleep)
+        return drive.result
 
-    def send(self, message: Any, *, key: Any = None) -> str:
-        """Add ``message`` to the stream; return its entry id (``"<ms>-<seq>"``)."""
-        self._refuse_if_closed()
-        entry_id = self._run(self._proto.send(message, key))
-        self._record("send", (entry_id, message))
-        return entry_id
+    def send(self, message: Any, *, key: Any = None, timeout: float | None = None) -> str:
+        """Add ``message`` to the stream; return its entry id (``"<ms>-<seq>"``). A full bounded queue
+        follows ``policy``; with ``"block"`` this waits up to ``timeout`` s (None: forever) for room."""
+        return self._run(self._proto.send(message, key, timeout))
 
-    def receive(self, consumer: str = "consumer", timeout: float | None = None) -> RedisDelivery:
+    def send_nowait(self, message: Any, *, key: Any = None) -> str:
+        """Send without waiting: :class:`~asyncomm.QueueFull` at once if a bounded queue is full."""
+        return self._run(self._proto.send(message, key, 0))
+
+    def receive(self, *, consumer: str = "consumer", timeout: float | None = None) -> RedisDelivery:
         """The next delivery for ``consumer``: one that came back first, else a new one."""
-        self._refuse_if_closed()
-        if timeout is not None:
-            timeout = check_timeout(timeout)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            got = self._run(self._proto.try_receive(consumer, self._block_ms(deadline)))
-            if got is not None:
-                self._record("receive", (got.id, got.message))
-                return RedisDelivery(self, got, consumer)
-            if deadline is not None and time.monotonic() >= deadline:
-                raise self._empty(timeout)
+        return RedisDelivery(self, self._run(self._proto.receive(consumer, timeout)))
 
-    def receive_nowait(self, consumer: str = "consumer") -> RedisDelivery:
-        return self.receive(consumer, timeout=0)
+    def receive_nowait(self, *, consumer: str = "consumer") -> RedisDelivery:
+        return RedisDelivery(self, self._run(self._proto.receive(consumer, 0)))
 
     def consumer_died(self, consumer: str) -> int:
         """Hand ``consumer``'s unacked deliveries back at once; return how many."""
         return self._run(self._proto.consumer_died(consumer))
 
-    def __len__(self) -> int:
-        """Messages waiting for the group: never delivered, or handed back."""
-        return self._run(self._proto.ready())
-
-    def in_flight(self) -> int:
-        return self._run(self._proto.in_flight())
-
-    @property
     def dead_letters(self) -> list[DeadLetter]:
         return self._run(self._proto.dead_letters())
+
+    def ready(self) -> int:
+        """Messages a receive would get: never delivered, handed back, or past their visibility timeout."""
+        return self._run(self._proto.counts())[0]
+
+    def in_flight(self) -> int:
+        """Deliveries waiting for an ack, within their visibility timeout."""
+        return self._run(self._proto.counts())[1]
+
+    def statistics(self) -> QueueStatistics:
+        return self._run(self._proto.statistics())
 
     def close(self) -> None:
         """Close this client's connection (the stream and its messages stay on the server)."""
@@ -578,22 +818,30 @@ class RedisStreamQueue(_QueueBase):
             self._closed = True
             self._client.close()
 
-    def __repr__(self) -> str:
-        return f"<RedisStreamQueue {self.name!r} at {safe_url(self.url)} ({self.delivery})>"
+    def __iter__(self) -> Iterator[RedisDelivery]:
+        with contextlib.suppress(QueueClosed):
+            while True:
+                yield self.receive()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
 
 
 class AsyncRedisStreamQueue(_QueueBase):
-    """:class:`RedisStreamQueue` for asyncio, on ``redis.asyncio``: every verb is awaited.
+    """:class:`RedisStreamQueue` for asyncio, on ``redis.asyncio``: every verb and every count is awaited.
 
-    Create it with ``await AsyncRedisStreamQueue.connect(url, stream, ...)``.
+    ``async with AsyncRedisStreamQueue(url, stream) as q:`` sets the stream up and closes the connection
+    on exit (or ``q = await AsyncRedisStreamQueue.connect(url, stream)`` and ``await q.close()``).
 
     >>> import asyncomm as ac
     >>> async def main(url):                                  # doctest: +SKIP
-    ...     q = await ac.AsyncRedisStreamQueue.connect(url, "orders")
-    ...     await q.send({"order": 1})
-    ...     d = await q.receive(consumer="c1"); await d.ack()
-    ...     await q.close()
-    ...     return d.message
+    ...     async with AsyncRedisStreamQueue(url, "orders") as q:
+    ...         await q.send({"order": 1})
+    ...         d = await q.receive(consumer="c1"); await d.ack()
+    ...         return d.message
     >>> with LocalRedis() as server:                          # doctest: +SKIP
     ...     ac.RealClock().run(main(server.url))
     {'order': 1}
@@ -603,9 +851,8 @@ class AsyncRedisStreamQueue(_QueueBase):
     async def connect(
         cls, url: str = "redis://localhost:6379/0", stream: str = "asyncomm", **options: Any
     ) -> AsyncRedisStreamQueue:
-        queue = cls(url, stream, **options)
-        await queue._run(queue._proto.setup())
-        return queue
+        """Make the queue and set the stream up (the constructor cannot await)."""
+        return await cls(url, stream, **options).__aenter__()
 
     @staticmethod
     def _client_class() -> Any:
@@ -615,61 +862,58 @@ class AsyncRedisStreamQueue(_QueueBase):
         return redis.asyncio.Redis
 
     async def _run(self, steps: Steps) -> Any:
-        reply: Any = None
-        error: BaseException | None = None
-        while True:
-            try:
-                call = steps.throw(error) if error is not None else steps.send(reply)
-            except StopIteration as done:
-                return done.value
-            error = None
-            try:
-                reply = await getattr(self._client, call.method)(*call.args, **call.kwargs)
-            except self._errors as err:
-                steps.close()
-                raise self._unavailable(err) from None
-            except Exception as err:
-                error = err
+        """The asyncio driver: the blocking one, awaiting each step."""
+        drive = _Drive(steps, self)
+        while drive.running:
+            with drive.replying():
+                drive.reply = await self._perform(drive.step, asyncio.sleep)
+        return drive.result
 
-    async def send(self, message: Any, *, key: Any = None) -> str:
-        self._refuse_if_closed()
-        entry_id = await self._run(self._proto.send(message, key))
-        self._record("send", (entry_id, message))
-        return entry_id
+    async def send(self, message: Any, *, key: Any = None, timeout: float | None = None) -> str:
+        return await self._run(self._proto.send(message, key, timeout))
 
-    async def receive(self, consumer: str = "consumer", timeout: float | None = None) -> AsyncRedisDelivery:
-        self._refuse_if_closed()
-        if timeout is not None:
-            timeout = check_timeout(timeout)
-        deadline = None if timeout is None else time.monotonic() + timeout
-        while True:
-            got = await self._run(self._proto.try_receive(consumer, self._block_ms(deadline)))
-            if got is not None:
-                self._record("receive", (got.id, got.message))
-                return AsyncRedisDelivery(self, got, consumer)
-            if deadline is not None and time.monotonic() >= deadline:
-                raise self._empty(timeout)
+    async def send_nowait(self, message: Any, *, key: Any = None) -> str:
+        return await self._run(self._proto.send(message, key, 0))
 
-    async def receive_nowait(self, consumer: str = "consumer") -> AsyncRedisDelivery:
-        return await self.receive(consumer, timeout=0)
+    async def receive(self, *, consumer: str = "consumer", timeout: float | None = None) -> AsyncRedisDelivery:
+        return AsyncRedisDelivery(self, await self._run(self._proto.receive(consumer, timeout)))
+
+    async def receive_nowait(self, *, consumer: str = "consumer") -> AsyncRedisDelivery:
+        return AsyncRedisDelivery(self, await self._run(self._proto.receive(consumer, 0)))
 
     async def consumer_died(self, consumer: str) -> int:
         return await self._run(self._proto.consumer_died(consumer))
 
-    async def ready(self) -> int:
-        """Messages waiting for the group (``len(q)`` of the blocking queue)."""
-        return await self._run(self._proto.ready())
-
-    async def in_flight(self) -> int:
-        return await self._run(self._proto.in_flight())
-
     async def dead_letters(self) -> list[DeadLetter]:
         return await self._run(self._proto.dead_letters())
+
+    async def ready(self) -> int:
+        return (await self._run(self._proto.counts()))[0]
+
+    async def in_flight(self) -> int:
+        return (await self._run(self._proto.counts()))[1]
+
+    async def statistics(self) -> QueueStatistics:
+        return await self._run(self._proto.statistics())
 
     async def close(self) -> None:
         if not self._closed:
             self._closed = True
             await self._client.aclose()
+
+    async def __aiter__(self) -> AsyncIterator[AsyncRedisDelivery]:
+        with contextlib.suppress(QueueClosed):
+            while True:
+                yield await self.receive()
+
+    async def __aenter__(self) -> Self:
+        await self._run(self._proto.setup())  # harmless if connect() did it already
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        await self.close()
 
 
 def run_consumer(
@@ -692,17 +936,14 @@ def run_consumer(
     >>> worker.name.startswith("Process-")       # worker.start() would run it against that server
     True
     """
-    queue = RedisStreamQueue(url, stream, visibility_timeout=visibility_timeout, max_deliveries=None)
     done = 0
-    try:
+    with RedisStreamQueue(url, stream, visibility_timeout=visibility_timeout, max_deliveries=None) as queue:
         while True:
             try:
-                delivery = queue.receive(consumer, timeout=idle_exit)
+                delivery = queue.receive(consumer=consumer, timeout=idle_exit)
             except QueueEmpty:
                 return done
             time.sleep(work_seconds)
             queue._client.rpush(processed_key, json.dumps(delivery.message))
             delivery.ack()
             done += 1
-    finally:
-        queue.close()

@@ -60,9 +60,9 @@ def play_dead_letter_scenario(queue: Any, let_time_pass: Callable[[float], objec
     crashes = 0
     while True:
         try:
-            delivery = queue.receive_nowait(f"worker-{crashes}")
+            delivery = queue.receive_nowait(consumer=f"worker-{crashes}")
         except QueueEmpty:
-            if not queue.in_flight():
+            if not (queue.ready() or queue.in_flight()):  # ready: a delivery may have expired just now
                 break
             let_time_pass(queue.visibility_timeout * 1.1)  # a crashed consumer's delivery comes back
             continue
@@ -74,7 +74,7 @@ def play_dead_letter_scenario(queue: Any, let_time_pass: Callable[[float], objec
             delivery.ack()
         else:
             delivery.nack(requeue=action == "fail")
-    return [letter.message for letter in queue.dead_letters]
+    return [letter.message for letter in queue.dead_letters()]
 
 
 def _expected_dead_letters() -> set[str]:
