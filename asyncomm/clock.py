@@ -21,7 +21,7 @@ import time
 from collections.abc import Coroutine
 from typing import Any, TypeVar
 
-from asyncomm._checks import check_seconds, check_timeout
+from asyncomm._checks import check_seconds
 from asyncomm.errors import Deadlock
 
 __all__ = ["Clock", "RealClock", "VirtualClock", "current_clock"]
@@ -63,11 +63,6 @@ class Clock:
         until ``deadline`` (a ``now()`` value) may have passed. Callers loop
         and re-check their condition and the deadline."""
         raise NotImplementedError
-
-    def deadline(self, timeout: float | None) -> float | None:
-        """The ``now()`` value at which ``timeout`` seconds from now run out."""
-        timeout = check_timeout(timeout)
-        return None if timeout is None else self.now() + timeout
 
     def _new_loop(self) -> asyncio.AbstractEventLoop:  # pragma: no cover - abstract
         raise NotImplementedError
