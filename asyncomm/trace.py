@@ -17,6 +17,8 @@ import threading
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
+from asyncomm._lazy import requires_extra
+
 __all__ = ["ROWS", "Trace", "TraceRow"]
 
 # -- patterns: which kind of object wrote the row ------------------------------------------------------------
@@ -204,7 +206,8 @@ class Trace:
 
     def to_frame(self):  # type: ignore[no-untyped-def]
         """The rows as a pandas DataFrame, one column per :class:`TraceRow` field."""
-        import pandas as pd  # deferred: pandas is heavy and only views need it
+        with requires_extra():  # deferred: pandas is heavy and only views need it
+            import pandas as pd
 
         frame = pd.DataFrame(self.rows, columns=list(COLUMNS))
         # Items are any Python objects: keep them as they are (pandas would turn a None among

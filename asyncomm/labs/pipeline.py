@@ -21,6 +21,7 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from asyncomm._checks import check_int
 from asyncomm.clock import VirtualClock
 from asyncomm.errors import Deadlock
 from asyncomm.trace import Trace, TraceRow
@@ -35,8 +36,8 @@ def expected_pipeline_time(n_messages: int, workers: int = 2, work_time: float =
     >>> expected_pipeline_time(5, workers=2, work_time=1.0)
     3.0
     """
-    if n_messages < 0 or workers < 1:
-        raise ValueError(f"need n_messages >= 0 and workers >= 1, got {n_messages} and {workers}")
+    n_messages = check_int(n_messages, "n_messages", minimum=0)
+    workers = check_int(workers, "workers", minimum=1)
     return math.ceil(n_messages / workers) * work_time
 
 

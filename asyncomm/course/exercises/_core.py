@@ -20,6 +20,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from asyncomm._checks import check_int, plural
+
 __all__ = ["Exercise", "Outcome", "Result", "all_exercises", "get", "register"]
 
 
@@ -187,12 +189,10 @@ class Exercise:
 
     def hint(self, n: int = 1) -> str:
         """The ``n``-th hint (1-based); later hints say more."""
-        if not isinstance(n, int) or isinstance(n, bool):
-            raise TypeError(f"hint number must be an int, got {n!r}")
-        if not 1 <= n <= len(self.hints):
-            raise ValueError(
-                f"exercise {self.id} has {len(self.hints)} hint(s): ask for hint(1) to hint({len(self.hints)})"
-            )
+        count = len(self.hints)
+        n = check_int(
+            n, "hint number", minimum=1, maximum=count, meaning=f" (exercise {self.id} has {plural(count, 'hint')})"
+        )
         return self.hints[n - 1]
 
     def solution(self) -> str:
