@@ -16,7 +16,8 @@ from __future__ import annotations
 import enum
 import math
 import numbers
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,6 +108,22 @@ def as_list(answer: Any) -> list[Any] | None:
     (['c', 'd'], ['c'], None, None)
     """
     return list(answer) if isinstance(answer, (list, tuple)) else None
+
+
+def as_notebook_code(source: str, names: Iterable[str]) -> str:
+    """``source`` as a learner types it in a chapter, where the library is ``ac`` (``import asyncomm as ac``):
+    each of ``names`` becomes ``ac.name``.
+
+    The chapter modules import each name they use from the module that defines it (no module of the
+    package imports the ``asyncomm`` package itself: that would tie every layer to all of them), but the
+    code they *show* as a prompt or a solution must run when pasted into a notebook.
+
+    >>> names = ["AsyncMessageQueue", "QueueEmpty"]
+    >>> as_notebook_code("except QueueEmpty: q = AsyncMessageQueue(); q.QueueEmpty", names)
+    'except ac.QueueEmpty: q = ac.AsyncMessageQueue(); q.QueueEmpty'
+    """
+    qualified = re.compile(rf"(?<![\w.])({'|'.join(map(re.escape, names))})\b")  # not part of a longer name
+    return qualified.sub(r"ac.\1", source)
 
 
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:  # type: ignore[type-arg]
