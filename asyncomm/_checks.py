@@ -68,7 +68,8 @@ def check_int(
     # True is an int, but never meant as one; numpy's ints are not ints, but are meant as ones.
     if type(value) is not int and (not isinstance(value, numbers.Integral) or isinstance(value, bool)):
         raise TypeError(f"{what} must be an int{meaning}, got {value!r} ({type(value).__name__})")
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+    number = int(value)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         if minimum is not None and maximum is not None:
             rule = f"between {minimum} and {maximum}"
         elif minimum is not None:
@@ -76,7 +77,7 @@ def check_int(
         else:
             rule = f"<= {maximum}"
         raise ValueError(f"{what} must be an int {rule}{meaning}, got {value!r}")
-    return int(value)
+    return number
 
 
 def check_bool(value: Any, what: str) -> bool:
