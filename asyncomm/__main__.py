@@ -24,6 +24,8 @@ from pathlib import Path
 from asyncomm.course.locator import copy_course
 
 FIRST_CHAPTER = "00-start-here.ipynb"
+# Not the docstring's first line: ``python -OO`` strips docstrings, and --help must work there too.
+DESCRIPTION = "asyncomm's command line: open the course in JupyterLab, run the timing lab, list your progress."
 
 
 def _ask_to_replace(edited: list[str]) -> bool:
@@ -96,7 +98,7 @@ def _positive_seconds(text: str) -> float:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m asyncomm", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m asyncomm", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
     lab_parser = commands.add_parser("lab", help="copy the course into DIR and open it in JupyterLab")
     lab_parser.add_argument(

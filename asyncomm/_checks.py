@@ -6,19 +6,31 @@ is a ``ValueError``; each message names the argument, what it accepts and what w
 
 from __future__ import annotations
 
+import numbers
 from typing import Any
 
 
-def _is_number(value: Any) -> bool:
-    # bool is an int subclass, but ``timeout=True`` is always a mistake.
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
+def is_number(value: Any) -> bool:
+    """The one rule for "is a number" in every check: a real number (int, float, Fraction, numpy's
+    numbers), but not a bool -- ``True`` is an int to Python, but ``timeout=True`` is always a mistake.
+    NaN and infinity are numbers; each check says which range it accepts.
+
+    >>> from fractions import Fraction
+    >>> is_number(2), is_number(0.5), is_number(Fraction(1, 3)), is_number(float("nan"))
+    (True, True, True, True)
+    >>> is_number(True), is_number("2"), is_number(1j), is_number(None)
+    (False, False, False, False)
+    """
+    if type(value) is float or type(value) is int:  # the usual case, decided without the slower ABC check
+        return True
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
 def check_timeout(timeout: Any) -> float | None:
     """Return ``timeout`` as seconds (``None`` = wait forever), or raise."""
     if timeout is None:
         return None
-    if not _is_number(timeout):
+    if not is_number(timeout):
         raise TypeError(f"timeout must be a number of seconds or None, got {timeout!r} ({type(timeout).__name__})")
     if timeout != timeout or timeout < 0:  # NaN compares unequal to itself
         raise ValueError(f"timeout must be >= 0 seconds or None (wait forever), got {timeout!r}")
@@ -27,7 +39,7 @@ def check_timeout(timeout: Any) -> float | None:
 
 def check_seconds(seconds: Any, what: str) -> float:
     """Return a non-negative duration in seconds, or raise."""
-    if not _is_number(seconds):
+    if not is_number(seconds):
         raise TypeError(f"{what} must be a number of seconds, got {seconds!r} ({type(seconds).__name__})")
     if seconds != seconds or seconds < 0:
         raise ValueError(f"{what} must be >= 0 seconds, got {seconds!r}")
@@ -37,7 +49,8 @@ def check_seconds(seconds: Any, what: str) -> float:
 def check_int(
     value: Any, what: str, *, minimum: int | None = None, maximum: int | None = None, meaning: str = ""
 ) -> int:
-    """Return ``value`` if it is an int (not a bool) within ``[minimum, maximum]``, else raise.
+    """Return ``value`` as an int if it is a whole number type (int, numpy's ints; not a bool) within
+    ``[minimum, maximum]``, else raise.
 
     ``meaning`` is appended to the rule in the message, e.g. ``" (0 means unbounded)"``.
 
@@ -52,9 +65,11 @@ def check_int(
     ...
     ValueError: prefetch must be an int >= 0, got -1
     """
-    if not isinstance(value, int) or isinstance(value, bool):  # True is an int, but never meant as one
+    # True is an int, but never meant as one; numpy's ints are not ints, but are meant as ones.
+    if type(value) is not int and (not isinstance(value, numbers.Integral) or isinstance(value, bool)):
         raise TypeError(f"{what} must be an int{meaning}, got {value!r} ({type(value).__name__})")
-    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+    number = int(value)
+    if (minimum is not None and number < minimum) or (maximum is not None and number > maximum):
         if minimum is not None and maximum is not None:
             rule = f"between {minimum} and {maximum}"
         elif minimum is not None:
@@ -62,7 +77,7 @@ def check_int(
         else:
             rule = f"<= {maximum}"
         raise ValueError(f"{what} must be an int {rule}{meaning}, got {value!r}")
-    return value
+    return number
 
 
 def check_bool(value: Any, what: str) -> bool:

@@ -1,4 +1,5 @@
-"""Names a package offers without importing them up front (PEP 562 module ``__getattr__``).
+"""Names a package offers without importing them up front (PEP 562 module ``__getattr__``), and the
+optional dependencies imported only inside the functions that need them.
 
 ``import asyncomm`` loads the core only; ``ac.ReliableQueue`` or ``ac.labs.timing`` import their module
 the first time they are touched, and then stay in the package's namespace like any attribute.
@@ -7,7 +8,8 @@ the first time they are touched, and then stay in the package's namespace like a
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from typing import Any
 
 
@@ -35,3 +37,25 @@ def lazy_attributes(
         return sorted({*namespace, *names, *children})
 
     return __getattr__, __dir__
+
+
+@contextmanager
+def requires_extra(extra: str = "course") -> Iterator[None]:
+    """Around the deferred import of an optional dependency (pandas, numpy, matplotlib, ipywidgets): if it is
+    not installed, say which extra of asyncomm brings it, rather than only "No module named 'pandas'".
+
+    >>> import sys
+    >>> with requires_extra():
+    ...     import asyncomm_has_no_such_module
+    Traceback (most recent call last):
+    ...
+    ImportError: asyncomm_has_no_such_module is not installed; it comes with asyncomm's course extra: \
+pip install 'asyncomm[course]'
+    """
+    try:
+        yield
+    except ModuleNotFoundError as missing:
+        raise ImportError(
+            f"{missing.name} is not installed; it comes with asyncomm's {extra} extra: pip install 'asyncomm[{extra}]'",
+            name=missing.name,
+        ) from missing

@@ -18,18 +18,19 @@ import threading
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from asyncomm._checks import check_callable, check_name, plural
-from asyncomm._listeners import ListenerList, call_each, call_each_async, describe
-from asyncomm.clock import Clock, current_clock
+from asyncomm._checks import check_callable, plural
+from asyncomm._listeners import ListenerList, ListenerOwner, call_each, call_each_async, describe, tally
+from asyncomm.clock import Clock
 from asyncomm.errors import CallbackNotFound, TriggerFailed, UsageError
-from asyncomm.trace import Trace
+from asyncomm.statistics import BusStatistics
+from asyncomm.trace import CALLBACK, CALLBACK_NOT_FOUND, OK, ONCE, REGISTER, REMOVE, TRIGGER, TRIGGER_FAILED, Trace
 
 __all__ = ["CallbackRegistry", "add_callbacks", "call_in_loop", "from_callbacks", "run_in_background"]
 
 F = TypeVar("F", bound=Callable[..., Any])
 
 
-class CallbackRegistry:
+class CallbackRegistry(ListenerOwner):
     """An ordered set of callbacks, all called by one ``trigger``.
 
     >>> import asyncomm as ac
@@ -40,57 +41,62 @@ class CallbackRegistry:
     1
     """
 
-    pattern = "callback"
+    pattern = CALLBACK
 
     def __init__(self, *, clock: Clock | None = None, trace: Trace | None = None, name: str = "callbacks") -> None:
         self._list = ListenerList(threading.Lock())
-        self._clock = clock
-        self.trace = trace
-        self.name = check_name(name)
-
-    @property
-    def clock(self) -> Clock:
-        return self._clock or current_clock()
+        super().__init__(clock, trace, name)
 
     def register(self, callback: F) -> F:
         """Add ``callback``; it is called on every trigger. Returns it, so
         ``@registry.register`` works as a decorator too."""
         check_callable(callback, "callback")
         self._list.add(callback)
-        self._record("register", describe(callback))
+        self._record(REGISTER, describe(callback))
         return callback
 
     def once(self, callback: F) -> F:
         """Add ``callback`` for the next trigger only."""
         check_callable(callback, "callback")
         self._list.add(callback, once=True)
-        self._record("once", describe(callback))
+        self._record(ONCE, describe(callback))
         return callback
 
     def remove(self, callback: Callable[..., Any]) -> None:
         """Remove ``callback`` (its latest registration); raises
         :class:`CallbackNotFound` if it is not registered."""
         if not self._list.remove(callback):
-            self._record("remove", describe(callback), "CallbackNotFound")
+            self._record(REMOVE, describe(callback), CALLBACK_NOT_FOUND)
             raise CallbackNotFound(f"callback {describe(callback)} is not registered; register it first")
-        self._record("remove", describe(callback))
+        self._record(REMOVE, describe(callback))
 
     def trigger(self, *args: Any, **kwargs: Any) -> int:
         """Call every callback in registration order; return how many ran.
         Raises :class:`TriggerFailed` after all ran if any raised."""
-        called, errors = call_each(self._list.entries, args, kwargs, "callback", "registry")
-        return self._finish(called, errors, args)
+        entries = self._list.entries
+        errors: list[Exception] = []
+        call_each(entries, args, kwargs, errors, refuse_async=("callback", "registry"))
+        if errors or self.trace is not None:
+            return self._finish(args, entries, errors)
+        return len(entries)
 
     async def trigger_async(self, *args: Any, **kwargs: Any) -> int:
         """Like :meth:`trigger`, awaiting coroutine callbacks in order."""
-        called, errors = await call_each_async(self._list.entries, args, kwargs)
-        return self._finish(called, errors, args)
+        entries = self._list.entries
+        errors: list[Exception] = []
+        await call_each_async(entries, args, kwargs, errors)
+        if errors or self.trace is not None:
+            return self._finish(args, entries, errors)
+        return len(entries)
 
-    def _finish(self, called: int, errors: list[Exception], args: tuple[Any, ...]) -> int:
-        self._record("trigger", args[0] if len(args) == 1 else args, "TriggerFailed" if errors else "ok")
+    def _finish(self, args: tuple[Any, ...], entries: tuple[Callable[..., Any], ...], errors: list[Exception]) -> int:
+        """After a trigger with errors or a trace: record it (the item is the one argument, or all of them as
+        a tuple), raise the errors together if any, or return how many callbacks ran."""
+        ran, errors = tally(entries, errors)
+        self._record(TRIGGER, args[0] if len(args) == 1 else args, TRIGGER_FAILED if errors else OK)
         if errors:
-            raise TriggerFailed(f"{len(errors)} of {plural(called, 'callback')} raised", errors)
-        return called
+            raise TriggerFailed(f"{len(errors)} of {plural(ran, 'callback')} raised", errors)
+        return ran
 
     def callbacks(self) -> tuple[Callable[..., Any], ...]:
         """The registered callbacks in call order."""
@@ -99,9 +105,23 @@ class CallbackRegistry:
     def __len__(self) -> int:
         return len(self._list)
 
-    def _record(self, operation: str, item: Any, outcome: str = "ok") -> None:
-        if self.trace is not None:
-            self.trace.record(self.clock.now(), self.pattern, operation, self.name, item, len(self._list), outcome)
+    def statistics(self) -> BusStatistics:
+        """The registry's counters at this instant, as one record (a registry is a bus with one event,
+        and no listener limit: ``events`` is 1 once a callback is registered, ``max_listeners`` is 0).
+
+        >>> import asyncomm as ac
+        >>> done = ac.CallbackRegistry(name="done")
+        >>> _ = done.register(print); _ = done.once(repr)
+        >>> done.statistics()
+        BusStatistics(name='done', events=1, listeners=2, once=1, max_listeners=0)
+        """
+        listeners = len(self._list)
+        return BusStatistics(
+            name=self.name, events=min(listeners, 1), listeners=listeners, once=self._list.once_count(), max_listeners=0
+        )
+
+    def _size(self, item: Any) -> int:
+        return len(self._list)  # a trace row's size: the callbacks registered after the operation
 
     def __repr__(self) -> str:
         return f"<CallbackRegistry {self.name!r}: {plural(len(self), 'callback')}>"

@@ -18,11 +18,14 @@ import asyncio
 import selectors
 import threading
 import time
-from collections.abc import Coroutine
-from typing import Any, TypeVar
+from collections.abc import Coroutine, Mapping
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from asyncomm._checks import check_seconds, check_timeout
+from asyncomm._checks import check_seconds
 from asyncomm.errors import Deadlock
+
+if TYPE_CHECKING:
+    from _typeshed import FileDescriptorLike
 
 __all__ = ["Clock", "RealClock", "VirtualClock", "current_clock"]
 
@@ -64,11 +67,6 @@ class Clock:
         and re-check their condition and the deadline."""
         raise NotImplementedError
 
-    def deadline(self, timeout: float | None) -> float | None:
-        """The ``now()`` value at which ``timeout`` seconds from now run out."""
-        timeout = check_timeout(timeout)
-        return None if timeout is None else self.now() + timeout
-
     def _new_loop(self) -> asyncio.AbstractEventLoop:  # pragma: no cover - abstract
         raise NotImplementedError
 
@@ -95,20 +93,21 @@ class Clock:
             asyncio.get_running_loop()
         except RuntimeError:
             return self._run_here(main)
-        outcome: dict[str, Any] = {}
+        results: list[T] = []
+        errors: list[BaseException] = []
 
         def target() -> None:
             try:
-                outcome["result"] = self._run_here(main)
+                results.append(self._run_here(main))
             except BaseException as err:  # handed back to the caller's thread
-                outcome["error"] = err
+                errors.append(err)
 
         helper = threading.Thread(target=target, name="asyncomm-clock-run")
         helper.start()
         helper.join()
-        if "error" in outcome:
-            raise outcome["error"]
-        return outcome["result"]
+        if errors:
+            raise errors[0]
+        return results[0]
 
     def _run_here(self, main: Coroutine[Any, Any, T]) -> T:
         loop = self._new_loop()
@@ -288,22 +287,22 @@ class _VirtualSelector(selectors.BaseSelector):
         self._real = selectors.DefaultSelector()
         self._loop = loop
 
-    def register(self, fileobj, events, data=None):  # type: ignore[no-untyped-def]
+    def register(self, fileobj: FileDescriptorLike, events: int, data: Any = None) -> selectors.SelectorKey:
         return self._real.register(fileobj, events, data)
 
-    def unregister(self, fileobj):  # type: ignore[no-untyped-def]
+    def unregister(self, fileobj: FileDescriptorLike) -> selectors.SelectorKey:
         return self._real.unregister(fileobj)
 
-    def modify(self, fileobj, events, data=None):  # type: ignore[no-untyped-def]
+    def modify(self, fileobj: FileDescriptorLike, events: int, data: Any = None) -> selectors.SelectorKey:
         return self._real.modify(fileobj, events, data)
 
-    def get_map(self):  # type: ignore[no-untyped-def]
+    def get_map(self) -> Mapping[FileDescriptorLike, selectors.SelectorKey]:
         return self._real.get_map()
 
     def close(self) -> None:
         self._real.close()
 
-    def select(self, timeout=None):  # type: ignore[no-untyped-def]
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         ready = self._real.select(0)
         if ready or timeout == 0:
             return ready
@@ -311,7 +310,8 @@ class _VirtualSelector(selectors.BaseSelector):
         if timeout is not None:
             # Every task waits for a timer: jump exactly to the earliest one
             # (reading its time avoids float drift from now + timeout).
-            scheduled = loop._scheduled
+            # loop._scheduled is asyncio's heap of timers: private, but the only view of the next one.
+            scheduled = loop._scheduled  # type: ignore[attr-defined]
             target = scheduled[0].when() if scheduled else loop.time() + timeout
             clock = loop.virtual_clock
             with clock._lock:

@@ -8,6 +8,8 @@ are mistakes in the call, not events of the communication.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 __all__ = [
     "AsyncommError",
     "BrokerUnavailable",
@@ -116,7 +118,7 @@ class CallbackNotFound(ListenerNotFound):
     """
 
 
-class TriggerFailed(ExceptionGroup, AsyncommError):  # type: ignore[misc]
+class TriggerFailed(ExceptionGroup[Exception], AsyncommError):
     """One or more listeners (or callbacks) raised during a trigger.
 
     Raised only *after* every listener of the trigger has run, so one failing
@@ -134,7 +136,9 @@ class TriggerFailed(ExceptionGroup, AsyncommError):  # type: ignore[misc]
     (ZeroDivisionError('division by zero'),)
     """
 
-    def derive(self, excs):  # keep the class when except* splits the group
+    # Keep the class when except* splits the group. (The base class promises to derive groups of any
+    # BaseException; a TriggerFailed only ever holds Exceptions, so only those are accepted here.)
+    def derive(self, excs: Sequence[Exception], /) -> TriggerFailed:  # type: ignore[override]
         return TriggerFailed(self.message, excs)
 
 

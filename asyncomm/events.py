@@ -23,11 +23,12 @@ import warnings
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
-from asyncomm._checks import check_callable, check_name, plural
-from asyncomm._listeners import ListenerList, call_each, call_each_async, describe
-from asyncomm.clock import Clock, current_clock
+from asyncomm._checks import check_callable, check_int, plural
+from asyncomm._listeners import ListenerList, ListenerOwner, call_each, call_each_async, describe, tally
+from asyncomm.clock import Clock
 from asyncomm.errors import ListenerLeakWarning, ListenerNotFound, TriggerFailed
-from asyncomm.trace import Trace
+from asyncomm.statistics import BusStatistics
+from asyncomm.trace import EVENT, LISTENER_NOT_FOUND, OK, ONCE, REGISTER, REMOVE, TRIGGER, TRIGGER_FAILED, Trace
 
 __all__ = ["EventBus"]
 
@@ -43,7 +44,7 @@ def _check_event(event: Any) -> None:
         ) from None
 
 
-class EventBus:
+class EventBus(ListenerOwner):
     """Named events, each with an ordered list of listeners.
 
     >>> import asyncomm as ac
@@ -54,25 +55,17 @@ class EventBus:
     1
     """
 
-    pattern = "event"
+    pattern = EVENT
 
     def __init__(
         self, *, max_listeners: int = 10, clock: Clock | None = None, trace: Trace | None = None, name: str = "bus"
     ) -> None:
-        if not isinstance(max_listeners, int) or isinstance(max_listeners, bool) or max_listeners < 0:
-            raise ValueError(f"max_listeners must be an int >= 0 (0 means no limit), got {max_listeners!r}")
         #: More listeners than this on one event gives a ListenerLeakWarning (0: never).
-        self.max_listeners = max_listeners
+        self.max_listeners = check_int(max_listeners, "max_listeners", minimum=0, meaning=" (0 means no limit)")
         self._warned: set[Hashable] = set()
         self._lists: dict[Hashable, ListenerList] = {}
         self._lock = threading.Lock()
-        self._clock = clock
-        self.trace = trace
-        self.name = check_name(name)
-
-    @property
-    def clock(self) -> Clock:
-        return self._clock or current_clock()
+        super().__init__(clock, trace, name)
 
     # -- registering -------------------------------------------------------
     def register(self, event: Hashable, listener: F) -> F:
@@ -128,8 +121,7 @@ class EventBus:
                 ),
                 stacklevel=3,
             )
-        if self.trace is not None:
-            self._record("once" if once else "register", event, describe(listener))
+        self._record(ONCE if once else REGISTER, event)
 
     def remove(self, event: Hashable, listener: Callable[..., Any]) -> None:
         """Unregister ``listener`` from ``event`` (its latest registration).
@@ -138,14 +130,12 @@ class EventBus:
         """
         lst = self._lookup(event)
         if lst is None or not lst.remove(listener):
-            if self.trace is not None:
-                self._record("remove", event, describe(listener), "ListenerNotFound")
+            self._record(REMOVE, event, LISTENER_NOT_FOUND)
             raise ListenerNotFound(
                 f"listener {describe(listener)} is not registered for event {event!r}; "
                 f"register it first, or check the event name"
             )
-        if self.trace is not None:
-            self._record("remove", event, describe(listener))
+        self._record(REMOVE, event)
 
     # -- triggering --------------------------------------------------------
     def trigger(self, event: Hashable, *args: Any, **kwargs: Any) -> int:
@@ -155,30 +145,40 @@ class EventBus:
         Raises :class:`TriggerFailed` after all of them ran if any raised.
         Async listeners need :meth:`trigger_async`.
         """
-        lst = self._lookup(event)
-        if lst is None:
-            called, errors = 0, list[Exception]()
-        else:
-            called, errors = call_each(lst.entries, args, kwargs)
-        if self.trace is not None:
-            self._record("trigger", event, None, "TriggerFailed" if errors else "ok")
-        if errors:
-            raise TriggerFailed(_failed(len(errors), called, event), errors)
-        return called
+        entries = self._snapshot(event)
+        errors: list[Exception] = []
+        call_each(entries, args, kwargs, errors, refuse_async=("listener", "bus"))
+        if errors or self.trace is not None:  # the one test on the hot path when all is well
+            return self._finish(event, entries, errors)
+        return len(entries)
 
     async def trigger_async(self, event: Hashable, *args: Any, **kwargs: Any) -> int:
         """Like :meth:`trigger`, but awaits coroutine listeners, one after
         another in registration order. Plain listeners are called as usual."""
-        lst = self._lookup(event)
-        if lst is None:
-            called, errors = 0, list[Exception]()
-        else:
-            called, errors = await call_each_async(lst.entries, args, kwargs)
-        if self.trace is not None:
-            self._record("trigger", event, None, "TriggerFailed" if errors else "ok")
+        entries = self._snapshot(event)
+        errors: list[Exception] = []
+        await call_each_async(entries, args, kwargs, errors)
+        if errors or self.trace is not None:
+            return self._finish(event, entries, errors)
+        return len(entries)
+
+    def _snapshot(self, event: Hashable) -> tuple[Callable[..., Any], ...]:
+        """The listeners of ``event`` as they are now: what one trigger calls."""
+        try:
+            lst = self._lists.get(event)  # not self._lookup(event): one call less on the hot path
+        except TypeError:
+            _check_event(event)  # unhashable: say so in the course's words
+            raise
+        return () if lst is None else lst.entries
+
+    def _finish(self, event: Hashable, entries: tuple[Callable[..., Any], ...], errors: list[Exception]) -> int:
+        """After a trigger with errors or a trace: record it, raise the errors together if any, or return
+        how many listeners ran."""
+        ran, errors = tally(entries, errors)
+        self._record(TRIGGER, event, TRIGGER_FAILED if errors else OK)
         if errors:
-            raise TriggerFailed(_failed(len(errors), called, event), errors)
-        return called
+            raise TriggerFailed(f"{len(errors)} of {plural(ran, 'listener')} for event {event!r} raised", errors)
+        return ran
 
     def _lookup(self, event: Hashable) -> ListenerList | None:
         try:
@@ -202,22 +202,27 @@ class EventBus:
         """Events that have at least one listener, in first-registration order."""
         return [event for event, lst in list(self._lists.items()) if len(lst)]
 
-    def _record(self, operation: str, event: Hashable, listener: str | None, outcome: str = "ok") -> None:
-        del listener  # the row's item is the event; listener names live in listeners()
-        self.trace.record(
-            self.clock.now(),
-            self.pattern,
-            operation,
-            self.name,  # type: ignore[union-attr]
-            event,
-            self.listener_count(event),
-            outcome,
+    def statistics(self) -> BusStatistics:
+        """The bus's counters at this instant, as one record.
+
+        >>> import asyncomm as ac
+        >>> bus = ac.EventBus(name="ui", max_listeners=5)
+        >>> _ = bus.register("click", print); _ = bus.register("key", print); _ = bus.once("click", repr)
+        >>> bus.statistics()
+        BusStatistics(name='ui', events=2, listeners=3, once=1, max_listeners=5)
+        """
+        lists = [lst for lst in list(self._lists.values()) if len(lst)]
+        return BusStatistics(
+            name=self.name,
+            events=len(lists),
+            listeners=sum(len(lst) for lst in lists),
+            once=sum(lst.once_count() for lst in lists),
+            max_listeners=self.max_listeners,
         )
+
+    def _size(self, event: Hashable) -> int:
+        return self.listener_count(event)  # a trace row's size: the event's listeners after the operation
 
     def __repr__(self) -> str:
         counts = ", ".join(f"{event!r}: {len(lst)}" for event, lst in list(self._lists.items()) if len(lst))
         return f"<EventBus {self.name!r}: {{{counts}}}>"
-
-
-def _failed(failed: int, called: int, event: Hashable) -> str:
-    return f"{failed} of {plural(called, 'listener')} for event {event!r} raised"

@@ -4,6 +4,10 @@ Widgets, plots and exercise checks all read traces, so a row is a small
 immutable tuple with stable field names; ``to_frame()`` turns the rows into a
 pandas DataFrame (pandas is imported only then, keeping ``import asyncomm``
 light).
+
+Every pattern, operation and outcome a row can hold is a constant below, so code that writes
+rows and code that reads them (checks, widgets) cannot disagree on a spelling; :data:`ROWS`
+says which operation of which pattern can end with which outcome.
 """
 
 from __future__ import annotations
@@ -13,13 +17,109 @@ import threading
 from collections.abc import Iterator
 from typing import Any, NamedTuple
 
-__all__ = ["Trace", "TraceRow"]
+from asyncomm._lazy import requires_extra
+
+__all__ = ["ROWS", "Trace", "TraceRow"]
+
+# -- patterns: which kind of object wrote the row ------------------------------------------------------------
+QUEUE = "queue"  # MessageQueue, AsyncMessageQueue, ReliableQueue, the Redis stream queues
+EVENT = "event"  # EventBus
+CALLBACK = "callback"  # CallbackRegistry
+
+# -- operations ------------------------------------------------------------------------------------------------
+SEND = "send"
+RECEIVE = "receive"
+DROP = "drop"  # policy "drop-oldest" threw the oldest queued message away to make room
+CLEAR = "clear"  # the row's item is how many messages clear() threw away
+CLOSE = "close"
+ACK = "ack"
+NACK = "nack"
+REDELIVER = "redeliver"  # a reliable queue put a message back; the outcome says why
+DEAD_LETTER = "dead-letter"  # a reliable queue gave up on a message; the outcome says why
+REGISTER = "register"
+ONCE = "once"  # registered for the next trigger only
+REMOVE = "remove"
+TRIGGER = "trigger"
+
+# -- outcomes: "ok", the name of the error the operation raised, or what became of the message ----------------
+OK = "ok"
+DROPPED = "dropped"  # thrown away by a drop policy
+QUEUE_FULL = "QueueFull"
+QUEUE_EMPTY = "QueueEmpty"
+QUEUE_CLOSED = "QueueClosed"
+PREFETCH_LIMIT_REACHED = "PrefetchLimitReached"
+STALE_DELIVERY = "StaleDelivery"
+AUTO = "auto"  # acked by the queue itself on receive (delivery="at-most-once")
+NACKED = "nacked"  # redelivered: its consumer nacked it with requeue=True
+VISIBILITY_TIMEOUT = "visibility timeout"  # redelivered: not acked in time
+CONSUMER_DIED = "consumer died"  # redelivered: its consumer was declared dead
+REJECTED = "rejected"  # dead-lettered: nacked with requeue=False
+MAX_DELIVERIES = "max deliveries"  # dead-lettered: delivered max_deliveries times, never acked
+LISTENER_NOT_FOUND = "ListenerNotFound"
+CALLBACK_NOT_FOUND = "CallbackNotFound"
+TRIGGER_FAILED = "TriggerFailed"
+
+#: pattern -> operation -> the outcomes that operation can end with (the table in :class:`TraceRow`).
+ROWS: dict[str, dict[str, frozenset[str]]] = {
+    QUEUE: {
+        SEND: frozenset({OK, DROPPED, QUEUE_FULL, QUEUE_CLOSED}),
+        RECEIVE: frozenset({OK, QUEUE_EMPTY, QUEUE_CLOSED, PREFETCH_LIMIT_REACHED}),
+        DROP: frozenset({DROPPED}),
+        CLEAR: frozenset({OK}),
+        CLOSE: frozenset({OK}),
+        ACK: frozenset({OK, AUTO, STALE_DELIVERY}),
+        NACK: frozenset({OK, STALE_DELIVERY}),
+        REDELIVER: frozenset({NACKED, VISIBILITY_TIMEOUT, CONSUMER_DIED}),
+        DEAD_LETTER: frozenset({REJECTED, MAX_DELIVERIES}),
+    },
+    EVENT: {
+        REGISTER: frozenset({OK}),
+        ONCE: frozenset({OK}),
+        REMOVE: frozenset({OK, LISTENER_NOT_FOUND}),
+        TRIGGER: frozenset({OK, TRIGGER_FAILED}),
+    },
+    CALLBACK: {
+        REGISTER: frozenset({OK}),
+        ONCE: frozenset({OK}),
+        REMOVE: frozenset({OK, CALLBACK_NOT_FOUND}),
+        TRIGGER: frozenset({OK, TRIGGER_FAILED}),
+    },
+}
 
 
 class TraceRow(NamedTuple):
-    """One operation. ``item`` is the message (queues) or event (bus);
-    ``size`` is the state after it: messages queued, or listeners registered;
-    ``outcome`` is ``"ok"`` or the name of the error the operation raised.
+    """One operation. ``item`` is the message (queues; ``(id, message)`` for the reliable ones), the event
+    (bus) or the argument (callbacks; a tuple if several); ``size`` is the state after it: messages
+    queued, or listeners registered; ``outcome`` is ``"ok"``, the name of the error the operation
+    raised, or what became of the message.
+
+    Every row there can be (``ROWS`` holds the same table; ``*``: reliable queues only):
+
+    ========  ============  ====================================================
+    pattern   operation     outcomes
+    ========  ============  ====================================================
+    queue     send          ok, dropped, QueueFull, QueueClosed
+    queue     receive       ok, QueueEmpty, QueueClosed, PrefetchLimitReached*
+    queue     drop          dropped
+    queue     clear         ok
+    queue     close         ok
+    queue     ack*          ok, auto, StaleDelivery
+    queue     nack*         ok, StaleDelivery
+    queue     redeliver*    nacked, visibility timeout, consumer died
+    queue     dead-letter*  rejected, max deliveries
+    event     register      ok
+    event     once          ok
+    event     remove        ok, ListenerNotFound
+    event     trigger       ok, TriggerFailed
+    callback  register      ok
+    callback  once          ok
+    callback  remove        ok, CallbackNotFound
+    callback  trigger       ok, TriggerFailed
+    ========  ============  ====================================================
+
+    ``dropped``: a drop policy threw the message away (``drop``: the oldest, to make room);
+    ``auto``: acked on receive (``delivery="at-most-once"``); ``clear``'s item is how many
+    messages it threw away; ``redeliver`` and ``dead-letter`` rows say why in the outcome.
 
     >>> import asyncomm as ac
     >>> trace = ac.Trace()
@@ -39,7 +139,7 @@ class TraceRow(NamedTuple):
     name: str
     item: Any
     size: int
-    outcome: str = "ok"
+    outcome: str = OK
 
 
 COLUMNS = TraceRow._fields
@@ -64,7 +164,7 @@ class Trace:
         self._lock = threading.Lock()  # keeps seq order equal to list order
 
     def record(
-        self, time: float, pattern: str, operation: str, name: str, item: Any, size: int, outcome: str = "ok"
+        self, time: float, pattern: str, operation: str, name: str, item: Any, size: int, outcome: str = OK
     ) -> TraceRow:
         """Append one row; the patterns call this, you rarely need to."""
         with self._lock:
@@ -106,7 +206,8 @@ class Trace:
 
     def to_frame(self):  # type: ignore[no-untyped-def]
         """The rows as a pandas DataFrame, one column per :class:`TraceRow` field."""
-        import pandas as pd  # deferred: pandas is heavy and only views need it
+        with requires_extra():  # deferred: pandas is heavy and only views need it
+            import pandas as pd
 
         frame = pd.DataFrame(self.rows, columns=list(COLUMNS))
         # Items are any Python objects: keep them as they are (pandas would turn a None among

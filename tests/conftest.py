@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import os
 import shutil
+import threading
+import time
 
 import pytest
 
@@ -20,6 +22,35 @@ def require_program(name: str, install_hint: str) -> str:
             pytest.fail(message)
         pytest.skip(message)
     return path
+
+
+#: Threads that live for the whole process by design: the shared pool behind ac.run_in_background.
+LONG_LIVED_THREADS = ("asyncomm-background",)
+
+
+@pytest.fixture(autouse=True)
+def no_thread_left_running():
+    """Fail a test that leaves a thread running that would keep Python from exiting.
+
+    A non-daemon thread still running after its test hangs the whole run at exit, far from the test that
+    started it. Join your threads (with a timeout), or make them daemons if they may be abandoned. A thread
+    that is about to end gets one second to do so.
+    """
+    before = set(threading.enumerate())
+    yield
+    deadline = time.monotonic() + 1.0
+    leftover = []
+    for thread in threading.enumerate():
+        if thread in before or thread.daemon or thread.name.startswith(LONG_LIVED_THREADS):
+            continue
+        thread.join(max(0.0, deadline - time.monotonic()))
+        if thread.is_alive():
+            leftover.append(thread.name)
+    if leftover:
+        pytest.fail(
+            f"the test left {len(leftover)} non-daemon thread(s) running: {', '.join(leftover)}; join them "
+            f"(with a timeout) before the test ends, or start them with daemon=True"
+        )
 
 
 @pytest.fixture(scope="module")

@@ -149,10 +149,16 @@ def test_plan_defaults_and_sizes():
     assert bench.plan(tasks=7, latency=1).ns == (1, 2, 5, 7)
     assert bench.plan(tasks=250).ns == (1, 2, 5, 10, 20, 50, 100, 200, 250)
     assert bench.plan().runs == 32
-    with pytest.raises(ValueError, match=re.escape("tasks must be an int of at least 1, got 0")):
+    with pytest.raises(ValueError, match=re.escape("tasks must be an int >= 1, got 0")):
         bench.plan(tasks=0)
+    with pytest.raises(TypeError, match=re.escape("tasks must be an int, got 2.0 (float)")):
+        bench.plan(tasks=2.0)
     with pytest.raises(ValueError, match=re.escape("latency must be a number of seconds > 0, got 0")):
         bench.plan(latency=0)
+    with pytest.raises(ValueError, match=re.escape("latency must be a number of seconds > 0, got nan")):
+        bench.plan(latency=float("nan"))
+    with pytest.raises(TypeError, match=re.escape("latency must be a number of seconds > 0, got '1' (str)")):
+        bench.plan(latency="1")
 
 
 def test_progress_bar_redraws_in_place_on_a_terminal():

@@ -14,6 +14,7 @@ import warnings
 import pytest
 
 import asyncomm as ac
+from asyncomm.statistics import BusStatistics
 
 
 def shout(*args: object, **kwargs: object) -> None:
@@ -372,6 +373,33 @@ def test_registry_trace_rows():
         (3.0, "register", "test_registry_trace_rows.<locals>.<lambda>", 1, "ok"),
         (3.0, "trigger", (), 1, "TriggerFailed"),
     ]
+
+
+def test_once_registered_after_a_callback_that_re_triggers_runs_exactly_once():
+    done = ac.CallbackRegistry()
+    calls = []
+    nested = []
+
+    def echo(depth):
+        calls.append(("echo", depth))
+        if depth == 0:
+            nested.append(done.trigger(1))
+
+    done.register(echo)
+    done.once(lambda depth: calls.append(("once", depth)))
+    assert done.trigger(0) == 1
+    assert nested == [2]
+    assert calls == [("echo", 0), ("echo", 1), ("once", 1)]
+
+
+def test_registry_statistics_is_a_bus_with_one_event_and_no_limit():
+    done = ac.CallbackRegistry(name="done")
+    assert done.statistics() == BusStatistics("done", events=0, listeners=0, once=0, max_listeners=0)
+    done.register(shout)
+    done.once(print)
+    assert done.statistics() == BusStatistics("done", events=1, listeners=2, once=1, max_listeners=0)
+    done.trigger()
+    assert done.statistics() == BusStatistics("done", events=1, listeners=1, once=0, max_listeners=0)
 
 
 # -- run_in_background ----------------------------------------------------------------------

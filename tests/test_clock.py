@@ -50,6 +50,37 @@ def test_thread_sleep_on_virtual_clock_is_instant_and_exact():
     assert time.monotonic() - started < 5  # an hour of virtual time, not of real time
 
 
+def test_sleep_advances_the_clock_by_exactly_the_seconds_asked():
+    clock = ac.VirtualClock()
+    clock.sleep(0.4)
+    assert clock.now() == 0.4  # the deadline itself: not a poll step more, not a float step less
+    clock.sleep(0.4)
+    assert clock.now() == 0.4 + 0.4
+
+
+def test_thread_sleeping_on_the_clock_wakes_at_exactly_its_deadline():
+    clock = ac.VirtualClock(autojump_threshold=None)  # time moves only by advance(), so the test decides when
+    woke_at = []
+    sleeper = threading.Thread(target=lambda: (clock.sleep(0.4), woke_at.append(clock.now())), daemon=True)
+    sleeper.start()
+    clock.advance(0.3)
+    time.sleep(0.05)
+    assert sleeper.is_alive() and woke_at == []  # 0.3 < 0.4: still asleep
+    clock.advance_to(0.4)
+    sleeper.join(5)
+    assert woke_at == [0.4]
+
+
+def test_thread_sleeping_on_an_autojumping_clock_wakes_at_exactly_its_deadline():
+    clock = ac.VirtualClock()
+    woke_at = []
+    sleeper = threading.Thread(target=lambda: (clock.sleep(0.4), woke_at.append(clock.now())), daemon=True)
+    sleeper.start()
+    sleeper.join(5)
+    assert woke_at == [0.4]
+    assert clock.now() == 0.4  # the jump went to the deadline, not past it
+
+
 def test_explicit_advance_wakes_a_waiting_thread_when_autojump_is_off():
     clock = ac.VirtualClock(autojump_threshold=None)
     q = ac.MessageQueue(clock=clock)
@@ -74,7 +105,9 @@ def test_explicit_advance_wakes_a_waiting_thread_when_autojump_is_off():
 
 
 def test_two_threads_on_a_virtual_clock_meet_at_exact_times():
-    clock = ac.VirtualClock(autojump_threshold=0.05)
+    # The threshold is how long (real time) every thread must look idle before time jumps: on a loaded machine a
+    # consumer can wait 50 ms for the CPU after a message arrived, and the producer would jump on without it.
+    clock = ac.VirtualClock(autojump_threshold=0.3)
     q = ac.MessageQueue(clock=clock)
     received = []
 

@@ -16,6 +16,7 @@ from contextlib import contextmanager
 import pytest
 
 import asyncomm as ac
+from asyncomm.statistics import BusStatistics
 
 
 def shout(*args: object, **kwargs: object) -> None:
@@ -412,6 +413,64 @@ def test_listener_may_trigger_its_own_event_and_once_still_runs_once():
     bus.register("x", echo)
     bus.trigger("x", 0)
     assert calls == [("once", 0), ("echo", 0), ("echo", 1), ("echo", 2)]
+
+
+def test_once_registered_after_a_listener_that_re_triggers_runs_exactly_once():
+    # The outer trigger's snapshot holds the once listener; the nested trigger (from echo) runs it first, so
+    # when the outer trigger reaches it, it must be skipped: not run twice, not counted, and no error.
+    bus = ac.EventBus()
+    calls = []
+    nested = []
+
+    def echo(depth):
+        calls.append(("echo", depth))
+        if depth == 0:
+            nested.append(bus.trigger("x", 1))
+
+    bus.register("x", echo)
+    bus.once("x", lambda depth: calls.append(("once", depth)))
+    assert bus.trigger("x", 0) == 1  # only echo ran in the outer trigger
+    assert nested == [2]
+    assert calls == [("echo", 0), ("echo", 1), ("once", 1)]
+    assert bus.listeners("x") == (echo,)
+
+
+def test_once_skipped_by_the_outer_trigger_is_not_among_the_errors_of_a_failing_listener():
+    bus = ac.EventBus()
+    calls = []
+    failure = ValueError("echo failed")
+
+    def echo(depth):
+        if depth == 0:
+            bus.trigger("x", 1)
+            raise failure
+
+    bus.register("x", echo)
+    bus.once("x", calls.append)
+    with pytest.raises(ac.TriggerFailed, match=re.escape("1 of 1 listener for event 'x' raised")) as caught:
+        bus.trigger("x", 0)
+    assert caught.value.exceptions == (failure,)
+    assert calls == [1]
+
+
+def test_async_once_registered_after_an_async_listener_that_re_triggers_runs_exactly_once():
+    bus = ac.EventBus()
+    calls = []
+    nested = []
+
+    async def echo(depth):
+        calls.append(("echo", depth))
+        if depth == 0:
+            nested.append(await bus.trigger_async("x", 1))
+
+    async def once(depth):
+        calls.append(("once", depth))
+
+    bus.register("x", echo)
+    bus.once("x", once)
+    assert ac.VirtualClock().run(bus.trigger_async("x", 0)) == 1
+    assert nested == [2]
+    assert calls == [("echo", 0), ("echo", 1), ("once", 1)]
 
 
 # -- once ----------------------------------------------------------------------------
@@ -944,3 +1003,19 @@ def test_max_listeners_zero_means_no_limit_and_bad_values_are_refused():
             bus.register("x", print)
     with pytest.raises(ValueError, match=re.escape("max_listeners must be an int >= 0 (0 means no limit), got -1")):
         ac.EventBus(max_listeners=-1)
+
+
+# -- statistics ------------------------------------------------------------------------
+
+
+def test_statistics_count_events_listeners_and_once_listeners_at_this_instant():
+    bus = ac.EventBus(name="ui", max_listeners=4)
+    assert bus.statistics() == BusStatistics("ui", events=0, listeners=0, once=0, max_listeners=4)
+    bus.register("click", shout)
+    bus.register("click", shout)  # the same function twice counts twice
+    bus.once("click", print)
+    bus.once("key", shout)
+    assert bus.statistics() == BusStatistics("ui", events=2, listeners=4, once=2, max_listeners=4)
+    bus.trigger("key")  # its once listener is used up, and "key" has no listener left
+    bus.remove("click", shout)
+    assert bus.statistics() == BusStatistics("ui", events=1, listeners=2, once=1, max_listeners=4)

@@ -53,8 +53,14 @@ def test_placeholder_is_not_attempted(ex):
 def test_hints_and_solution(ex):
     assert ex.hint(1)
     assert ex.solution().strip()
-    with pytest.raises(ValueError, match=re.escape(f"exercise {ex.id} has {len(ex.hints)} hint(s)")):
-        ex.hint(len(ex.hints) + 1)
+    count = len(ex.hints)
+    hints = f"{count} hint" if count == 1 else f"{count} hints"
+    message = f"hint number must be an int between 1 and {count} (exercise {ex.id} has {hints}), got {count + 1}"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        ex.hint(count + 1)
+    wrong_type = f"hint number must be an int (exercise {ex.id} has {hints}), got '1' (str)"
+    with pytest.raises(TypeError, match=re.escape(wrong_type)):
+        ex.hint("1")
 
 
 def test_a_function_that_still_raises_not_implemented_is_not_attempted():

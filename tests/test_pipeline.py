@@ -65,8 +65,12 @@ def make_pipeline(
 def test_expected_time_counts_whole_rounds():
     assert [expected_pipeline_time(n) for n in range(6)] == [0, 1, 1, 2, 2, 3]
     assert expected_pipeline_time(7, workers=4, work_time=0.5) == 1.0
-    with pytest.raises(ValueError, match=re.escape("need n_messages >= 0 and workers >= 1, got 3 and 0")):
+    with pytest.raises(ValueError, match=re.escape("workers must be an int >= 1, got 0")):
         expected_pipeline_time(3, workers=0)
+    with pytest.raises(ValueError, match=re.escape("n_messages must be an int >= 0, got -1")):
+        expected_pipeline_time(-1)
+    with pytest.raises(TypeError, match=re.escape("n_messages must be an int, got 2.5 (float)")):
+        expected_pipeline_time(2.5)
 
 
 @pytest.mark.parametrize("messages", [MESSAGES, ["x"], [], [1, 2, 2, 3]])

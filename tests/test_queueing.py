@@ -227,11 +227,13 @@ def test_rates_must_be_positive_finite_numbers(model) -> None:  # type: ignore[n
         with pytest.raises(ValueError, match=re.escape(message)):
             model(0.5, bad)
     with pytest.raises(
-        TypeError, match=re.escape("arrival_rate must be a number of customers per second, got '0.5' (str)")
+        TypeError,
+        match=re.escape("arrival_rate must be a positive, finite number of customers per second, got '0.5' (str)"),
     ):
         model("0.5", 1.0)
     with pytest.raises(
-        TypeError, match=re.escape("service_rate must be a number of customers per second, got True (bool)")
+        TypeError,
+        match=re.escape("service_rate must be a positive, finite number of customers per second, got True (bool)"),
     ):
         model(0.5, True)
 
@@ -241,7 +243,7 @@ def test_capacity_must_be_a_positive_int() -> None:
         with pytest.raises(
             ValueError,
             match=re.escape(
-                f"capacity must be >= 1 (the most customers in the system: waiting plus in service), got {bad}"
+                f"capacity must be an int >= 1 (the most customers in the system: waiting plus in service), got {bad}"
             ),
         ):
             MM1K(0.5, 1.0, bad)
@@ -271,20 +273,26 @@ def test_from_queue_errors() -> None:
 
 def test_p_and_percentile_arguments() -> None:
     for model in (MM1(0.5, 1.0), MM1K(0.5, 1.0, 3)):
-        for bad in (-1, 1.5):
-            with pytest.raises(
-                ValueError, match=re.escape(f"n must be an int >= 0 (a number of customers in the system), got {bad!r}")
-            ):
-                model.p(bad)  # type: ignore[arg-type]
+        with pytest.raises(
+            ValueError, match=re.escape("n must be an int >= 0 (a number of customers in the system), got -1")
+        ):
+            model.p(-1)
+        with pytest.raises(
+            TypeError, match=re.escape("n must be an int (a number of customers in the system), got 1.5 (float)")
+        ):
+            model.p(1.5)  # type: ignore[arg-type]
+        assert model.p(np.int64(2)) == model.p(2)  # numpy's ints are whole numbers too
+        rule = (
+            "percentile must be a number >= 0 and < 100 (50 is the median; 100 would be the maximum, "
+            "which has no finite value here), got "
+        )
         for bad_p in (100, -1, math.nan):
-            message = (
-                f"percentile must be a number >= 0 and < 100 (50 is the median; 100 would be the maximum, "
-                f"which has no finite value here), got {bad_p!r}"
-            )
-            with pytest.raises(ValueError, match=re.escape(message)):
+            with pytest.raises(ValueError, match=re.escape(f"{rule}{bad_p!r}")):
                 model.W_percentile(bad_p)
-            with pytest.raises(ValueError, match=re.escape(message)):
+            with pytest.raises(ValueError, match=re.escape(f"{rule}{bad_p!r}")):
                 model.Wq_percentile(bad_p)
+        with pytest.raises(TypeError, match=re.escape(f"{rule}'50' (str)")):
+            model.W_percentile("50")  # type: ignore[arg-type]
 
 
 def test_littles_law_errors() -> None:
@@ -310,6 +318,17 @@ def test_littles_law_errors() -> None:
         ValueError, match=re.escape("arrival_rate must be a positive, finite number of customers per second, got 0")
     ):
         littles_law(L=1.0, arrival_rate=0)
+    with pytest.raises(
+        TypeError, match=re.escape("L must be a finite number >= 0 (the mean number in the system), got '1' (str)")
+    ):
+        littles_law(L="1", W=2.0)  # type: ignore[arg-type]
+    with pytest.raises(
+        TypeError,
+        match=re.escape(
+            "W must be a positive, finite number of seconds (the mean time in the system), got True (bool)"
+        ),
+    ):
+        littles_law(L=1.0, W=True)
 
 
 def test_simulation_argument_errors() -> None:

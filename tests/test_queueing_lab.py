@@ -210,7 +210,7 @@ def test_simulate_servers_agrees_with_the_event_driven_run_of_three_consumers(ma
         ),
         (([1.0, 0.0], [1.0, 1.0], 1), {}, ValueError, "arrival_times must be finite seconds >= 0, in order"),
         (([0.0, 1.0], [1.0, -1.0], 1), {}, ValueError, "service_times must be finite seconds >= 0"),
-        (([0.0, 1.0], [1.0, 1.0], 0), {}, ValueError, "servers must be >= 1 (the number of consumers), got 0"),
+        (([0.0, 1.0], [1.0, 1.0], 0), {}, ValueError, "servers must be an int >= 1 (the number of consumers), got 0"),
         (
             ([0.0, 1.0], [1.0, 1.0], 2.0),
             {},
@@ -267,9 +267,17 @@ def test_simulate_servers_refuses_bad_arguments(
         ),
         (lambda: MMc(1.0, 1.0, 2).W_percentile(100), ValueError, "percentile must be a number >= 0 and < 100"),
         (lambda: MMcK(1.0, 1.0, 2, 4).p(-1), ValueError, "n must be an int >= 0"),
-        (lambda: theory_for(1.0, 1.0, consumers=0), ValueError, "consumers must be >= 1, got 0"),
-        (lambda: theory_for(1.0, 1.0, maxsize=-2), ValueError, "maxsize must be an int >= 0 (0 means unbounded), got -2"),
-        (lambda: theory_for(1.0, 1.0, maxsize=1.5), TypeError, "maxsize must be an int, got 1.5 (float)"),
+        (lambda: theory_for(1.0, 1.0, consumers=0), ValueError, "consumers must be an int >= 1, got 0"),
+        (
+            lambda: theory_for(1.0, 1.0, maxsize=-2),
+            ValueError,
+            "maxsize must be an int >= 0 (0 means unbounded), got -2",
+        ),
+        (
+            lambda: theory_for(1.0, 1.0, maxsize=1.5),
+            TypeError,
+            "maxsize must be an int (0 means unbounded), got 1.5 (float)",
+        ),
     ],
 )
 def test_closed_forms_refuse_bad_arguments(make, error: type[Exception], message: str) -> None:  # type: ignore[no-untyped-def]
@@ -349,14 +357,14 @@ def test_lab_update_keeps_the_other_settings_and_replays_the_same_customers() ->
             TypeError,
             "unknown lab setting(s) ['colour']; the settings are arrival_rate, service_rate, consumers, maxsize",
         ),
-        ({"consumers": 0}, ValueError, "consumers must be >= 1, got 0"),
+        ({"consumers": 0}, ValueError, "consumers must be an int >= 1, got 0"),
         ({"consumers": 17}, ValueError, "consumers must be between 1 and 16 in the lab, got 17"),
         ({"arrival_rate": 50}, ValueError, "arrival_rate must be between 0.05 and 10 in the lab, got 50.0"),
         ({"maxsize": -1}, ValueError, "maxsize must be an int >= 0 (0 means unbounded), got -1"),
         (
             {"service_rate": "fast"},
             TypeError,
-            "service_rate must be a number of customers per second, got 'fast' (str)",
+            "service_rate must be a positive, finite number of customers per second, got 'fast' (str)",
         ),
     ],
 )
@@ -368,7 +376,7 @@ def test_lab_refuses_bad_settings(kwargs: dict, error: type[Exception], message:
 
 
 def test_lab_refuses_a_bad_size() -> None:
-    with pytest.raises(ValueError, match=re.escape("customers must be >= 2, got 1")):
+    with pytest.raises(ValueError, match=re.escape("customers must be an int >= 2, got 1")):
         QueueingLab(customers=1)
     assert set(SETTINGS) == {"arrival_rate", "service_rate", "consumers", "maxsize"}
 

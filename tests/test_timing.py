@@ -283,7 +283,7 @@ def test_sweep_checks_everything_before_running_anything():
     seen = []
     with pytest.raises(ValueError, match=re.escape("the 'processes' model needs workers=")):
         sweep([1, 2], 1.0, progress=lambda *args: seen.append(args))
-    with pytest.raises(ValueError, match=exact("n must be at least 1 task, got 0")):
+    with pytest.raises(ValueError, match=exact("n must be an int >= 1 (a number of tasks), got 0")):
         sweep([3, 0], 1.0, strategies=["sequential"], progress=lambda *args: seen.append(args))
     with pytest.raises(ValueError, match=re.escape("unknown strategy 'fibers'")):
         sweep([3], 1.0, strategies=["sequential", "fibers"], progress=lambda *args: seen.append(args))
@@ -525,11 +525,11 @@ def test_strategies_are_listed():
 @pytest.mark.parametrize(
     "n, error, message",
     [
-        (2.0, TypeError, "n must be an int number of tasks, got 2.0 (float)"),
-        (True, TypeError, "n must be an int number of tasks, got True (bool)"),
-        ("3", TypeError, "n must be an int number of tasks, got '3' (str)"),
-        (0, ValueError, "n must be at least 1 task, got 0"),
-        (-2, ValueError, "n must be at least 1 task, got -2"),
+        (2.0, TypeError, "n must be an int (a number of tasks), got 2.0 (float)"),
+        (True, TypeError, "n must be an int (a number of tasks), got True (bool)"),
+        ("3", TypeError, "n must be an int (a number of tasks), got '3' (str)"),
+        (0, ValueError, "n must be an int >= 1 (a number of tasks), got 0"),
+        (-2, ValueError, "n must be an int >= 1 (a number of tasks), got -2"),
     ],
 )
 def test_bad_n(n, error, message):
@@ -583,8 +583,8 @@ def test_bad_strategy_and_work():
             ValueError,
             "workers= is for the 'threads' and 'processes' strategies; 'asyncio' runs every task on one thread",
         ),
-        ("threads", 0, ValueError, "workers must be at least 1 worker, got 0"),
-        ("processes", 2.0, TypeError, "workers must be an int number of workers, got 2.0 (float)"),
+        ("threads", 0, ValueError, "workers must be an int >= 1 (a number of workers), got 0"),
+        ("processes", 2.0, TypeError, "workers must be an int (a number of workers), got 2.0 (float)"),
         (
             "processes",
             None,

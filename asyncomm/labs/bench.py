@@ -32,6 +32,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
+from asyncomm._checks import check_int, is_number
+from asyncomm._lazy import requires_extra
 from asyncomm.labs.timing import STRATEGIES, TimingRun, speedups, summary, sweep, write_csv
 
 __all__ = ["LabPlan", "machine", "machine_markdown", "plan", "progress_bar", "run_command", "run_lab", "write_results"]
@@ -77,9 +79,10 @@ def plan(*, tasks: int | None = None, latency: float | None = None, quick: bool 
     """
     tasks = (10 if quick else 100) if tasks is None else tasks
     latency = (0.01 if quick else 0.05) if latency is None else latency
-    if not isinstance(tasks, int) or isinstance(tasks, bool) or tasks < 1:
-        raise ValueError(f"tasks must be an int of at least 1, got {tasks!r}")
-    if not isinstance(latency, (int, float)) or isinstance(latency, bool) or not latency > 0:
+    tasks = check_int(tasks, "tasks", minimum=1)
+    if not is_number(latency):
+        raise TypeError(f"latency must be a number of seconds > 0, got {latency!r} ({type(latency).__name__})")
+    if not latency > 0:  # NaN too
         raise ValueError(f"latency must be a number of seconds > 0, got {latency!r}")
     return LabPlan(tasks, float(latency), _sizes(tasks), 4 if quick else 8, 4 * float(latency))
 
@@ -222,7 +225,8 @@ def write_results(runs: list[TimingRun], out: str | Path, *, note: str = "") -> 
     >>> [path.name for path in paths] == list(FILES)
     True
     """
-    import matplotlib.pyplot as plt
+    with requires_extra():
+        import matplotlib.pyplot as plt
 
     from asyncomm.labs import plots
 

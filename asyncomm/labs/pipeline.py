@@ -21,9 +21,23 @@ from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from asyncomm._checks import check_int
 from asyncomm.clock import VirtualClock
 from asyncomm.errors import Deadlock
-from asyncomm.trace import Trace, TraceRow
+from asyncomm.trace import (
+    CALLBACK,
+    CLEAR,
+    CLOSE,
+    EVENT,
+    OK,
+    QUEUE,
+    QUEUE_CLOSED,
+    RECEIVE,
+    SEND,
+    TRIGGER,
+    Trace,
+    TraceRow,
+)
 
 __all__ = ["PipelineRun", "check_pipeline_trace", "expected_pipeline_time", "run_pipeline"]
 
@@ -35,8 +49,8 @@ def expected_pipeline_time(n_messages: int, workers: int = 2, work_time: float =
     >>> expected_pipeline_time(5, workers=2, work_time=1.0)
     3.0
     """
-    if n_messages < 0 or workers < 1:
-        raise ValueError(f"need n_messages >= 0 and workers >= 1, got {n_messages} and {workers}")
+    n_messages = check_int(n_messages, "n_messages", minimum=0)
+    workers = check_int(workers, "workers", minimum=1)
     return math.ceil(n_messages / workers) * work_time
 
 
@@ -55,10 +69,6 @@ def _count_problems(seen: Counter[Any], expected: Counter[Any], verb: str, fix: 
         return []
     shown = ", ".join(details[:5]) + (f" and {len(details) - 5} more" if len(details) > 5 else "")
     return [f"messages {verb} the wrong number of times: {shown}; {fix}"]
-
-
-def _ok(rows: list[TraceRow], pattern: str, operation: str) -> list[TraceRow]:
-    return [r for r in rows if r.pattern == pattern and r.operation == operation and r.outcome == "ok"]
 
 
 def check_pipeline_trace(
@@ -87,104 +97,116 @@ def check_pipeline_trace(
     the pipeline ended at t=0 s, earlier than 2 workers can process 1 message of 1 s each (t=1 s)
     """
     rows = list(trace)
-    expected = Counter(messages)
-    problems: list[str] = []
+    end = end_time if end_time is not None else (rows[-1].time if rows else 0.0)
+    return [
+        *_queue_problems([r for r in rows if r.pattern == QUEUE], Counter(messages)),
+        *_bus_problems([r for r in rows if r.pattern == EVENT], len(messages)),
+        *_callback_problems([r for r in rows if r.pattern == CALLBACK], Counter(messages)),
+        *_time_problems(end, len(messages), workers, work_time),
+    ]
 
-    # 1. The queue: each message in once and out once, then closed.
-    queue_rows = [r for r in rows if r.pattern == "queue"]
-    if not queue_rows:
-        problems.append(
+
+def _items(rows: list[TraceRow], operation: str) -> Counter[Any]:
+    """How often each item went through ``operation`` successfully."""
+    return Counter(r.item for r in rows if r.operation == operation and r.outcome == OK)
+
+
+def _queue_problems(rows: list[TraceRow], expected: Counter[Any]) -> list[str]:
+    """Step 1, the queue: each message in once and out once, then closed."""
+    if not rows:
+        return [
             "no queue in the trace: create it with ac.AsyncMessageQueue(trace=trace) and send every message through it"
-        )
-    else:
-        sent = Counter(r.item for r in _ok(queue_rows, "queue", "send"))
-        received = Counter(r.item for r in _ok(queue_rows, "queue", "receive"))
-        problems += _count_problems(sent, expected, "sent", "the producer should send each message once")
-        problems += _count_problems(
-            received, expected, "received", "each message should be received once, by one worker"
-        )
-        refused = [r for r in queue_rows if r.operation == "send" and r.outcome == "QueueClosed"]
-        for r in refused:
+        ]
+    problems = [
+        *_count_problems(_items(rows, SEND), expected, "sent", "the producer should send each message once"),
+        *_count_problems(
+            _items(rows, RECEIVE), expected, "received", "each message should be received once, by one worker"
+        ),
+    ]
+    for r in rows:
+        if r.operation == SEND and r.outcome == QUEUE_CLOSED:
             problems.append(
                 f"sending {r.item!r} was refused because the queue was already closed: "
                 f"close it only after the last send"
             )
-        if not [r for r in queue_rows if r.operation == "close"]:
-            problems.append(
-                "the queue was never closed: close it after the last send, so that the workers' "
-                "receive() raises ac.QueueClosed and they stop"
-            )
-        cleared = sum(r.item for r in queue_rows if r.operation == "clear")
-        if cleared:
-            problems.append(f"clear() dropped {cleared} queued message(s): a pipeline should not drop work")
-
-    # 2. The bus: one "done" per message, heard by at least one listener.
-    event_rows = [r for r in rows if r.pattern == "event"]
-    if not event_rows:
+    if not any(r.operation == CLOSE for r in rows):
         problems.append(
+            "the queue was never closed: close it after the last send, so that the workers' "
+            "receive() raises ac.QueueClosed and they stop"
+        )
+    cleared = sum(r.item for r in rows if r.operation == CLEAR)
+    if cleared:
+        problems.append(f"clear() dropped {cleared} queued message(s): a pipeline should not drop work")
+    return problems
+
+
+def _bus_problems(rows: list[TraceRow], n_messages: int) -> list[str]:
+    """Step 2, the bus: one "done" per message, heard by at least one listener."""
+    if not rows:
+        return [
             'no EventBus in the trace: create it with ac.EventBus(trace=trace) and trigger "done" '
             "once per processed message"
-        )
-    else:
-        done = [r for r in event_rows if r.operation == "trigger" and r.item == "done"]
-        if len(done) != len(messages):
-            problems.append(
-                f'"done" was triggered {_times(len(done))} for {len(messages)} message(s): '
-                f"trigger it once per processed message"
-            )
-        unheard = sum(1 for r in done if r.size == 0)
-        if unheard:
-            problems.append(
-                f'"done" was triggered {_times(unheard)} with no listener registered: '
-                f"register the listener before the workers start"
-            )
-        failed = sum(1 for r in done if r.outcome != "ok")
-        if failed:
-            problems.append(f'a "done" listener raised ({_times(failed)}): look at the TriggerFailed error')
-
-    # 3. The callbacks: each message's result arrives once, to a registered callback.
-    callback_rows = [r for r in rows if r.pattern == "callback"]
-    if not callback_rows:
+        ]
+    problems = []
+    done = [r for r in rows if r.operation == TRIGGER and r.item == "done"]
+    if len(done) != n_messages:
         problems.append(
+            f'"done" was triggered {_times(len(done))} for {n_messages} message(s): '
+            f"trigger it once per processed message"
+        )
+    unheard = sum(1 for r in done if r.size == 0)
+    if unheard:
+        problems.append(
+            f'"done" was triggered {_times(unheard)} with no listener registered: '
+            f"register the listener before the workers start"
+        )
+    failed = sum(1 for r in done if r.outcome != OK)
+    if failed:
+        problems.append(f'a "done" listener raised ({_times(failed)}): look at the TriggerFailed error')
+    return problems
+
+
+def _callback_problems(rows: list[TraceRow], expected: Counter[Any]) -> list[str]:
+    """Step 3, the callbacks: each message's result arrives once, to a registered callback."""
+    if not rows:
+        return [
             "no CallbackRegistry in the trace: create it with ac.CallbackRegistry(trace=trace) "
             'and trigger it from the "done" listener'
+        ]
+    problems = _count_problems(
+        _items(rows, TRIGGER),
+        expected,
+        "passed to the callbacks",
+        'the "done" listener should call the registry\'s trigger(msg) once per message, with the message alone',
+    )
+    empty = sum(1 for r in rows if r.operation == TRIGGER and r.size == 0)
+    if empty:
+        problems.append(
+            f"the CallbackRegistry was triggered {_times(empty)} with no callback registered: "
+            f"register the collecting callback before the workers start"
         )
-    else:
-        triggers = [r for r in callback_rows if r.operation == "trigger"]
-        arrived = Counter(r.item for r in triggers if r.outcome == "ok")
-        problems += _count_problems(
-            arrived,
-            expected,
-            "passed to the callbacks",
-            'the "done" listener should call the registry\'s trigger(msg) once per message, with the message alone',
-        )
-        empty = sum(1 for r in triggers if r.size == 0)
-        if empty:
-            problems.append(
-                f"the CallbackRegistry was triggered {_times(empty)} with no callback registered: "
-                f"register the collecting callback before the workers start"
-            )
-
-    # 4. The time: whole messages shared by `workers` workers, waiting at the same time.
-    end = end_time if end_time is not None else (rows[-1].time if rows else 0.0)
-    target = expected_pipeline_time(len(messages), workers, work_time)
-    if not math.isclose(end, target, abs_tol=1e-9):
-        what = (
-            f"{workers} workers can process {len(messages)} message{'s' if len(messages) != 1 else ''} "
-            f"of {work_time:g} s each (t={target:g} s)"
-        )
-        if end > target:
-            problems.append(
-                f"the pipeline ended at t={end:g} s, later than {what}: do the workers run at the "
-                f"same time, and does the work await (asyncio.sleep) rather than block?"
-            )
-        else:
-            problems.append(
-                f"the pipeline ended at t={end:g} s, earlier than {what}: does each message really "
-                f"take {work_time:g} s of work (await asyncio.sleep), and are there exactly "
-                f"{workers} workers?"
-            )
     return problems
+
+
+def _time_problems(end: float, n_messages: int, workers: int, work_time: float) -> list[str]:
+    """Step 4, the time: whole messages shared by ``workers`` workers, waiting at the same time."""
+    target = expected_pipeline_time(n_messages, workers, work_time)
+    if math.isclose(end, target, abs_tol=1e-9):
+        return []
+    what = (
+        f"{workers} workers can process {n_messages} message{'s' if n_messages != 1 else ''} "
+        f"of {work_time:g} s each (t={target:g} s)"
+    )
+    if end > target:
+        return [
+            f"the pipeline ended at t={end:g} s, later than {what}: do the workers run at the "
+            f"same time, and does the work await (asyncio.sleep) rather than block?"
+        ]
+    return [
+        f"the pipeline ended at t={end:g} s, earlier than {what}: does each message really "
+        f"take {work_time:g} s of work (await asyncio.sleep), and are there exactly "
+        f"{workers} workers?"
+    ]
 
 
 @dataclass(frozen=True)

@@ -35,9 +35,12 @@ Simulations (need numpy, imported only when you call them; the closed forms need
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from numbers import Integral, Real
 from typing import TYPE_CHECKING, Any
+
+from asyncomm._checks import check_int, check_maxsize, is_number
+from asyncomm._lazy import requires_extra
 
 if TYPE_CHECKING:
     from collections.abc import Sequence
@@ -58,55 +61,36 @@ __all__ = [
 
 
 # ---------------------------------------------------------------------------------------------------------
-# argument checks (exact messages: the tests pin them)
+# argument checks (exact messages: the tests pin them). As everywhere in asyncomm: a wrong type is a TypeError,
+# a number out of range a ValueError, and both messages say the same rule.
 
 
-def _is_real(value: Any) -> bool:
-    # bool is an int, but ``service_rate=True`` is always a mistake.
-    return isinstance(value, Real) and not isinstance(value, bool)
+def _check_real(value: Any, what: str, rule: str, within: Callable[[float], bool]) -> float:
+    """``value`` as a float if it is a number (:func:`~asyncomm._checks.is_number`) and ``within(value)``."""
+    if not is_number(value):
+        raise TypeError(f"{what} must be {rule}, got {value!r} ({type(value).__name__})")
+    if not within(float(value)):  # NaN fails every comparison, so no range lets it in
+        raise ValueError(f"{what} must be {rule}, got {value!r}")
+    return float(value)
 
 
 def _check_rate(value: Any, what: str) -> float:
-    if not _is_real(value):
-        raise TypeError(f"{what} must be a number of customers per second, got {value!r} ({type(value).__name__})")
-    rate = float(value)
-    if not 0 < rate < math.inf:  # NaN fails too
-        raise ValueError(f"{what} must be a positive, finite number of customers per second, got {value!r}")
-    return rate
+    return _check_real(value, what, "a positive, finite number of customers per second", lambda r: 0 < r < math.inf)
 
 
 def _check_capacity(value: Any) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool):
-        raise TypeError(
-            f"capacity must be an int (the most customers in the system: waiting plus in service), "
-            f"got {value!r} ({type(value).__name__})"
-        )
-    if value < 1:
-        raise ValueError(
-            f"capacity must be >= 1 (the most customers in the system: waiting plus in service), got {value!r}"
-        )
-    return int(value)
-
-
-def _check_count(value: Any, what: str, minimum: int) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{what} must be an int >= {minimum}, got {value!r}")
-    return int(value)
+    return check_int(
+        value, "capacity", minimum=1, meaning=" (the most customers in the system: waiting plus in service)"
+    )
 
 
 def _check_n(n: Any) -> int:
-    if not isinstance(n, Integral) or isinstance(n, bool) or n < 0:
-        raise ValueError(f"n must be an int >= 0 (a number of customers in the system), got {n!r}")
-    return int(n)
+    return check_int(n, "n", minimum=0, meaning=" (a number of customers in the system)")
 
 
 def _check_percent(p: Any) -> float:
-    if not _is_real(p) or not 0 <= p < 100:
-        raise ValueError(
-            f"percentile must be a number >= 0 and < 100 (50 is the median; 100 would be the maximum, which "
-            f"has no finite value here), got {p!r}"
-        )
-    return float(p)
+    rule = "a number >= 0 and < 100 (50 is the median; 100 would be the maximum, which has no finite value here)"
+    return _check_real(p, "percentile", rule, lambda p: 0 <= p < 100)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -248,14 +232,12 @@ class MM1K:
         >>> MM1K.from_queue(4, arrival_rate=0.8, service_rate=1.0).capacity
         5
         """
-        if not isinstance(maxsize, Integral) or isinstance(maxsize, bool) or maxsize < 0:
-            raise ValueError(f"maxsize must be an int >= 0 (0 means unbounded), got {maxsize!r}")
-        if maxsize == 0:
+        if check_maxsize(maxsize) == 0:
             raise ValueError(
                 "maxsize=0 means an unbounded queue, which drops nothing: model it with "
                 "MM1(arrival_rate, service_rate) instead"
             )
-        return cls(arrival_rate, service_rate, int(maxsize) + 1)
+        return cls(arrival_rate, service_rate, maxsize + 1)
 
     @property
     def rho(self) -> float:
@@ -406,12 +388,13 @@ def littles_law(L: float | None = None, arrival_rate: float | None = None, W: fl
             f"littles_law needs exactly two of L, arrival_rate and W (it returns the third), "
             f"got {' and '.join(given) or 'none'}"
         )
-    if L is not None and (not _is_real(L) or not 0 <= L < math.inf):
-        raise ValueError(f"L must be a finite number >= 0 (the mean number in the system), got {L!r}")
+    if L is not None:
+        L = _check_real(L, "L", "a finite number >= 0 (the mean number in the system)", lambda L: 0 <= L < math.inf)
     if arrival_rate is not None:
         arrival_rate = _check_rate(arrival_rate, "arrival_rate")
-    if W is not None and (not _is_real(W) or not 0 < W < math.inf):
-        raise ValueError(f"W must be a positive, finite number of seconds (the mean time in the system), got {W!r}")
+    if W is not None:
+        rule = "a positive, finite number of seconds (the mean time in the system)"
+        W = _check_real(W, "W", rule, lambda W: 0 < W < math.inf)
     if L is None:
         return arrival_rate * W  # type: ignore[operator]
     if W is None:
@@ -510,7 +493,8 @@ def simulate_queue(
     >>> r.W, r.Wq, r.W_percentiles.p50
     (2.0, 0.5, 2.0)
     """
-    import numpy as np
+    with requires_extra():
+        import numpy as np
 
     arrivals = np.asarray(arrival_times, dtype=np.float64)
     services = np.asarray(service_times, dtype=np.float64)
@@ -527,7 +511,7 @@ def simulate_queue(
         raise ValueError("service_times must be finite seconds >= 0")
     if capacity is not None:
         capacity = _check_capacity(capacity)
-    samples = _check_count(samples, "samples", 2)
+    samples = check_int(samples, "samples", minimum=2)
 
     if capacity is None:
         arrived = arrivals
@@ -542,7 +526,8 @@ def simulate_queue(
 
 
 def _admit_bounded(arrivals: list[float], services: list[float], capacity: int) -> tuple[Any, Any]:
-    import numpy as np
+    with requires_extra():
+        import numpy as np
 
     # departures[-capacity] is the departure time of the K-th previous admitted customer; the padding
     # (-inf: long gone) stands for the customers before the first.
@@ -578,7 +563,8 @@ def _measure(
     ``in_order``: starts and departures are already sorted, as with one FIFO consumer; with several
     consumers customers may leave in any order, and are sorted to count who has left by when.
     """
-    import numpy as np
+    with requires_extra():
+        import numpy as np
 
     in_system_time = depart - arrived
     waiting_time = start - arrived
@@ -654,11 +640,12 @@ def simulate_mm1k(
 
 
 def _draw(arrival_rate: float, service_rate: float, customers: int, seed: int) -> tuple[Any, Any]:
-    import numpy as np
+    with requires_extra():
+        import numpy as np
 
     lam = _check_rate(arrival_rate, "arrival_rate")
     mu = _check_rate(service_rate, "service_rate")
-    customers = _check_count(customers, "customers", 1)
+    customers = check_int(customers, "customers", minimum=1)
     rng = np.random.default_rng(seed)
     arrivals = np.cumsum(rng.exponential(1 / lam, customers))
     services = rng.exponential(1 / mu, customers)

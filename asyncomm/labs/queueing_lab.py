@@ -31,9 +31,10 @@ import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
-from numbers import Integral
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from asyncomm._checks import check_int, check_maxsize
+from asyncomm._lazy import requires_extra
 from asyncomm.labs.queueing import (
     MM1,
     MM1K,
@@ -61,11 +62,7 @@ SETTINGS: dict[str, tuple[float, float]] = {
 
 
 def _check_servers(value: Any) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool):
-        raise TypeError(f"servers must be an int (the number of consumers), got {value!r} ({type(value).__name__})")
-    if value < 1:
-        raise ValueError(f"servers must be >= 1 (the number of consumers), got {value!r}")
-    return int(value)
+    return check_int(value, "servers", minimum=1, meaning=" (the number of consumers)")
 
 
 def _invert(survival: Callable[[float], float], p: float, scale: float) -> float:
@@ -279,15 +276,13 @@ class MMcK:
         >>> MMcK.from_queue(4, arrival_rate=2.0, service_rate=1.0, servers=3).capacity
         7
         """
-        if not isinstance(maxsize, Integral) or isinstance(maxsize, bool) or maxsize < 0:
-            raise ValueError(f"maxsize must be an int >= 0 (0 means unbounded), got {maxsize!r}")
-        if maxsize == 0:
+        if check_maxsize(maxsize) == 0:
             raise ValueError(
                 "maxsize=0 means an unbounded queue, which drops nothing: model it with "
                 "MMc(arrival_rate, service_rate, servers) instead"
             )
         servers = _check_servers(servers)
-        return cls(arrival_rate, service_rate, servers, int(maxsize) + servers)
+        return cls(arrival_rate, service_rate, servers, maxsize + servers)
 
     @property
     def rho(self) -> float:
@@ -437,22 +432,13 @@ def theory_for(arrival_rate: float, service_rate: float, consumers: int = 1, max
     """
     lam = _check_rate(arrival_rate, "arrival_rate")
     mu = _check_rate(service_rate, "service_rate")
-    c = _check_lab_int(consumers, "consumers", 1)
-    m = _check_lab_int(maxsize, "maxsize", 0)
+    c = check_int(consumers, "consumers", minimum=1)
+    m = check_maxsize(maxsize)
     if m:
         return MM1K.from_queue(m, lam, mu) if c == 1 else MMcK.from_queue(m, lam, mu, c)
     if lam >= c * mu:
         return None
     return MM1(lam, mu) if c == 1 else MMc(lam, mu, c)
-
-
-def _check_lab_int(value: Any, name: str, minimum: int) -> int:
-    if not isinstance(value, Integral) or isinstance(value, bool):
-        raise TypeError(f"{name} must be an int, got {value!r} ({type(value).__name__})")
-    if value < minimum:
-        meaning = " (0 means unbounded)" if name == "maxsize" else ""
-        raise ValueError(f"{name} must be >= {minimum}{meaning}, got {value!r}")
-    return int(value)
 
 
 # ---------------------------------------------------------------------------------------------------------
@@ -481,7 +467,8 @@ def simulate_servers(
     >>> simulate_servers([0.0, 0.0, 0.0, 1.0], [2.0] * 4, servers=2, capacity=2).dropped
     2
     """
-    import numpy as np
+    with requires_extra():
+        import numpy as np
 
     arrivals = np.asarray(arrival_times, dtype=np.float64)
     services = np.asarray(service_times, dtype=np.float64)
@@ -627,7 +614,8 @@ class LabOutcome:
 
     def to_frame(self):  # type: ignore[no-untyped-def]
         """:meth:`rows` as a pandas DataFrame indexed by quantity."""
-        import pandas as pd  # deferred: pandas is heavy and only views need it
+        with requires_extra():  # deferred: pandas is heavy and only views need it
+            import pandas as pd
 
         return pd.DataFrame(self.rows()).set_index("quantity")
 
@@ -657,9 +645,9 @@ class QueueingLab:
         seed: int = 0,
         samples: int = 1000,
     ) -> None:
-        self.customers = _check_lab_int(customers, "customers", 2)
-        self.seed = _check_lab_int(seed, "seed", 0)
-        self.samples = _check_lab_int(samples, "samples", 2)
+        self.customers = check_int(customers, "customers", minimum=2)
+        self.seed = check_int(seed, "seed", minimum=0)
+        self.samples = check_int(samples, "samples", minimum=2)
         self._draws: tuple[Any, Any] | None = None
         self.outcome = self._run(arrival_rate, service_rate, consumers, maxsize)
 
@@ -674,7 +662,8 @@ class QueueingLab:
 
     def _standard_draws(self) -> tuple[Any, Any]:
         if self._draws is None:
-            import numpy as np
+            with requires_extra():
+                import numpy as np
 
             rng = np.random.default_rng(self.seed)
             # The same order and the same generator as asyncomm.labs.queueing.simulate_mm1: gaps, then services.
@@ -684,14 +673,15 @@ class QueueingLab:
     def _run(self, arrival_rate: float, service_rate: float, consumers: int, maxsize: int) -> LabOutcome:
         lam = _check_rate(arrival_rate, "arrival_rate")
         mu = _check_rate(service_rate, "service_rate")
-        c = _check_lab_int(consumers, "consumers", 1)
-        m = _check_lab_int(maxsize, "maxsize", 0)
+        c = check_int(consumers, "consumers", minimum=1)
+        m = check_maxsize(maxsize)
         for name, value in (("arrival_rate", lam), ("service_rate", mu), ("consumers", c), ("maxsize", m)):
             low, high = SETTINGS[name]
             if not low <= value <= high:
                 raise ValueError(f"{name} must be between {low:g} and {high:g} in the lab, got {value!r}")
         theory = theory_for(lam, mu, c, m)  # first: cheap, and it checks the arguments once more
-        import numpy as np
+        with requires_extra():
+            import numpy as np
 
         gaps, work = self._standard_draws()
         arrivals = np.cumsum(gaps * (1 / lam))  # as rng.exponential(1 / lam) would scale them

@@ -29,7 +29,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
 
-from asyncomm._checks import plural
+from asyncomm._checks import check_int, plural
 from asyncomm.errors import QueueEmpty, QueueFull
 
 __all__ = [
@@ -159,10 +159,7 @@ class RingBufferQueue:
     """
 
     def __init__(self, capacity: int) -> None:
-        if not isinstance(capacity, int) or isinstance(capacity, bool):
-            raise TypeError(f"capacity must be an int, got {capacity!r} ({type(capacity).__name__})")
-        if capacity < 1:
-            raise ValueError(f"capacity must be >= 1 slot, got {capacity}")
+        capacity = check_int(capacity, "capacity", minimum=1, meaning=" (a number of slots)")
         self.slots: list[Any] = [None] * capacity
         self.head = 0
         self.tail = 0
@@ -246,11 +243,7 @@ STRUCTURES: dict[str, Callable[[int], FifoQueue]] = {
 
 
 def _check_n(n: Any) -> int:
-    if not isinstance(n, int) or isinstance(n, bool):
-        raise TypeError(f"n must be an int number of messages, got {n!r} ({type(n).__name__})")
-    if n < 0:
-        raise ValueError(f"n must be >= 0 messages, got {n}")
-    return n
+    return check_int(n, "n", minimum=0, meaning=" (a number of messages)")
 
 
 def _fill_then_drain(q: FifoQueue, n: int) -> None:
@@ -332,8 +325,7 @@ def measure_costs(
     >>> [(c.structure, c.n) for c in costs]
     [('linked list', 10), ('linked list', 20)]
     """
-    if not isinstance(repeat, int) or isinstance(repeat, bool) or repeat < 1:
-        raise ValueError(f"repeat must be an int >= 1, got {repeat!r}")
+    repeat = check_int(repeat, "repeat", minimum=1)
     ns = [_check_n(n) for n in ns]
     chosen = STRUCTURES if structures is None else structures
     results: list[Cost] = []

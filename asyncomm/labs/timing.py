@@ -43,7 +43,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from asyncomm._checks import check_seconds
+from asyncomm._checks import check_int, check_seconds
+from asyncomm._lazy import requires_extra
 from asyncomm.clock import Clock, VirtualClock
 
 __all__ = [
@@ -159,11 +160,7 @@ def _choice(value: Any, what: str, choices: tuple[str, ...]) -> str:
 
 
 def _count(value: Any, what: str, unit: str) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
-        raise TypeError(f"{what} must be an int number of {unit}s, got {value!r} ({type(value).__name__})")
-    if value < 1:
-        raise ValueError(f"{what} must be at least 1 {unit}, got {value}")
-    return value
+    return check_int(value, what, minimum=1, meaning=f" (a number of {unit}s)")
 
 
 def _pool_size(strategy: str, n: int, workers: Any, virtual: bool) -> int:
@@ -471,7 +468,8 @@ def to_frame(runs: _RUNS):  # type: ignore[no-untyped-def]
     0  sequential     0    0.0  1.0       0
     1  sequential     1    1.0  2.0       0
     """
-    import pandas as pd  # deferred: pandas is heavy and only tables and views need it
+    with requires_extra():  # deferred: pandas is heavy and only tables and views need it
+        import pandas as pd
 
     rows = [
         (
@@ -556,7 +554,8 @@ def read_csv(path: str | Path) -> list[TimingRun]:
     >>> sorted({run.strategy for run in read_csv(data_path("reference_timing.csv"))})
     ['asyncio', 'processes', 'sequential', 'threads']
     """
-    import pandas as pd
+    with requires_extra():
+        import pandas as pd
 
     return from_frame(pd.read_csv(path))
 
@@ -571,7 +570,8 @@ def summary(runs: _RUNS):  # type: ignore[no-untyped-def]
     0  sequential        1    4.0
     1     asyncio        1    1.0
     """
-    import pandas as pd
+    with requires_extra():
+        import pandas as pd
 
     rows = [
         (
@@ -610,7 +610,8 @@ def speedups(runs: _RUNS):  # type: ignore[no-untyped-def]
     2     threads    0.5      8.0            8.0
     3   processes    2.0      2.0            2.0
     """
-    import pandas as pd
+    with requires_extra():
+        import pandas as pd
 
     runs = _listed(runs)
     baseline = {(run.work, run.n, run.latency): run for run in runs if run.strategy == "sequential"}

@@ -16,9 +16,12 @@ from __future__ import annotations
 import enum
 import math
 import numbers
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
+
+from asyncomm._checks import check_int, plural
 
 __all__ = ["Exercise", "Outcome", "Result", "all_exercises", "get", "register"]
 
@@ -107,6 +110,22 @@ def as_list(answer: Any) -> list[Any] | None:
     return list(answer) if isinstance(answer, (list, tuple)) else None
 
 
+def as_notebook_code(source: str, names: Iterable[str]) -> str:
+    """``source`` as a learner types it in a chapter, where the library is ``ac`` (``import asyncomm as ac``):
+    each of ``names`` becomes ``ac.name``.
+
+    The chapter modules import each name they use from the module that defines it (no module of the
+    package imports the ``asyncomm`` package itself: that would tie every layer to all of them), but the
+    code they *show* as a prompt or a solution must run when pasted into a notebook.
+
+    >>> names = ["AsyncMessageQueue", "QueueEmpty"]
+    >>> as_notebook_code("except QueueEmpty: q = AsyncMessageQueue(); q.QueueEmpty", names)
+    'except ac.QueueEmpty: q = ac.AsyncMessageQueue(); q.QueueEmpty'
+    """
+    qualified = re.compile(rf"(?<![\w.])({'|'.join(map(re.escape, names))})\b")  # not part of a longer name
+    return qualified.sub(r"ac.\1", source)
+
+
 def _first_leaf(group: BaseExceptionGroup) -> BaseException:  # type: ignore[type-arg]
     inner = group.exceptions[0]
     return _first_leaf(inner) if isinstance(inner, BaseExceptionGroup) else inner
@@ -187,12 +206,10 @@ class Exercise:
 
     def hint(self, n: int = 1) -> str:
         """The ``n``-th hint (1-based); later hints say more."""
-        if not isinstance(n, int) or isinstance(n, bool):
-            raise TypeError(f"hint number must be an int, got {n!r}")
-        if not 1 <= n <= len(self.hints):
-            raise ValueError(
-                f"exercise {self.id} has {len(self.hints)} hint(s): ask for hint(1) to hint({len(self.hints)})"
-            )
+        count = len(self.hints)
+        n = check_int(
+            n, "hint number", minimum=1, maximum=count, meaning=f" (exercise {self.id} has {plural(count, 'hint')})"
+        )
         return self.hints[n - 1]
 
     def solution(self) -> str:

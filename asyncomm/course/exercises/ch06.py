@@ -14,8 +14,10 @@ import textwrap
 from collections.abc import Callable
 from typing import Any
 
-import asyncomm as ac
-from asyncomm.course.exercises._core import Exercise, clean_text, real_number, register
+from asyncomm.async_queue import AsyncMessageQueue
+from asyncomm.clock import VirtualClock, current_clock
+from asyncomm.course.exercises._core import Exercise, as_notebook_code, clean_text, real_number, register
+from asyncomm.errors import Deadlock, QueueClosed, QueueEmpty, UsageError
 
 __all__ = ["busy", "receive_batch"]
 
@@ -37,9 +39,9 @@ def busy(seconds: float) -> None:
     >>> ac.VirtualClock().run(main())
     2.0
     """
-    clock = ac.current_clock()
-    if not isinstance(clock, ac.VirtualClock):
-        raise ac.UsageError("busy() models CPU work on a VirtualClock: call it inside clock.run(...)")
+    clock = current_clock()
+    if not isinstance(clock, VirtualClock):
+        raise UsageError("busy() models CPU work on a VirtualClock: call it inside clock.run(...)")
     clock.advance(seconds)
 
 
@@ -58,7 +60,7 @@ async def _concurrent() -> None:
 
 
 def _total_time(main: Callable[[], Any]) -> float:
-    clock = ac.VirtualClock()
+    clock = VirtualClock()
     clock.run(main())
     return clock.now()
 
@@ -280,7 +282,7 @@ async def buggy_receive_batch(q, k):
     while len(batch) < k:
         try:
             batch.append(q.receive_nowait())
-        except ac.QueueEmpty:
+        except QueueEmpty:
             break
     return batch
 
@@ -293,32 +295,32 @@ async def receive_batch(q, k):
     return batch
 
 
-async def _nowait_only(q: ac.AsyncMessageQueue, k: int) -> list[Any]:
+async def _nowait_only(q: AsyncMessageQueue, k: int) -> list[Any]:
     batch: list[Any] = []
     while len(batch) < k:
         try:
             batch.append(q.receive_nowait())
-        except ac.QueueEmpty:
+        except QueueEmpty:
             break
     return batch
 
 
-async def _wait_for_k(q: ac.AsyncMessageQueue, k: int) -> list[Any]:
+async def _wait_for_k(q: AsyncMessageQueue, k: int) -> list[Any]:
     return [await q.receive() for _ in range(k)]
 
 
-async def _swallow_close(q: ac.AsyncMessageQueue, k: int) -> list[Any]:
+async def _swallow_close(q: AsyncMessageQueue, k: int) -> list[Any]:
     batch: list[Any] = []
     try:
         batch.append(await q.receive())
         while len(batch) < k and not q.empty():
             batch.append(q.receive_nowait())
-    except ac.QueueClosed:
+    except QueueClosed:
         pass
     return batch
 
 
-async def _one_too_many(q: ac.AsyncMessageQueue, k: int) -> list[Any]:
+async def _one_too_many(q: AsyncMessageQueue, k: int) -> list[Any]:
     batch = [await q.receive()]
     while len(batch) <= k and not q.empty():
         batch.append(q.receive_nowait())
@@ -333,7 +335,7 @@ def _batch_case(
     raised, time it returned, what stayed queued)."""
 
     async def main() -> tuple[Any, float, list[Any]]:
-        q = ac.AsyncMessageQueue(name="inbox")
+        q = AsyncMessageQueue(name="inbox")
         for msg in queued:
             q.send_nowait(msg)
         if close:
@@ -347,13 +349,13 @@ def _batch_case(
         sending = asyncio.ensure_future(sender())
         try:
             outcome: Any = await fn(q, k)
-        except ac.QueueClosed as err:
+        except QueueClosed as err:
             outcome = err
         returned_at = asyncio.get_running_loop().time()
         sending.cancel()
         return outcome, returned_at, q.snapshot()
 
-    return ac.VirtualClock(deadlock_after=0.05).run(main())
+    return VirtualClock(deadlock_after=0.05).run(main())
 
 
 def _judge_batch(fixed: Any) -> str | None:
@@ -376,13 +378,13 @@ def _judge_batch(fixed: Any) -> str | None:
                 f"for more"
             )
         got, _, _ = _batch_case(fixed, [1, 2], 5)
-    except ac.Deadlock:
+    except Deadlock:
         return (
             "with 2 messages queued and k=5 your function waited for ever: take only what is already "
             "queued after the first message, never wait for a full batch"
         )
     got, _, left = _batch_case(fixed, [1, 2], 5, close=True)
-    if isinstance(got, ac.QueueClosed):
+    if isinstance(got, QueueClosed):
         return (
             "on a closed queue still holding 2 messages (k=5) your function raised QueueClosed instead of "
             "returning them: the messages it had already taken are lost. Which errors can receive_nowait() "
@@ -391,7 +393,7 @@ def _judge_batch(fixed: Any) -> str | None:
     if got != [1, 2] or left:
         return f"on a closed queue holding [1, 2] (k=5) your function returned {got!r}: it should return both"
     got, _, _ = _batch_case(fixed, [], 3, close=True)
-    if not isinstance(got, ac.QueueClosed):
+    if not isinstance(got, QueueClosed):
         return (
             f"on a closed, empty queue your function returned {got!r}: it must raise ac.QueueClosed, or the "
             f"consumer's loop never learns that the stream has ended"
@@ -399,7 +401,9 @@ def _judge_batch(fixed: Any) -> str | None:
     return None
 
 
-_BUGGY_SOURCE = textwrap.indent(inspect.getsource(buggy_receive_batch).replace("buggy_", ""), "    ")
+_BUGGY_SOURCE = textwrap.indent(
+    as_notebook_code(inspect.getsource(buggy_receive_batch).replace("buggy_", ""), ["QueueEmpty"]), "    "
+)
 
 register(
     Exercise(

@@ -10,10 +10,15 @@ import math
 import textwrap
 from typing import Any
 
-import asyncomm as ac
-from asyncomm.course.exercises._core import Exercise, real_number, register
+from asyncomm.async_queue import AsyncMessageQueue
+from asyncomm.callbacks import CallbackRegistry
+from asyncomm.clock import VirtualClock
+from asyncomm.course.exercises._core import Exercise, as_notebook_code, real_number, register
 from asyncomm.course.exercises.ch06 import busy
+from asyncomm.errors import QueueClosed, QueueEmpty
+from asyncomm.events import EventBus
 from asyncomm.labs.pipeline import run_pipeline
+from asyncomm.trace import Trace
 
 __all__ = ["pipeline"]
 
@@ -21,16 +26,16 @@ __all__ = ["pipeline"]
 # -- 07.capstone ---------------------------------------------------------------
 
 
-async def pipeline(messages: list, trace: ac.Trace) -> list:
+async def pipeline(messages: list, trace: Trace) -> list:
     """producer -> queue -> 2 workers -> "done" events -> callbacks; returns the results.
 
     >>> from asyncomm.labs.pipeline import run_pipeline
     >>> run_pipeline(pipeline, ["a", "b", "c"]).report()
     'pipeline OK: 17 trace rows, finished at t=2 s'
     """
-    queue = ac.AsyncMessageQueue(trace=trace, name="jobs")
-    bus = ac.EventBus(trace=trace, name="bus")
-    results = ac.CallbackRegistry(trace=trace, name="results")
+    queue = AsyncMessageQueue(trace=trace, name="jobs")
+    bus = EventBus(trace=trace, name="bus")
+    results = CallbackRegistry(trace=trace, name="results")
 
     collected: list = []
     results.register(collected.append)  # the callback: collect each result
@@ -45,7 +50,7 @@ async def pipeline(messages: list, trace: ac.Trace) -> list:
         while True:
             try:
                 msg = await queue.receive()
-            except ac.QueueClosed:
+            except QueueClosed:
                 return
             await asyncio.sleep(1)  # the work: 1 s of waiting (a call to another service)
             bus.trigger("done", msg)
@@ -56,7 +61,7 @@ async def pipeline(messages: list, trace: ac.Trace) -> list:
 
 async def _build(
     messages: list[Any],
-    trace: ac.Trace,
+    trace: Trace,
     *,
     workers: int = 2,
     work_time: float = 1.0,
@@ -69,9 +74,9 @@ async def _build(
 ) -> list[Any]:
     """The reference pipeline with knobs, to compute true times and to make
     the typical mistakes the checks must catch."""
-    queue = ac.AsyncMessageQueue(trace=trace, name="jobs")
-    bus = ac.EventBus(trace=trace, name="bus")
-    results = ac.CallbackRegistry(trace=trace, name="results")
+    queue = AsyncMessageQueue(trace=trace, name="jobs")
+    bus = EventBus(trace=trace, name="bus")
+    results = CallbackRegistry(trace=trace, name="results")
     collected: list[Any] = []
     results.register(collected.append)
     if listener:
@@ -89,7 +94,7 @@ async def _build(
         while True:
             try:
                 msg = await queue.receive(timeout=receive_timeout)
-            except (ac.QueueClosed, ac.QueueEmpty):
+            except (QueueClosed, QueueEmpty):
                 return
             if cpu_bound:
                 busy(work_time)  # CPU work: never awaits
@@ -104,12 +109,15 @@ async def _build(
 
 
 def _variant(**knobs: Any) -> Any:
-    async def variant(messages: list[Any], trace: ac.Trace) -> list[Any]:
+    async def variant(messages: list[Any], trace: Trace) -> list[Any]:
         return await _build(messages, trace, **knobs)
 
     variant.__qualname__ = "pipeline_" + "_".join(f"{k}_{v}" for k, v in knobs.items())
     return variant
 
+
+#: What the solution's source calls by name: in the notebook, they are ac.AsyncMessageQueue and so on.
+_SHOWN_NAMES = ("AsyncMessageQueue", "CallbackRegistry", "EventBus", "QueueClosed", "Trace")
 
 CAPSTONE_CASES: tuple[list[str], ...] = (["a", "b", "c", "d"], ["x", "y", "z"], [])
 
@@ -155,7 +163,7 @@ register(
             'await asyncio.sleep(1); bus.trigger("done", msg). The listener can be the registry\'s own '
             'trigger method: bus.register("done", results.trigger).',
         ],
-        solution_text=textwrap.dedent(inspect.getsource(pipeline)),
+        solution_text=as_notebook_code(textwrap.dedent(inspect.getsource(pipeline)), _SHOWN_NAMES),
         reference=pipeline,
         wrong_answers=[
             _variant(workers=1),
@@ -182,8 +190,8 @@ _SETUPS = (
 
 
 def _pipeline_time(**knobs: Any) -> float:
-    clock = ac.VirtualClock()
-    clock.run(_build(list(range(N_MESSAGES)), ac.Trace(), **knobs))
+    clock = VirtualClock()
+    clock.run(_build(list(range(N_MESSAGES)), Trace(), **knobs))
     return clock.now()
 
 
