@@ -500,7 +500,7 @@ def test_killed_consumer_process_loses_nothing(redis_url):
 
 
 def test_a_redis_server_older_than_7_is_refused_with_what_to_do():
-    from asyncomm.reliable.redis_streams import check_server_version
+    from asyncomm.reliable.redis_protocol import check_server_version
 
     for fine in ("7.0.0", "7.2.4", "8.0.1"):
         check_server_version(fine)

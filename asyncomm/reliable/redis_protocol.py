@@ -1,0 +1,471 @@
+"""The Redis Streams queue as a protocol: generators that yield the Redis calls to make, and do no I/O.
+
+:mod:`asyncomm.reliable.redis_streams` runs these generators with a blocking driver (``redis.Redis``) and
+an asyncio driver (``redis.asyncio.Redis``); everything the two queues do is written here once. A step is a
+:class:`_Call` (a redis-py method and its arguments; the driver sends back the reply, or throws the reply
+error in) or a :class:`_Pause` (real seconds to wait before the next step). The Lua scripts run where an
+answer must not change between two round trips: counting, a bounded send, settling a delivery.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+from collections.abc import Generator
+from typing import Any, NamedTuple
+
+from asyncomm._checks import check_maxsize, check_name, check_seconds, check_timeout, plural
+from asyncomm.errors import BrokerUnavailable, QueueEmpty, QueueFull
+from asyncomm.reliable.contract import (
+    AUTO_ACKED,
+    PENDING,
+    DeadLetter,
+    Delivery,
+    check_consumer,
+    check_delivery_options,
+)
+from asyncomm.statistics import QueueStatistics
+from asyncomm.trace import Trace
+
+#: Consumer name that holds deliveries handed back by nack() or consumer_died(): they look idle
+#: past the visibility timeout, so the next receive takes them (XAUTOCLAIM) before new entries.
+RETURNED = "__returned__"
+
+#: What a bounded stream can do with a send that finds it full.
+POLICIES = ("block", "raise", "drop-oldest")
+
+#: XAUTOCLAIM came with Redis 6.2, its report of deleted entries with 7.0: older servers fail on every receive.
+MIN_REDIS_VERSION = (7, 0)
+
+
+def check_server_version(version: str) -> None:
+    """Refuse a Redis server older than :data:`MIN_REDIS_VERSION`, saying what to do.
+
+    >>> check_server_version("7.0.15")
+    >>> check_server_version("6.0.16")
+    Traceback (most recent call last):
+    ...
+    asyncomm.errors.BrokerUnavailable: this Redis server is version 6.0.16; RedisStreamQueue needs 7.0 or later ...
+    """
+    numbers = tuple(int(part) if part.isdigit() else 0 for part in version.split(".")[:2])
+    if numbers < MIN_REDIS_VERSION:
+        need = ".".join(map(str, MIN_REDIS_VERSION))
+        raise BrokerUnavailable(
+            f"this Redis server is version {version}; RedisStreamQueue needs {need} or later "
+            f"(XAUTOCLAIM and its report of deleted entries). Install a newer one: conda install "
+            f"-c conda-forge redis-server, docker run -p 6379:6379 redis:7, or apt on Debian 12 / "
+            f"Ubuntu 24.04"
+        )
+
+
+def check_policy(policy: Any) -> str:
+    """The policies a stream can honour; ``"drop-newest"`` is refused with the reason.
+
+    >>> check_policy("block")
+    'block'
+    """
+    if policy == "drop-newest":
+        raise ValueError(
+            "policy 'drop-newest' cannot be honoured by a Redis stream: a message dropped on arrival never "
+            "enters the stream, so it has no stream id for send() to return. On Redis use 'block' (send waits "
+            "for room), 'raise' (QueueFull at once) or 'drop-oldest' (MAXLEN trims the oldest entries)"
+        )
+    if policy not in POLICIES:
+        raise ValueError(f"policy must be one of {', '.join(map(repr, POLICIES))} on Redis, got {policy!r}")
+    return str(policy)
+
+
+class JSONSerializer:
+    """Messages as JSON text: readable in ``redis-cli`` and safe to decode.
+
+    >>> s = JSONSerializer()
+    >>> s.dumps({"order": 7}, "acct-1")
+    '{"m": {"order": 7}, "k": "acct-1"}'
+    >>> s.loads('{"m": {"order": 7}, "k": "acct-1"}')
+    ({'order': 7}, 'acct-1')
+    >>> s.loads("[1]")
+    Traceback (most recent call last):
+    ...
+    ValueError: not an asyncomm message (a JSON list, not an object with an 'm' field)
+    """
+
+    def dumps(self, message: Any, key: Any) -> str:
+        try:
+            return json.dumps({"m": message, "k": key})
+        except TypeError as err:
+            raise TypeError(
+                f"this message cannot be sent as JSON ({err}); send plain data (dict, list, str, "
+                f"numbers), or pass serializer= to the queue"
+            ) from None
+
+    def loads(self, data: str | None) -> tuple[Any, Any]:
+        if data is None:
+            raise ValueError("no 'data' field")
+        decoded = json.loads(data)
+        if not isinstance(decoded, dict):
+            raise ValueError(
+                f"not an asyncomm message (a JSON {type(decoded).__name__}, not an object with an 'm' field)"
+            )
+        if "m" not in decoded:
+            raise ValueError("not an asyncomm message (no 'm' field)")
+        return decoded["m"], decoded.get("k")
+
+
+# -- the steps a protocol generator yields ----------------------------------------------------------------------
+
+
+class _Call(NamedTuple):
+    """A Redis command for the driver to send: ``client.<method>(*args, **kwargs)``."""
+
+    method: str
+    args: tuple[Any, ...]
+    kwargs: dict[str, Any]
+
+
+def _call(method: str, *args: Any, **kwargs: Any) -> _Call:
+    return _Call(method, args, kwargs)
+
+
+class _Pause(NamedTuple):
+    """Real seconds for the driver to wait (``time.sleep`` or ``asyncio.sleep``) before the next step."""
+
+    seconds: float
+
+
+Steps = Generator[_Call | _Pause, Any, Any]
+
+
+# -- the server-side scripts ------------------------------------------------------------------------------------
+
+# The counts behind ready(), in_flight(), statistics() and a bounded send, written once.
+_COUNTS = """
+local function field(flat, name)
+  for i = 1, #flat, 2 do if flat[i] == name then return flat[i + 1] end end
+end
+local function counts(stream, dead, group, idle_ms)
+  local info = nil
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
+    if field(g, 'name') == group then info = g end
+  end
+  -- Never delivered. The lag counts entries MAXLEN trimmed before delivery, which are gone: at most XLEN.
+  local new = field(info, 'lag')
+  if new then
+    new = math.min(new, redis.call('XLEN', stream))
+  else  -- no lag after an XDEL: count the entries after the last-delivered id (an exclusive range)
+    new = #redis.call('XRANGE', stream, '(' .. field(info, 'last-delivered-id'), '+')
+  end
+  -- Delivered, not acked: idle past the visibility timeout (or handed back) means ready again.
+  local pending = redis.call('XPENDING', stream, group)[1]
+  local back = 0
+  if pending > 0 then back = #redis.call('XPENDING', stream, group, 'IDLE', idle_ms, '-', '+', pending) end
+  return {new + back, pending - back, redis.call('XLEN', dead)}
+end
+"""
+
+# KEYS: stream, dead-letter stream; ARGV: group, visibility timeout (ms). Returns {ready, in flight, dead}.
+_COUNT = _COUNTS + "return counts(KEYS[1], KEYS[2], ARGV[1], ARGV[2])"
+
+# Checks for room and adds in one step, so no other sender can slip in between. ARGV 3, 4: maxsize, data.
+_ADD_IF_ROOM = (
+    _COUNTS
+    + """
+if counts(KEYS[1], KEYS[2], ARGV[1], ARGV[2])[1] >= tonumber(ARGV[3]) then return false end
+return redis.call('XADD', KEYS[1], '*', 'data', ARGV[4])
+"""
+)
+
+# Settles one delivery atomically: still pending, still this consumer's and this delivery's?
+_SETTLE = """
+local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
+if #p == 0 then return 'gone' end
+if p[1][2] ~= ARGV[3] or tonumber(p[1][4]) ~= tonumber(ARGV[4]) then return 'moved' end
+if ARGV[5] == 'ack' then
+  redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+  return 'acked'
+end
+local maxd = tonumber(ARGV[6])
+if ARGV[5] == 'requeue' and (maxd == 0 or tonumber(ARGV[4]) < maxd) then
+  redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[8], 0, ARGV[2], 'IDLE', ARGV[7], 'JUSTID')
+  return 'requeued'
+end
+local e = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
+local data = ''
+if #e > 0 then
+  for i = 1, #e[1][2], 2 do if e[1][2][i] == 'data' then data = e[1][2][i + 1] end end
+end
+local reason = 'rejected'
+if ARGV[5] == 'requeue' then reason = 'max deliveries' end
+redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'reason', reason, 'deliveries', ARGV[4], 'data', data)
+redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
+return 'dead'
+"""
+
+
+class _Got(NamedTuple):
+    """What a receive took from the stream, before it becomes a delivery object."""
+
+    id: str
+    message: Any
+    key: Any
+    consumer: str
+    delivery_count: int
+    state: str
+
+
+# -- the protocol -----------------------------------------------------------------------------------------------
+
+
+class _StreamProtocol:
+    """The queue's logic as generators of Redis calls and pauses: no I/O of its own, so both drivers share it."""
+
+    def __init__(
+        self,
+        stream: Any,
+        group: Any,
+        delivery: Any,
+        visibility_timeout: Any,
+        max_deliveries: Any,
+        maxsize: Any,
+        policy: Any,
+        poll: Any,
+        serializer: Any,
+        trace: Trace | None,
+    ) -> None:
+        self.stream = check_name(stream)
+        self.dead = f"{stream}:dead"
+        self.group = check_name(group)
+        self.delivery, self.visibility_timeout, self.max_deliveries = check_delivery_options(
+            delivery, visibility_timeout, max_deliveries
+        )
+        if math.isinf(self.visibility_timeout):
+            raise ValueError(
+                "on Redis visibility_timeout must be a finite number of seconds (XAUTOCLAIM takes a delivery "
+                "back after a set idle time), got inf"
+            )
+        self.idle_ms = max(1, int(self.visibility_timeout * 1000))
+        self.maxsize = check_maxsize(maxsize)
+        self.policy = check_policy(policy)
+        self.poll = check_seconds(poll, "poll")
+        if self.poll == 0:
+            raise ValueError("poll must be > 0 seconds: it is how long a waiting send or receive waits between looks")
+        self.serializer = serializer
+        self.trace = trace
+        self.senders_waiting = 0
+        self.receivers_waiting = 0
+        self._started = time.monotonic()
+
+    def setup(self) -> Steps:
+        info = yield _call("info", "server")
+        check_server_version(str(info.get("redis_version", "0")))
+        try:
+            yield _call("xgroup_create", self.stream, self.group, id="0", mkstream=True)
+        except Exception as err:  # the group exists already: another process made it
+            if "BUSYGROUP" not in str(err):
+                raise
+
+    # -- sending ------------------------------------------------------------------------------------------------
+    def send(self, message: Any, key: Any, timeout: Any) -> Steps:
+        timeout = check_timeout(timeout)
+        data = self.serializer.dumps(message, key)
+        if self.maxsize and self.policy != "drop-oldest":
+            entry_id = yield from self._add_when_room(data, timeout)
+        else:
+            trim = {"maxlen": self.maxsize, "approximate": False} if self.maxsize else {}
+            entry_id = yield _call("xadd", self.stream, {"data": data}, **trim)
+        self._record("send", (entry_id, message))
+        return entry_id
+
+    def _add_when_room(self, data: str, timeout: float | None) -> Steps:
+        """XADD once fewer than ``maxsize`` messages are ready; with policy "block", look again every ``poll`` s."""
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while True:
+            entry_id = yield self._script(_ADD_IF_ROOM, self.maxsize, data)
+            if entry_id is not None:
+                return entry_id
+            left = None if deadline is None else deadline - time.monotonic()
+            if self.policy == "raise" or (left is not None and left <= 0):
+                raise self._full(timeout)
+            self.senders_waiting += 1
+            try:
+                yield _Pause(self.poll if left is None else min(self.poll, left))
+            finally:
+                self.senders_waiting -= 1
+
+    def _full(self, timeout: float | None) -> QueueFull:
+        self._record("send", None, "QueueFull")
+        waiting = f"{plural(self.maxsize, 'message')} waiting"
+        if self.policy == "raise":
+            return QueueFull(
+                f"stream {self.stream!r} is full ({waiting}) and its policy is 'raise'; let consumers catch up, "
+                f"or raise maxsize"
+            )
+        if timeout == 0:
+            return QueueFull(
+                f"stream {self.stream!r} is full ({waiting}); receive some first, or send with a timeout to wait "
+                f"for room"
+            )
+        return QueueFull(
+            f"stream {self.stream!r} stayed full ({waiting}) for {timeout:g} s; the message was not sent: consume "
+            f"faster, or give the queue a larger maxsize"
+        )
+
+    # -- receiving ----------------------------------------------------------------------------------------------
+    def receive(self, consumer: Any, timeout: Any) -> Steps:
+        """Take one delivery for ``consumer``, waiting up to ``timeout`` s (None: forever) in slices."""
+        consumer, timeout = check_consumer(consumer), check_timeout(timeout)
+        deadline = None if timeout is None else time.monotonic() + timeout
+        waits = 0 if timeout == 0 else 1  # receive_nowait never waits
+        self.receivers_waiting += waits
+        try:
+            while True:
+                got = yield from self._take_one(consumer, self._block_ms(deadline))
+                if got is not None:
+                    self._record("receive", (got.id, got.message))
+                    return got
+                if deadline is not None and time.monotonic() >= deadline:
+                    raise self._empty(timeout)
+        finally:
+            self.receivers_waiting -= waits
+
+    def _block_ms(self, deadline: float | None) -> int:
+        # Wait in slices: idle deliveries become claimable by time passing, which wakes no XREADGROUP.
+        slice_s = min(self.poll, self.visibility_timeout / 2)
+        if deadline is not None:
+            slice_s = min(slice_s, deadline - time.monotonic())
+        return max(int(slice_s * 1000), 0)
+
+    def _empty(self, timeout: float | None) -> QueueEmpty:
+        self._record("receive", None, "QueueEmpty")
+        if timeout == 0:
+            return QueueEmpty(
+                f"stream {self.stream!r} has no message for this group; send one first, or "
+                f"receive with a timeout to wait for one"
+            )
+        return QueueEmpty(f"no message arrived on stream {self.stream!r} within {timeout:g} s")
+
+    def _take_one(self, consumer: str, block_ms: int) -> Steps:
+        """One attempt: a delivery that came back, else a new one (waiting up to ``block_ms``), else None."""
+        while True:
+            claimed = yield from self._claim_one(consumer)
+            if claimed:
+                entry_id, fields = claimed[0]
+                info = yield _call("xpending_range", self.stream, self.group, entry_id, entry_id, 1)
+                count = int(info[0]["times_delivered"]) if info else 1
+                if self.max_deliveries is not None and count > self.max_deliveries:
+                    yield from self._dead_letter(entry_id, fields, "max deliveries", count - 1)
+                    continue
+            else:
+                wait = {"block": block_ms} if block_ms > 0 else {}  # BLOCK 0 would wait forever
+                reply = yield _call("xreadgroup", self.group, consumer, {self.stream: ">"}, count=1, **wait)
+                if not reply or not reply[0][1]:
+                    return None
+                entry_id, fields = reply[0][1][0]
+                count = 1
+            try:
+                message, key = self.serializer.loads((fields or {}).get("data"))
+            except Exception as err:  # a malformed entry is parked with its reason, never crashes the consumer
+                yield from self._dead_letter(entry_id, fields or {}, f"malformed: {err}", count)
+                continue
+            state = PENDING
+            if self.delivery == "at-most-once":
+                yield _call("xack", self.stream, self.group, entry_id)
+                state = AUTO_ACKED
+            return _Got(entry_id, message, key, consumer, count, state)
+
+    def _claim_one(self, consumer: str) -> Steps:
+        """Claim one delivery idle for longer than the visibility timeout, scanning the whole pending list.
+
+        XAUTOCLAIM looks at no more than ten pending entries per call (COUNT x 10), so one call from "0-0"
+        would miss an expired delivery behind ten live ones: follow its cursor until it wraps to "0-0".
+        Entries it reports as deleted were trimmed (MAXLEN, policy drop-oldest) while still pending; Redis
+        drops them from the pending list, so record them as dead letters rather than lose them silently.
+        """
+        cursor = "0-0"
+        while True:
+            reply = yield _call("xautoclaim", self.stream, self.group, consumer, self.idle_ms, cursor, count=1)
+            cursor, claimed = reply[0], reply[1]
+            for entry_id in reply[2] if len(reply) > 2 else []:
+                yield from self._dead_letter(entry_id, {}, "trimmed while pending: maxsize dropped it", 0)
+            if claimed or cursor in ("0-0", b"0-0"):
+                return claimed
+
+    def _dead_letter(self, entry_id: str, fields: dict[str, str], reason: str, deliveries: int) -> Steps:
+        yield _call(
+            "xadd",
+            self.dead,
+            {"id": entry_id, "reason": reason, "deliveries": str(deliveries), "data": fields.get("data", "")},
+        )
+        yield _call("xack", self.stream, self.group, entry_id)
+        self._record("dead-letter", (entry_id, fields.get("data", "")), reason)
+
+    # -- settling -----------------------------------------------------------------------------------------------
+    def settle(self, delivery: Delivery[Any], verb: str, requeue: bool) -> Steps:
+        """Ack or nack one delivery in one script; returns its outcome ("moved" and "gone": too late)."""
+        action = "ack" if verb == "ack" else "requeue" if requeue else "reject"
+        outcome = yield _call(
+            "eval",
+            _SETTLE,
+            2,
+            self.stream,
+            self.dead,
+            self.group,
+            delivery.id,
+            delivery.consumer,
+            delivery.delivery_count,
+            action,
+            self.max_deliveries or 0,
+            self.idle_ms + 1,
+            RETURNED,
+        )
+        self._record(verb, (delivery.id, delivery.message), outcome)
+        return outcome
+
+    def consumer_died(self, consumer: Any) -> Steps:
+        consumer = check_consumer(consumer)
+        pending = yield _call("xpending_range", self.stream, self.group, "-", "+", 10_000, consumername=consumer)
+        ids = [p["message_id"] for p in pending]
+        if ids:
+            yield _call("xclaim", self.stream, self.group, RETURNED, 0, ids, idle=self.idle_ms + 1, justid=True)
+        return len(ids)
+
+    # -- looking ------------------------------------------------------------------------------------------------
+    def counts(self) -> Steps:
+        """``[ready, in flight, dead]`` in one round trip."""
+        return (yield self._script(_COUNT))
+
+    def statistics(self) -> Steps:
+        ready, in_flight, dead = yield from self.counts()
+        return QueueStatistics(
+            name=self.stream,
+            ready=ready,
+            maxsize=self.maxsize,
+            closed=False,  # a closed queue has no connection to ask: statistics() raises QueueClosed
+            senders_waiting=self.senders_waiting,
+            receivers_waiting=self.receivers_waiting,
+            dropped=None if self.policy == "drop-oldest" else 0,  # MAXLEN trims without telling anyone
+            in_flight=in_flight,
+            dead=dead,
+        )
+
+    def dead_letters(self) -> Steps:
+        entries = yield _call("xrange", self.dead, "-", "+")
+        letters = []
+        for _, fields in entries:
+            try:
+                message, _ = self.serializer.loads(fields.get("data", ""))
+            except Exception:  # a malformed entry: keep its raw text
+                message = fields.get("data", "")
+            letters.append(DeadLetter(fields["id"], message, fields["reason"], int(fields["deliveries"])))
+        return letters
+
+    def _script(self, script: str, *args: Any) -> _Call:
+        """A call of one of the counting scripts, on this stream and group."""
+        return _call("eval", script, 2, self.stream, self.dead, self.group, self.idle_ms, *args)
+
+    def _record(self, operation: str, item: Any, outcome: str = "ok") -> None:
+        if self.trace is not None:
+            self.trace.record(time.monotonic() - self._started, "queue", operation, self.stream, item, -1, outcome)
+
+
+# -- deliveries -------------------------------------------------------------------------------------------------
