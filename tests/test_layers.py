@@ -22,9 +22,10 @@ import asyncomm
 PACKAGE = Path(asyncomm.__file__).parent
 LAYERS = ("core", "reliable", "teaching", "labs", "widgets", "course")
 
-#: Violations in modules this branch does not own, reported to their owners; delete an entry once it is fixed.
-KNOWN_FACADE_IMPORTS = {
-    # ch02._run executes the chapter's programs, which say ac.X, in a namespace holding the façade.
+#: The one deliberate use of the façade inside the package: ch02._run executes a learner's program exactly as
+#: a notebook cell would, after ``import asyncomm as ac`` (the program text says ``ac.MessageQueue``), inside a
+#: function, so nothing is imported until an exercise runs. The course is the top layer: nothing imports it.
+ALLOWED_FACADE_IMPORTS = {
     "asyncomm.course.exercises.ch02 -> asyncomm",
 }
 
@@ -142,7 +143,7 @@ def test_no_module_imports_a_higher_layer():
 
 def test_no_module_of_the_package_imports_the_asyncomm_facade():
     facade = {f"{module} -> {target}" for module in MODULES for _, target in imports(module) if target == "asyncomm"}
-    assert facade == KNOWN_FACADE_IMPORTS
+    assert facade == ALLOWED_FACADE_IMPORTS
 
 
 def test_module_level_imports_form_no_cycle():
