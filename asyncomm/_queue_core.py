@@ -3,7 +3,7 @@ and the two ways of waiting.
 
 Three queues are built from these parts: :class:`~asyncomm.MessageQueue` (threads),
 :class:`~asyncomm.AsyncMessageQueue` (asyncio tasks) and :class:`~asyncomm.reliable.ReliableQueue` (threads,
-with acknowledgements). They differ only in *how they wait*, so:
+with acknowledgements). They differ in *how they wait* (and the last in what a receive hands out), so:
 
 * :class:`QueueCore` holds the messages and the rules: :meth:`QueueCore.admit` decides what a send may do right
   now (refuse because the queue is closed, append, drop, or wait for room);

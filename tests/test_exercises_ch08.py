@@ -27,7 +27,7 @@ def test_dead_letter_scenario_in_memory_gives_each_reason():
     clock = ac.VirtualClock()
     q = ac.ReliableQueue(visibility_timeout=30, max_deliveries=DEAD_LETTER_MAX_DELIVERIES, clock=clock)
     assert play_dead_letter_scenario(q, clock.advance) == ["m2", "m4", "m5"]
-    assert [(d.message, d.reason, d.deliveries) for d in q.dead_letters] == [
+    assert [(d.message, d.reason, d.deliveries) for d in q.dead_letters()] == [
         ("m2", "max deliveries", 2),
         ("m4", "rejected", 1),
         ("m5", "max deliveries", 2),
