@@ -9,9 +9,10 @@ message: the wake-up passes on to the next receiver.
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Coroutine
 from threading import get_ident
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from asyncomm._checks import check_timeout
 from asyncomm._queue_core import DROPPED, WAIT, QueueCore, T, TaskLine
@@ -113,18 +114,19 @@ class AsyncMessageQueue(QueueCore[T]):
         # What _put() does, inlined: one call less on the hot path pays for the keyword-only timeout (a call
         # CPython cannot specialise) and the message number. Keep the two in step.
         self._items.append(msg)
-        self._sent += 1
+        self._sent = number = self._sent + 1
         if self._receivers:
             self._receivers.wake_one()
         if self.trace is not None:
             self._record("send", msg)
-        return self._sent
+        return number
 
     # The slow paths are methods of their own: a lambda inside send() or receive() would make their
-    # variables closure cells, which costs time on every call, even when nothing waits.
-    async def _wait_for_room(self, msg: T, timeout: float | None) -> str:
+    # variables closure cells, which costs time on every call, even when nothing waits. They return the
+    # line's wait() coroutine for the caller to await, rather than awaiting it in a coroutine of their own.
+    def _wait_for_room(self, msg: T, timeout: float | None) -> Coroutine[Any, Any, str]:
         """Apply the rules (closed? room? policy?), waiting up to ``timeout`` s: APPEND or DROPPED, or raise."""
-        return await self._senders.wait(
+        return self._senders.wait(
             self._bind(),
             lambda: self.admit(msg),
             timeout,
@@ -190,9 +192,9 @@ class AsyncMessageQueue(QueueCore[T]):
             self._record("receive", msg)
         return msg
 
-    async def _wait_for_message(self, timeout: float | None) -> None:
+    def _wait_for_message(self, timeout: float | None) -> Coroutine[Any, Any, str]:
         """Wait up to ``timeout`` s until a message is there; raise once closed and drained."""
-        await self._receivers.wait(
+        return self._receivers.wait(
             self._bind(), self._can_take, timeout, lambda: self._empty_error(timeout), ready=lambda: not self.empty()
         )
 

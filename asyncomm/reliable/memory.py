@@ -374,24 +374,34 @@ dropped=0, in_flight=1, dead=0)
         with self._lock:
             self._expire()
             ready = self._ready
-            item = (None, message)  # what the trace shows of a message that has no id yet
-            decision = self._senders.wait(
-                ready.clock, lambda: ready.admit(item), timeout, lambda: ready._full_error(item, timeout)
-            )
+            if ready._closed or 0 < ready._maxsize <= len(ready._items):  # closed or full: the shared rules decide
+                decision = self._wait_for_room(message, timeout)
+                if decision == DROPPED:
+                    entry = _Entry(self._ids.take(), message, key)
+                    entry.state = THROWN_AWAY
+                    ready._record("send", (entry.id, message), "dropped")
+                    return entry.id
             entry = _Entry(self._ids.take(), message, key)
-            if decision == DROPPED:
-                entry.state = THROWN_AWAY
-                ready._record("send", (entry.id, message), "dropped")
-                return entry.id
             ready._items.append(entry)
             if self._receivers.count:
                 self._receivers.wake_all()
-            ready._record("send", (entry.id, message))
+            if ready.trace is not None:
+                ready._record("send", (entry.id, message))
             return entry.id
 
     def send_nowait(self, message: T, *, key: Any = None) -> int:
         """Send without waiting: raise :class:`~asyncomm.QueueFull` at once if full."""
         return self.send(message, key=key, timeout=0)
+
+    # The slow paths are methods of their own: a lambda inside send() or receive() would make their
+    # variables closure cells, which costs time on every call, even when nothing waits.
+    def _wait_for_room(self, message: T, timeout: float | None) -> str:
+        """Apply the rules (closed? room? policy?), waiting up to ``timeout`` s: APPEND or DROPPED, or raise."""
+        ready = self._ready
+        item = (None, message)  # what the trace shows of a message that has no id yet
+        return self._senders.wait(
+            ready.clock, lambda: ready.admit(item), timeout, lambda: ready._full_error(item, timeout)
+        )
 
     # -- receiving ---------------------------------------------------------
     def receive(self, *, consumer: str = "consumer", timeout: float | None = None) -> Delivery[T]:
@@ -407,16 +417,10 @@ dropped=0, in_flight=1, dead=0)
         if timeout is not None:
             timeout = check_timeout(timeout)
         with self._lock:
+            self._expire()
             ready = self._ready
-            self._receivers.wait(
-                ready.clock,
-                lambda: self._can_take(consumer),
-                timeout,
-                lambda: (
-                    self._prefetch_error(consumer, timeout) if self._at_limit(consumer) else ready._empty_error(timeout)
-                ),
-                next_wake=lambda: self._expiries[0][0] if self._expiries else None,
-            )
+            if not ready._items or self._at_limit(consumer):
+                self._wait_to_take(consumer, timeout)
             entry = ready._items.popleft()
             entry.deliveries += 1
             if self._delivery == "at-most-once":
@@ -434,9 +438,10 @@ dropped=0, in_flight=1, dead=0)
                 self._held.setdefault(consumer, set()).add(entry.id)
             if self._senders.count:
                 self._senders.wake_one()
-            ready._record("receive", (entry.id, entry.message))
-            if self._delivery == "at-most-once":
-                ready._record("ack", (entry.id, entry.message), "auto")
+            if ready.trace is not None:
+                ready._record("receive", (entry.id, entry.message))
+                if self._delivery == "at-most-once":
+                    ready._record("ack", (entry.id, entry.message), "auto")
             return delivery
 
     def receive_nowait(self, *, consumer: str = "consumer") -> Delivery[T]:
@@ -453,6 +458,20 @@ dropped=0, in_flight=1, dead=0)
             except QueueClosed:
                 return
             yield delivery
+
+    def _wait_to_take(self, consumer: str, timeout: float | None) -> None:
+        """Wait up to ``timeout`` s until ``consumer`` may take a message; wake also when a delivery's
+        visibility timeout runs out (it may come back). Raise once closed and drained."""
+        ready = self._ready
+        self._receivers.wait(
+            ready.clock,
+            lambda: self._can_take(consumer),
+            timeout,
+            lambda: (
+                self._prefetch_error(consumer, timeout) if self._at_limit(consumer) else ready._empty_error(timeout)
+            ),
+            next_wake=lambda: self._expiries[0][0] if self._expiries else None,
+        )
 
     def _can_take(self, consumer: str) -> str:
         """What a receive by ``consumer`` may do now: TAKE or WAIT, or raise once closed and drained."""
@@ -493,7 +512,8 @@ dropped=0, in_flight=1, dead=0)
             if entry.lease is not delivery:
                 raise self._too_late(delivery, verb)
             self._release(delivery, ACKED if verb == "ack" else NACKED)
-            self._ready._record(verb, (entry.id, entry.message))
+            if self._ready.trace is not None:
+                self._ready._record(verb, (entry.id, entry.message))
             if verb == "ack":
                 entry.state = DONE
             elif requeue:
@@ -541,7 +561,7 @@ dropped=0, in_flight=1, dead=0)
         expiries = self._expiries
         if not expiries:
             return
-        now = self.clock.now()
+        now = self._ready.clock.now()
         while expiries and expiries[0][0] <= now:
             _, id, count = heapq.heappop(expiries)
             lease = self._leases.get(id)
