@@ -34,11 +34,11 @@ import threading
 from collections.abc import Iterator
 from typing import Any, Generic
 
+import asyncomm.reliable.contract as contract
 from asyncomm._checks import check_int, check_timeout
 from asyncomm._queue_core import DROPPED, TAKE, WAIT, Closing, QueueCore, T, ThreadLine
 from asyncomm.clock import Clock
 from asyncomm.errors import PrefetchLimitReached, QueueClosed, StaleDelivery
-from asyncomm.reliable import contract
 from asyncomm.reliable.contract import (
     ACKED,
     AUTO_ACKED,
