@@ -182,10 +182,11 @@ class AsyncMessageQueue(QueueCore[T]):
             self._bind()
         if timeout is not None:
             timeout = check_timeout(timeout)
-        if not self._items:
+        items = self._items
+        if not items:
             await self._wait_for_message(timeout)
         # What _take() does, inlined, as in send(). Keep the two in step.
-        msg = self._items.popleft()
+        msg = items.popleft()
         if self._senders:
             self._senders.wake_one()
         if self.trace is not None:
