@@ -2,7 +2,8 @@
 
 >>> import asyncomm as ac
 >>> q = ac.MessageQueue()
->>> q.send("Hello, World!")
+>>> q.send("Hello, World!")   # returns the message's number in the queue
+1
 >>> q.receive()
 'Hello, World!'
 

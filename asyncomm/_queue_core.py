@@ -1,21 +1,54 @@
-"""What the thread and asyncio message queues share: state, policies, messages, tracing.
+"""What every in-memory queue shares, written once: its state, the backpressure rule, its errors and trace rows,
+and the two ways of waiting.
 
-Only *how they wait* differs (a lock and conditions vs futures on an event
-loop), so that part stays in ``queues.py`` and ``async_queue.py``.
+Three queues are built from these parts: :class:`~asyncomm.MessageQueue` (threads),
+:class:`~asyncomm.AsyncMessageQueue` (asyncio tasks) and :class:`~asyncomm.reliable.ReliableQueue` (threads,
+with acknowledgements). They differ in *how they wait* (and the last in what a receive hands out), so:
+
+* :class:`QueueCore` holds the messages and the rules: :meth:`QueueCore.admit` decides what a send may do right
+  now (refuse because the queue is closed, append, drop, or wait for room);
+* :class:`ThreadLine` is a line of threads waiting on a condition of the queue's lock, and its
+  :meth:`~ThreadLine.wait` loop retries until the queue lets the thread through, or the deadline passes;
+* :class:`TaskLine` is the same for asyncio tasks: one future per waiting task, woken in arrival order.
+
+A woken waiter always asks again from the start ("closed?" before "room?"), never "is there room?" alone: a
+sender woken by a receive can find the queue closed meanwhile, and must then get ``QueueClosed``, not slip its
+message into a queue whose receivers were already told "closed and drained".
 """
 
 from __future__ import annotations
 
+import asyncio
+import threading
 from collections import deque
-from typing import Any
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
 from asyncomm._checks import check_maxsize, check_name, plural
 from asyncomm.clock import Clock, current_clock
 from asyncomm.errors import QueueClosed, QueueEmpty, QueueFull
+from asyncomm.statistics import QueueStatistics
 from asyncomm.trace import Trace
+
+if TYPE_CHECKING:
+    # For type checkers only: a queue made without a message type, MessageQueue(), is a MessageQueue[Any] (a
+    # TypeVar default, PEP 696; the standard library's TypeVar takes ``default=`` from Python 3.13 on).
+    from typing_extensions import TypeVar as TypeVarWithDefault
+
+    T = TypeVarWithDefault("T", default=Any)
+else:
+    T = TypeVar("T")  # the type of the messages a queue holds
+R = TypeVar("R")
 
 #: What a bounded queue does with a send when it is full (backpressure policy).
 POLICIES = ("block", "raise", "drop-newest", "drop-oldest")
+
+# What a waiting call may do now: the answers of QueueCore.admit (sends) and of a receive's own check.
+APPEND = "append"  # there is room (or a drop-oldest queue just made some): append the message
+DROPPED = "dropped"  # policy "drop-newest" threw the new message away: the send is done
+TAKE = "take"  # a receive can take a message
+WAIT = "wait"  # nothing can be done yet: wait, then ask again
 
 
 def check_policy(policy: Any) -> str:
@@ -24,19 +57,25 @@ def check_policy(policy: Any) -> str:
     return policy  # type: ignore[no-any-return]
 
 
-class QueueBase:
+class QueueCore(Generic[T]):
+    """The messages of a queue, oldest first, and the rules every queue applies to them.
+
+    Not thread-safe by itself: the thread queues call it with their lock held, the asyncio queue from its
+    event loop only.
+    """
+
     pattern = "queue"
 
     def __init__(self, maxsize: int, policy: str, clock: Clock | None, trace: Trace | None, name: str) -> None:
         self._maxsize = check_maxsize(maxsize)
         self._policy = check_policy(policy)
-        self._items: deque[Any] = deque()
+        self._items: deque[T] = deque()
         self._closed = False
         self._clock = clock
         self.trace = trace
         self.name = check_name(name)
-        #: Messages thrown away by a drop policy (``clear()`` is not counted).
-        self.dropped = 0
+        self._dropped = 0  # messages thrown away by a drop policy (clear() is not counted)
+        self._sent = 0  # sends that did not raise: MessageQueue and AsyncMessageQueue return it as the message's number
 
     # -- state -------------------------------------------------------------
     @property
@@ -69,34 +108,72 @@ class QueueBase:
     def full(self) -> bool:
         return 0 < self._maxsize <= len(self._items)
 
-    def snapshot(self) -> list[Any]:
+    def snapshot(self) -> list[T]:
         """The queued messages, oldest first, without removing them."""
         return list(self._items)
 
-    # -- backpressure --------------------------------------------------------
-    def _shed(self, msg: Any) -> bool:
-        """Apply a non-blocking policy to a send that found the queue full.
+    def _statistics(self, senders_waiting: int, receivers_waiting: int) -> QueueStatistics:
+        return QueueStatistics(
+            self.name, len(self._items), self._maxsize, self._closed, senders_waiting, receivers_waiting, self._dropped
+        )
 
-        Returns True when ``msg`` itself was dropped (the send is done), False
-        when room was made for it. Called with the queue's lock held, if any.
+    # -- the rules ---------------------------------------------------------
+    def admit(self, item: Any) -> str:
+        """What a send may do now: :data:`APPEND`, :data:`DROPPED` or :data:`WAIT`; or raise.
+
+        Asked again every time a waiting sender wakes up, so *closed* is checked first, each time. ``item`` is
+        what the trace rows show for the new message. :data:`DROPPED` leaves the "dropped" row to the caller,
+        which may first have to give the message an id.
         """
+        if self._closed:
+            raise self._closed_error(item)
+        if not self._maxsize or len(self._items) < self._maxsize:
+            return APPEND
+        if self._policy == "block":
+            return WAIT
         if self._policy == "raise":
-            self._record_failure("send", msg, "QueueFull")
+            self._record("send", item, "QueueFull")
             raise QueueFull(
                 f"queue {self.name!r} is full ({plural(self._maxsize, 'message')}) and its policy "
                 f"is 'raise'; receive some first, or use policy='block' to wait for room"
             )
-        self.dropped += 1
+        self._dropped += 1
         if self._policy == "drop-newest":
-            self._record_failure("send", msg, "dropped")
-            return True
-        oldest = self._items.popleft()
-        self._record_failure("drop", oldest, "dropped")
-        return False
+            return DROPPED
+        self._drop_oldest()
+        return APPEND
 
-    # -- messages ------------------------------------------------------------
-    def _full_error(self, msg: Any, timeout: float | None) -> QueueFull:
-        self._record_failure("send", msg, "QueueFull")
+    def _send_dropped(self, item: Any) -> int:
+        """Number and trace a send that policy "drop-newest" threw away (admit returned DROPPED)."""
+        self._sent += 1
+        self._record("send", item, "dropped")
+        return self._sent
+
+    def _drop_oldest(self) -> None:
+        """Make room for a new message by throwing the oldest away (policy ``"drop-oldest"``)."""
+        oldest = self._items.popleft()
+        self._record("drop", oldest, "dropped")
+
+    def _can_take(self) -> str:
+        """What a receive may do now: :data:`TAKE` or :data:`WAIT`; or raise once closed and drained."""
+        if self._items:
+            return TAKE
+        if self._closed:
+            raise self._drained_error()
+        return WAIT
+
+    def _close(self) -> bool:
+        """Mark the queue closed; False if it already was (closing twice is harmless)."""
+        if self._closed:
+            return False
+        self._closed = True
+        self._record("close", None)
+        return True
+
+    # -- errors ------------------------------------------------------------
+    # Each records its failure in the trace, then returns the exception for the caller to raise.
+    def _full_error(self, item: Any, timeout: float | None) -> QueueFull:
+        self._record("send", item, "QueueFull")
         if timeout == 0:
             return QueueFull(
                 f"queue {self.name!r} is full ({plural(self._maxsize, 'message')}); "
@@ -108,36 +185,28 @@ class QueueBase:
         )
 
     def _empty_error(self, timeout: float | None) -> QueueEmpty:
-        self._record_failure("receive", None, "QueueEmpty")
+        self._record("receive", None, "QueueEmpty")
         if timeout == 0:
             return QueueEmpty(
                 f"queue {self.name!r} is empty; send a message first, or receive with a timeout to wait for one"
             )
         return QueueEmpty(f"no message arrived on queue {self.name!r} within {timeout:g} s")
 
-    def _closed_error(self, msg: Any) -> QueueClosed:
-        self._record_failure("send", msg, "QueueClosed")
+    def _closed_error(self, item: Any) -> QueueClosed:
+        self._record("send", item, "QueueClosed")
         return QueueClosed(f"queue {self.name!r} is closed; no new messages can be sent")
 
     def _drained_error(self) -> QueueClosed:
-        self._record_failure("receive", None, "QueueClosed")
+        self._record("receive", None, "QueueClosed")
         return QueueClosed(f"queue {self.name!r} is closed and drained; there are no more messages")
 
-    # -- tracing -------------------------------------------------------------
+    # -- tracing -----------------------------------------------------------
     def _record(self, operation: str, item: Any, outcome: str = "ok") -> None:
-        self.trace.record(
-            self.clock.now(),
-            self.pattern,
-            operation,
-            self.name,  # type: ignore[union-attr]
-            item,
-            len(self._items),
-            outcome,
-        )
-
-    def _record_failure(self, operation: str, item: Any, outcome: str) -> None:
-        if self.trace is not None:
-            self._record(operation, item, outcome)
+        """One trace row; the size is the queue's length after the operation. A no-op without a trace, but
+        hot paths test ``self.trace is not None`` first, which is cheaper than a call."""
+        trace = self.trace
+        if trace is not None:
+            trace.record(self.clock.now(), self.pattern, operation, self.name, item, len(self._items), outcome)
 
     def __repr__(self) -> str:
         bound = f"maxsize={self._maxsize}" if self._maxsize else "unbounded"
@@ -145,3 +214,142 @@ class QueueBase:
             bound += f", policy={self._policy!r}"
         state = ", closed" if self._closed else ""
         return f"<{type(self).__name__} {self.name!r}: {plural(len(self._items), 'message')}, {bound}{state}>"
+
+
+class Closing:
+    """``with queue:`` closes the queue when the block ends, normally or by an exception."""
+
+    def close(self) -> None:  # pragma: no cover - every queue defines it
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
+        self.close()
+
+
+# -- waiting threads -----------------------------------------------------------------------------------
+class ThreadLine:
+    """Threads waiting for the same thing (a message, or room), on one condition of the queue's lock.
+
+    ``count`` says how many wait right now: the hot paths call ``wake_one`` only when it is not 0, because
+    ``Condition.notify()`` costs a call even when nobody waits.
+    """
+
+    __slots__ = ("condition", "count")
+
+    def __init__(self, lock: threading.Lock) -> None:
+        self.condition = threading.Condition(lock)
+        self.count = 0
+
+    def wake_one(self) -> None:
+        self.condition.notify()
+
+    def wake_all(self) -> None:
+        self.condition.notify_all()
+
+    def wait(
+        self,
+        clock: Clock,
+        attempt: Callable[[], R],
+        timeout: float | None,
+        timed_out: Callable[[], Exception],
+        next_wake: Callable[[], float | None] | None = None,
+    ) -> R:
+        """Call ``attempt()`` (with the lock held) until it returns something other than :data:`WAIT`, and
+        return that; in between, wait to be woken. ``attempt`` raises to refuse (the queue is closed...).
+
+        When ``timeout`` seconds of ``clock`` have passed, raise ``timed_out()``. ``next_wake()``, if given,
+        is a time at which the queue itself changes (a delivery's visibility timeout runs out): the wait
+        ends then too, so ``attempt`` sees the change.
+        """
+        result = attempt()
+        if result != WAIT:
+            return result
+        deadline = None if timeout is None else clock.now() + timeout
+        self.count += 1
+        try:
+            while True:
+                if deadline is not None and clock.now() >= deadline:
+                    raise timed_out()
+                wake = deadline
+                change = None if next_wake is None else next_wake()
+                if change is not None and (wake is None or change < wake):
+                    wake = change
+                clock.wait(self.condition, wake)
+                result = attempt()
+                if result != WAIT:
+                    return result
+        finally:
+            self.count -= 1
+
+
+# -- waiting asyncio tasks ----------------------------------------------------------------------------
+def _wake(fut: asyncio.Future[None]) -> None:
+    if not fut.done():
+        fut.set_result(None)
+
+
+class TaskLine(deque[asyncio.Future[None]]):
+    """Asyncio tasks waiting for the same thing, first come first served: one future per waiting task.
+
+    A deque, so that ``if line:`` on a hot path is a C-level length test, not a call. It may hold futures
+    already done (woken, timed out): :meth:`wake_one` skips them.
+    """
+
+    def waiting(self) -> int:
+        """How many tasks wait right now (woken, timed-out or cancelled ones not counted)."""
+        return sum(not fut.done() for fut in self)
+
+    def wake_one(self) -> None:
+        while self:
+            fut = self.popleft()
+            if not fut.done():
+                fut.set_result(None)
+                return
+
+    def wake_all(self) -> None:
+        while self:
+            _wake(self.popleft())
+
+    async def wait(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        attempt: Callable[[], R],
+        timeout: float | None,
+        timed_out: Callable[[], Exception],
+        ready: Callable[[], bool],
+    ) -> R:
+        """:meth:`ThreadLine.wait` for tasks: call ``attempt()`` until it returns something other than
+        :data:`WAIT`; in between, wait in line to be woken. Time is the loop's.
+
+        ``ready()`` says, without side effects, whether what this line waits for is there now. If the task
+        is cancelled after it was woken but before it could act, the wake-up passes to the next in line, so
+        that a message (or room) is not stranded while another task waits for it.
+        """
+        result = attempt()
+        if result != WAIT:
+            return result
+        deadline = None if timeout is None else loop.time() + timeout
+        while True:
+            if deadline is not None and loop.time() >= deadline:
+                raise timed_out()
+            fut = loop.create_future()
+            self.append(fut)
+            timer = None if deadline is None else loop.call_at(deadline, _wake, fut)
+            try:
+                await fut
+            except BaseException:
+                fut.cancel()
+                if fut in self:
+                    self.remove(fut)
+                if ready():
+                    self.wake_one()
+                raise
+            finally:
+                if timer is not None:
+                    timer.cancel()
+            result = attempt()
+            if result != WAIT:
+                return result

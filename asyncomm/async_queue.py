@@ -9,30 +9,27 @@ message: the wake-up passes on to the next receiver.
 from __future__ import annotations
 
 import asyncio
-from collections import deque
+from collections.abc import Coroutine
 from threading import get_ident
-from typing import Any
+from types import TracebackType
+from typing import Any, Self
 
 from asyncomm._checks import check_timeout
-from asyncomm._queue_core import QueueBase
+from asyncomm._queue_core import DROPPED, WAIT, QueueCore, T, TaskLine
 from asyncomm.clock import Clock
-from asyncomm.errors import UsageError
+from asyncomm.errors import QueueClosed, UsageError
+from asyncomm.statistics import QueueStatistics
 from asyncomm.trace import Trace
 
 __all__ = ["AsyncMessageQueue"]
 
 
-def _wake(fut: asyncio.Future[None]) -> None:
-    if not fut.done():
-        fut.set_result(None)
-
-
-class AsyncMessageQueue(QueueBase):
+class AsyncMessageQueue(QueueCore[T]):
     """A FIFO queue for asyncio tasks (``maxsize=0``: unbounded).
 
     Use it from one event loop. To hand messages in from another thread, call
     :meth:`send_threadsafe` there: it waits for room like ``send`` and loses
-    nothing.
+    nothing. ``send`` returns the message's number in this queue: 1, 2, 3, ...
 
     >>> import asyncomm as ac
     >>> async def main():
@@ -41,6 +38,17 @@ class AsyncMessageQueue(QueueBase):
     ...     return await q.receive()
     >>> ac.VirtualClock().run(main())
     'ping'
+
+    ``async for`` receives until the queue is closed and drained; ``async with`` closes the queue at the
+    end of the block, even if it ends with an exception:
+
+    >>> async def words():
+    ...     async with ac.AsyncMessageQueue() as q:
+    ...         for word in ("to", "be"):
+    ...             await q.send(word)
+    ...     return [word async for word in q]
+    >>> ac.VirtualClock().run(words())
+    ['to', 'be']
     """
 
     def __init__(
@@ -53,8 +61,8 @@ class AsyncMessageQueue(QueueBase):
         name: str = "queue",
     ) -> None:
         super().__init__(maxsize, policy, clock, trace, name)
-        self._receivers: deque[asyncio.Future[None]] = deque()
-        self._senders: deque[asyncio.Future[None]] = deque()
+        self._receivers = TaskLine()  # tasks waiting for a message
+        self._senders = TaskLine()  # tasks waiting for room
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         try:
@@ -64,79 +72,83 @@ class AsyncMessageQueue(QueueBase):
         if running is not None:  # created inside a running loop: bind now, so threads can send at once
             self._bind_to(running)
 
-    @property
-    def senders_waiting(self) -> int:
-        """How many ``send`` calls wait for room right now (cancelled or woken ones not counted).
+    def statistics(self) -> QueueStatistics:
+        """The queue's counters at this instant (woken, timed-out or cancelled waiters not counted).
 
         >>> import asyncio, asyncomm as ac
         >>> async def main():
         ...     q = ac.AsyncMessageQueue(maxsize=1); await q.send("a")
         ...     sender = asyncio.create_task(q.send("b")); await asyncio.sleep(0)
-        ...     waiting = q.senders_waiting
+        ...     waiting = q.statistics().senders_waiting
         ...     await q.receive(); await sender
-        ...     return waiting, q.senders_waiting
+        ...     return waiting, q.statistics().senders_waiting
         >>> ac.VirtualClock().run(main())
         (1, 0)
         """
-        return sum(not fut.done() for fut in self._senders)
-
-    @property
-    def receivers_waiting(self) -> int:
-        """How many ``receive`` calls wait for a message right now.
-
-        >>> AsyncMessageQueue().receivers_waiting
-        0
-        """
-        return sum(not fut.done() for fut in self._receivers)
+        return self._statistics(self._senders.waiting(), self._receivers.waiting())
 
     # -- sending -----------------------------------------------------------
-    def send_nowait(self, msg: Any) -> None:
-        """Put ``msg`` at the back now, or raise :class:`QueueFull` /
-        :class:`QueueClosed`."""
-        if self._loop_thread is not None and self._loop_thread != get_ident():
-            self._refuse_foreign_thread("send_nowait")
-        if self._closed:
-            raise self._closed_error(msg)
-        if self._maxsize and len(self._items) >= self._maxsize:
-            if self._policy == "block":
+    def send_nowait(self, msg: T) -> int:
+        """Put ``msg`` at the back now and return its number, or raise
+        :class:`QueueFull` / :class:`QueueClosed`."""
+        self._check_thread("send_nowait")
+        if self._closed or (self._maxsize and len(self._items) >= self._maxsize):
+            decision = self.admit(msg)
+            if decision == WAIT:
                 raise self._full_error(msg, 0)
-            if self._shed(msg):
-                return
-        self._put(msg)
+            if decision == DROPPED:
+                return self._send_dropped(msg)
+        return self._put(msg)
 
-    async def send(self, msg: Any, timeout: float | None = None) -> None:
-        """Put ``msg`` at the back, waiting up to ``timeout`` s for room."""
-        if self._loop is None:  # first use binds (and checks) the loop; _wait checks it again before waiting
+    async def send(self, msg: T, *, timeout: float | None = None) -> int:
+        """Put ``msg`` at the back, waiting up to ``timeout`` s for room; return its number."""
+        if self._loop is None:  # first use binds (and checks) the loop; the slow path checks it again
             self._bind()
         if timeout is not None:
             timeout = check_timeout(timeout)
-        if self._closed:
-            raise self._closed_error(msg)
-        if self._maxsize and len(self._items) >= self._maxsize:
-            if self._policy != "block":
-                if self._shed(msg):
-                    return
-            else:
-                await self._wait(self._senders, self.full, timeout, "send", msg)
-        self._put(msg)
-
-    def _put(self, msg: Any) -> None:
+        # The fast path tests "open and not full" inline; anything else goes to the rules (QueueCore.admit).
+        if self._closed or (self._maxsize and len(self._items) >= self._maxsize):
+            decision = await self._wait_for_room(msg, timeout)
+            if decision == DROPPED:
+                return self._send_dropped(msg)
+        # What _put() does, inlined: one call less on the hot path pays for the keyword-only timeout (a call
+        # CPython cannot specialise) and the message number. Keep the two in step.
         self._items.append(msg)
-        receivers = self._receivers
-        while receivers:
-            fut = receivers.popleft()
-            if not fut.done():
-                fut.set_result(None)
-                break
+        self._sent = number = self._sent + 1
+        if self._receivers:
+            self._receivers.wake_one()
         if self.trace is not None:
             self._record("send", msg)
+        return number
 
-    def send_threadsafe(self, msg: Any, timeout: float | None = None) -> None:
+    # The slow paths are methods of their own: a lambda inside send() or receive() would make their
+    # variables closure cells, which costs time on every call, even when nothing waits. They return the
+    # line's wait() coroutine for the caller to await, rather than awaiting it in a coroutine of their own.
+    def _wait_for_room(self, msg: T, timeout: float | None) -> Coroutine[Any, Any, str]:
+        """Apply the rules (closed? room? policy?), waiting up to ``timeout`` s: APPEND or DROPPED, or raise."""
+        return self._senders.wait(
+            self._bind(),
+            lambda: self.admit(msg),
+            timeout,
+            lambda: self._full_error(msg, timeout),
+            ready=lambda: not self.full(),
+        )
+
+    def _put(self, msg: T) -> int:
+        self._items.append(msg)
+        self._sent += 1
+        if self._receivers:
+            self._receivers.wake_one()
+        if self.trace is not None:
+            self._record("send", msg)
+        return self._sent
+
+    def send_threadsafe(self, msg: T, *, timeout: float | None = None) -> int:
         """Send from a thread that is *not* the queue's event loop thread.
 
         Blocks the calling thread until the message is queued (so a full queue
-        pushes back on the thread and nothing is dropped); raises what
-        ``send`` raises.
+        pushes back on the thread and nothing is dropped), then returns its
+        number; raises what ``send`` raises.
         """
         loop = self._loop
         if loop is None:
@@ -153,75 +165,59 @@ class AsyncMessageQueue(QueueBase):
                 f"the event loop of queue {self.name!r} is not running (any more); "
                 f"send_threadsafe() only works while the loop that receives is running"
             )
-        asyncio.run_coroutine_threadsafe(self.send(msg, timeout), loop).result()
+        return asyncio.run_coroutine_threadsafe(self.send(msg, timeout=timeout), loop).result()
 
     # -- receiving ---------------------------------------------------------
-    def receive_nowait(self) -> Any:
+    def receive_nowait(self) -> T:
         """Take the oldest message now, or raise :class:`QueueEmpty` /
         :class:`QueueClosed` (closed and drained)."""
-        if self._loop_thread is not None and self._loop_thread != get_ident():
-            self._refuse_foreign_thread("receive_nowait")
-        if not self._items:
-            if self._closed:
-                raise self._drained_error()
+        self._check_thread("receive_nowait")
+        if self._can_take() == WAIT:
             raise self._empty_error(0)
         return self._take()
 
-    async def receive(self, timeout: float | None = None) -> Any:
+    async def receive(self, *, timeout: float | None = None) -> T:
         """Take the oldest message, waiting up to ``timeout`` s for one."""
-        if self._loop is None:  # first use binds (and checks) the loop; _wait checks it again before waiting
+        if self._loop is None:  # first use binds (and checks) the loop; the slow path checks it again
             self._bind()
         if timeout is not None:
             timeout = check_timeout(timeout)
-        if not self._items:
-            await self._wait(self._receivers, self.empty, timeout, "receive", None)
-        return self._take()
-
-    def _take(self) -> Any:
-        msg = self._items.popleft()
-        senders = self._senders
-        while senders:
-            fut = senders.popleft()
-            if not fut.done():
-                fut.set_result(None)
-                break
+        items = self._items
+        if not items:
+            await self._wait_for_message(timeout)
+        # What _take() does, inlined, as in send(). Keep the two in step.
+        msg = items.popleft()
+        if self._senders:
+            self._senders.wake_one()
         if self.trace is not None:
             self._record("receive", msg)
         return msg
 
-    # -- waiting -----------------------------------------------------------
-    async def _wait(
-        self, waiters: deque[asyncio.Future[None]], blocked: Any, timeout: float | None, operation: str, msg: Any
-    ) -> None:
-        """Wait in line until ``blocked()`` is false; raise on close or timeout."""
-        loop = self._bind()
-        deadline = None if timeout is None else loop.time() + timeout
-        while blocked():
-            if self._closed:
-                raise self._closed_error(msg) if operation == "send" else self._drained_error()
-            if deadline is not None and loop.time() >= deadline:
-                raise self._full_error(msg, timeout) if operation == "send" else self._empty_error(timeout)
-            fut = loop.create_future()
-            waiters.append(fut)
-            timer = None if deadline is None else loop.call_at(deadline, _wake, fut)
-            try:
-                await fut
-            except BaseException:
-                fut.cancel()
-                if fut in waiters:
-                    waiters.remove(fut)
-                # We were woken but cancelled before we could act: pass the
-                # turn on, so the message (or the room) is not stranded.
-                if not blocked():
-                    for other in waiters:
-                        if not other.done():
-                            other.set_result(None)
-                            break
-                raise
-            finally:
-                if timer is not None:
-                    timer.cancel()
+    def _wait_for_message(self, timeout: float | None) -> Coroutine[Any, Any, str]:
+        """Wait up to ``timeout`` s until a message is there; raise once closed and drained."""
+        return self._receivers.wait(
+            self._bind(), self._can_take, timeout, lambda: self._empty_error(timeout), ready=lambda: not self.empty()
+        )
 
+    def _take(self) -> T:
+        msg = self._items.popleft()
+        if self._senders:
+            self._senders.wake_one()
+        if self.trace is not None:
+            self._record("receive", msg)
+        return msg
+
+    def __aiter__(self) -> Self:
+        return self
+
+    async def __anext__(self) -> T:
+        """``async for`` receives message after message until the queue is closed and drained."""
+        try:
+            return await self.receive()
+        except QueueClosed:
+            raise StopAsyncIteration from None
+
+    # -- the event loop the queue belongs to --------------------------------
     def _bind(self) -> asyncio.AbstractEventLoop:
         loop = asyncio.get_running_loop()
         if self._loop is None:
@@ -237,9 +233,14 @@ class AsyncMessageQueue(QueueBase):
         self._loop = self._check_loop(loop)
         self._loop_thread = get_ident()
 
-    def _refuse_foreign_thread(self, verb: str) -> None:
-        # Touching the queue from another thread while its loop runs would wake a waiter without
-        # waking the loop (asyncio is not thread-safe). Once the loop has ended, inspecting is fine.
+    def _check_thread(self, verb: str) -> None:
+        """Refuse ``verb`` from another thread than the one running the queue's loop.
+
+        Touching the queue from another thread while its loop runs would wake a waiter without waking the
+        loop (asyncio is not thread-safe). Before the loop is known, or once it has ended, any thread may.
+        """
+        if self._loop_thread is None or self._loop_thread == get_ident():
+            return
         if self._loop is not None and self._loop.is_running():
             raise UsageError(
                 f"{verb}() was called from another thread than the event loop of queue "
@@ -267,28 +268,28 @@ class AsyncMessageQueue(QueueBase):
     # -- clearing and closing ----------------------------------------------
     def clear(self) -> int:
         """Drop every queued message and return how many were dropped."""
-        if self._loop_thread is not None and self._loop_thread != get_ident():
-            self._refuse_foreign_thread("clear")
+        self._check_thread("clear")
         dropped = len(self._items)
         self._items.clear()
-        for fut in self._senders:
-            _wake(fut)
-        if self.trace is not None:
-            self._record("clear", dropped)
+        self._senders.wake_all()
+        self._record("clear", dropped)
         return dropped
 
     def close(self) -> None:
         """Refuse new messages and wake every waiter; receivers drain what is
         left, then get :class:`QueueClosed`. Closing twice is harmless."""
-        if self._loop_thread is not None and self._loop_thread != get_ident():
-            self._refuse_foreign_thread("close")
-        if self._closed:
-            return
-        self._closed = True
-        for fut in (*self._receivers, *self._senders):
-            _wake(fut)
-        if self.trace is not None:
-            self._record("close", None)
+        self._check_thread("close")
+        if self._close():
+            self._receivers.wake_all()
+            self._senders.wake_all()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
 
 
 def _loop_of_this_thread() -> asyncio.AbstractEventLoop | None:

@@ -831,17 +831,17 @@ def test_waiting_counts_follow_waiters_including_a_cancelled_one():
         q = ac.AsyncMessageQueue(maxsize=1)
         receiver = asyncio.create_task(q.receive())
         await asyncio.sleep(0)
-        seen = [q.receivers_waiting]
+        seen = [q.statistics().receivers_waiting]
         receiver.cancel()
         await asyncio.sleep(0)
-        seen.append(q.receivers_waiting)
+        seen.append(q.statistics().receivers_waiting)
         await q.send("a")
         sender = asyncio.create_task(q.send("b"))
         await asyncio.sleep(0)
-        seen.append(q.senders_waiting)
+        seen.append(q.statistics().senders_waiting)
         assert await q.receive() == "a"
         await sender
-        seen.append(q.senders_waiting)
+        seen.append(q.statistics().senders_waiting)
         return seen
 
     assert run_virtual(main()) == [1, 0, 1, 0]

@@ -113,28 +113,33 @@ def _wait_until(condition, seconds=10.0):
         time.sleep(0.001)
 
 
+def waiting(q):
+    stats = q.statistics()
+    return stats.senders_waiting, stats.receivers_waiting
+
+
 def test_waiting_counts_show_who_is_blocked_and_drop_when_they_leave():
     q = ac.MessageQueue(maxsize=1)
-    assert (q.senders_waiting, q.receivers_waiting) == (0, 0)
+    assert waiting(q) == (0, 0)
     receivers = [threading.Thread(target=q.receive, kwargs={"timeout": 5}) for _ in range(2)]
     for r in receivers:
         r.start()
-    _wait_until(lambda: q.receivers_waiting == 2)
+    _wait_until(lambda: waiting(q) == (0, 2))
     q.send("a")
     q.send("b")
     for r in receivers:
         r.join(5)
-    assert q.receivers_waiting == 0
+    assert waiting(q) == (0, 0)
     q.send("c")
     sender = threading.Thread(target=q.send, args=("d",), kwargs={"timeout": 5})
     sender.start()
-    _wait_until(lambda: q.senders_waiting == 1)
+    _wait_until(lambda: waiting(q) == (1, 0))
     assert q.receive() == "c"
     sender.join(5)
-    assert (q.senders_waiting, q.snapshot()) == (0, ["d"])
+    assert (waiting(q), q.snapshot()) == ((0, 0), ["d"])
     with pytest.raises(ac.QueueFull):
         q.send("e", timeout=0.01)  # a sender that times out is no longer counted
-    assert q.senders_waiting == 0
+    assert waiting(q) == (0, 0)
 
 
 def test_blocked_sender_proceeds_when_a_receiver_makes_room():
@@ -154,7 +159,7 @@ def test_clear_returns_how_many_were_dropped_and_wakes_blocked_sender():
     q.send(2)
     sender = threading.Thread(target=q.send, args=(3,), kwargs={"timeout": 5})
     sender.start()
-    _wait_until(lambda: q.senders_waiting == 1)  # the sender is really blocked: now clear
+    _wait_until(lambda: waiting(q) == (1, 0))  # the sender is really blocked: now clear
     assert q.clear() == 2
     sender.join(5)
     assert not sender.is_alive()
@@ -192,10 +197,7 @@ def test_close_wakes_a_receiver_waiting_without_timeout():
 
     consumer = threading.Thread(target=consume)
     consumer.start()
-    for _ in range(500):
-        if q._receivers_waiting:
-            break
-        threading.Event().wait(0.01)
+    _wait_until(lambda: waiting(q) == (0, 1))
     q.close()
     consumer.join(5)
     assert not consumer.is_alive() and len(errors) == 1
@@ -214,10 +216,7 @@ def test_close_wakes_a_blocked_sender_with_queue_closed():
 
     producer = threading.Thread(target=produce)
     producer.start()
-    for _ in range(500):
-        if q._senders_waiting:
-            break
-        threading.Event().wait(0.01)
+    _wait_until(lambda: waiting(q) == (1, 0))
     q.close()
     producer.join(5)
     assert not producer.is_alive() and len(errors) == 1
@@ -308,16 +307,15 @@ def test_policy_raise_refuses_at_once_even_with_a_timeout(cls):
         ),
     ):
         q.send_nowait("b")
-    assert q.snapshot() == ["a"] and q.dropped == 0
+    assert q.snapshot() == ["a"] and q.statistics().dropped == 0
 
 
 @pytest.mark.parametrize("cls", [ac.MessageQueue, ac.AsyncMessageQueue])
 def test_policy_drop_newest_keeps_the_first_messages(cls):
     trace = ac.Trace()
     q = cls(maxsize=2, policy="drop-newest", trace=trace, clock=ac.VirtualClock())
-    for i in range(5):
-        q.send_nowait(i)
-    assert q.snapshot() == [0, 1] and q.dropped == 3
+    assert [q.send_nowait(i) for i in range(5)] == [1, 2, 3, 4, 5]  # a dropped message is numbered too
+    assert q.snapshot() == [0, 1] and q.statistics().dropped == 3
     assert [(r.item, r.outcome) for r in trace.where(outcome="dropped")] == [
         (2, "dropped"),
         (3, "dropped"),
@@ -331,7 +329,7 @@ def test_policy_drop_oldest_keeps_the_latest_messages(cls):
     q = cls(maxsize=2, policy="drop-oldest", trace=trace, clock=ac.VirtualClock())
     for i in range(5):
         q.send_nowait(i)
-    assert q.snapshot() == [3, 4] and q.dropped == 3
+    assert q.snapshot() == [3, 4] and q.statistics().dropped == 3
     assert [(r.operation, r.item) for r in trace.where(outcome="dropped")] == [("drop", 0), ("drop", 1), ("drop", 2)]
 
 
@@ -374,12 +372,13 @@ def test_each_policy_keeps_its_promise_under_a_burst_from_several_threads(policy
     consumer.join(30)
     sent = 4 * per_thread
     # Every message is accounted for exactly once: received, refused to its sender, or counted as dropped.
-    assert len(received) + len(refused) + q.dropped == sent
+    dropped = q.statistics().dropped
+    assert len(received) + len(refused) + dropped == sent
     assert len(set(received)) == len(received)
     if policy == "block":
-        assert len(received) == sent and not refused and q.dropped == 0
+        assert len(received) == sent and not refused and dropped == 0
     elif policy == "raise":
-        assert q.dropped == 0
+        assert dropped == 0
     else:
         assert not refused
     for tag in range(4):  # whatever survives keeps each producer's order

@@ -132,7 +132,7 @@ def test_close_wakes_every_blocked_sender_and_their_messages_are_not_queued():
             refusals.append(str(err))
 
     senders = [crew.start(send_blocked, f"late-{i}", name=f"sender-{i}") for i in range(3)]
-    wait_until(lambda: q._senders_waiting == 3, "the three senders wait for room")
+    wait_until(lambda: q.statistics().senders_waiting == 3, "the three senders wait for room")
     q.close()
     crew.join(senders)
     assert refusals == ["queue 'jobs' is closed; no new messages can be sent"] * 3
@@ -148,7 +148,7 @@ def test_close_wakes_every_waiting_receiver():
     received: list[list[Any]] = [[] for _ in range(4)]
     endings: list[str] = []
     receivers = [crew.start(consume_until_closed, q, received[i], endings, name=f"receiver-{i}") for i in range(4)]
-    wait_until(lambda: q._receivers_waiting == 4, "the four receivers wait")
+    wait_until(lambda: q.statistics().receivers_waiting == 4, "the four receivers wait")
     q.close()
     crew.join(receivers)
     assert endings == ["queue 'inbox' is closed and drained; there are no more messages"] * 4
@@ -161,7 +161,7 @@ def test_waiting_receivers_drain_messages_sent_just_before_close_then_stop():
     received: list[list[Any]] = [[] for _ in range(4)]
     endings: list[str] = []
     receivers = [crew.start(consume_until_closed, q, received[i], endings, name=f"receiver-{i}") for i in range(4)]
-    wait_until(lambda: q._receivers_waiting == 4, "the four receivers wait")
+    wait_until(lambda: q.statistics().receivers_waiting == 4, "the four receivers wait")
     for msg in ["x", "y", "z"]:
         q.send(msg)
     q.close()  # before the woken receivers ran: they must still get x, y and z
@@ -301,6 +301,6 @@ def test_drop_policies_under_threads_count_every_dropped_message(policy):
         q.close()
     everything = [msg for got in received for msg in got]
     assert len(everything) == len(set(everything)), "a message was received twice"
-    assert len(everything) + q.dropped == PRODUCERS * per_producer
+    assert len(everything) + q.statistics().dropped == PRODUCERS * per_producer
     for got in received:
         assert_each_producer_in_order(got)

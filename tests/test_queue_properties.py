@@ -22,6 +22,7 @@ from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, precondition, rule
 
 import asyncomm as ac
+from asyncomm.statistics import QueueStatistics
 
 MAXSIZES = st.sampled_from([0, 0, 1, 2, 3, 5])
 MESSAGES = st.one_of(st.integers(-5, 5), st.none(), st.text(max_size=2), st.tuples(st.integers(0, 3)))
@@ -76,6 +77,7 @@ class QueueModel(RuleBasedStateMachine):
         self.name = name
         self.policy = policy
         self.dropped = 0
+        self.sent = 0  # sends that did not raise: each returns its number
         self.q = self.queue_class(maxsize, policy=policy, clock=self.clock, trace=self.trace, name=name)
 
     # -- the model -----------------------------------------------------------
@@ -116,14 +118,16 @@ class QueueModel(RuleBasedStateMachine):
                 call()
             self.expect_row("send", msg, "QueueFull")
         elif self.model_full() and self.policy == "drop-newest":
-            assert call() is None
+            self.sent += 1
+            assert call() == self.sent  # a dropped message is numbered too
             self.dropped += 1
             self.expect_row("send", msg, "dropped")
         else:
             if self.model_full():  # drop-oldest: the oldest message makes room
                 self.dropped += 1
                 self.expect_row("drop", self.model.popleft(), "dropped")
-            assert call() is None
+            self.sent += 1
+            assert call() == self.sent
             self.model.append(msg)
             self.expect_row("send", msg)
         if not waited:
@@ -177,7 +181,9 @@ class QueueModel(RuleBasedStateMachine):
         assert self.q.closed == self.closed
         assert self.q.maxsize == self.maxsize
         assert self.q.policy == self.policy
-        assert self.q.dropped == self.dropped
+        assert self.q.statistics() == QueueStatistics(
+            self.name, len(self.model), self.maxsize, self.closed, 0, 0, self.dropped
+        )
         if self.maxsize:
             assert len(self.q) <= self.maxsize
 
@@ -303,6 +309,7 @@ async def random_scenario(actions: list[tuple[str, Any]], maxsize: int, policy: 
     accepted: list[int] = []  # send_nowait calls that returned normally
     refused: list[int] = []  # send_nowait calls that raised QueueFull
     taken: list[Any] = []  # by receive_nowait
+    numbers: list[int] = []  # what the sends that did not raise returned
     cleared = 0
 
     def check_nobody_sleeps_needlessly() -> None:
@@ -345,7 +352,7 @@ async def random_scenario(actions: list[tuple[str, Any]], maxsize: int, policy: 
         elif action == "send_nowait":
             msg = next(counter)
             try:
-                q.send_nowait(msg)
+                numbers.append(q.send_nowait(msg))
                 accepted.append(msg)
             except ac.QueueFull:
                 assert q.full()
@@ -386,6 +393,7 @@ async def random_scenario(actions: list[tuple[str, Any]], maxsize: int, policy: 
             refused.append(msg)
         elif task.exception() is None:
             accepted.append(msg)
+            numbers.append(task.result())
         else:
             assert isinstance(task.exception(), (ac.QueueFull, ac.QueueClosed)), task.exception()
             refused.append(msg)
@@ -405,7 +413,8 @@ async def random_scenario(actions: list[tuple[str, Any]], maxsize: int, policy: 
     assert not set(refused) & (set(out) | set(queued)), "a refused or cancelled send was queued"
     assert set(out) <= set(queued) and not set(out) & set(shed_oldest)
     assert len(queued) == len(out) + len(shed_oldest) + cleared, "a message was lost"
-    assert q.dropped == len(shed_newest) + len(shed_oldest)
+    assert q.statistics().dropped == len(shed_newest) + len(shed_oldest)
+    assert sorted(numbers) == list(range(1, len(numbers) + 1)), "each send that did not raise has its own number"
     if policy in ("block", "raise"):
         assert not shed_newest and not shed_oldest
     replay_trace(trace.rows)

@@ -133,7 +133,7 @@ class ReliableQueueModel(RuleBasedStateMachine):
         self.expire()
         assert self.queue.snapshot() == [f"m{id}" for id in self.ready]
         assert self.queue.in_flight() == len(self.leases)
-        assert self.queue.dead_letters == self.dead
+        assert self.queue.dead_letters() == self.dead
 
     @invariant()
     def every_message_is_in_exactly_one_place(self) -> None:
@@ -142,7 +142,7 @@ class ReliableQueueModel(RuleBasedStateMachine):
 
     @invariant()
     def dead_letters_follow_the_rules(self) -> None:
-        for row in self.queue.dead_letters:
+        for row in self.queue.dead_letters():
             assert row.reason == "rejected" or row.deliveries == self.max_deliveries
 
 

@@ -157,7 +157,7 @@ def test_asyncomm_clear_wakes_the_blocked_sender() -> None:
     q.send("a")
     sender = threading.Thread(target=q.send, args=("b",), daemon=True)
     sender.start()
-    _wait_until(lambda: q.senders_waiting == 1)
+    _wait_until(lambda: q.statistics().senders_waiting == 1)
     assert q.clear() == 1
     sender.join(5)
     assert not sender.is_alive() and q.snapshot() == ["b"]

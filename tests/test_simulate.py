@@ -149,7 +149,7 @@ def test_to_frame_has_one_row_per_message() -> None:
         ),
         ({"service_time": "1"}, TypeError, "service_time must be a number of seconds or one per message, got '1'"),
         ({"consumers": 0}, ValueError, "consumers must be an int >= 1, got 0"),
-        ({"consumers": True}, ValueError, "consumers must be an int >= 1, got True"),
+        ({"consumers": True}, TypeError, "consumers must be an int, got True (bool)"),
         ({"maxsize": -1}, ValueError, "maxsize must be an int >= 0 (0 means unbounded), got -1"),
         (
             {"policy": "wait"},
@@ -335,7 +335,7 @@ def test_measure_needs_a_window() -> None:
             "each customer must arrive, start and leave in that order, at finite times, and arrivals must not decrease",
         ),
         ({"departures": [math.inf]}, "each customer must arrive, start and leave in that order"),
-        ({"offered": 0}, "offered must be an int >= the 1 admitted customers, got 0"),
+        ({"offered": 0}, "offered must be an int >= 1 (the admitted customers plus the dropped ones), got 0"),
         ({"horizon": -1}, "horizon must be the last arrival time, > 0 seconds"),
         ({"consumers": 0}, "consumers must be an int >= 1, got 0"),
         ({"samples": 1}, "samples must be an int >= 2, got 1"),

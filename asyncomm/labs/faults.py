@@ -43,6 +43,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from asyncomm._checks import check_int
 from asyncomm._queue_core import check_policy
 from asyncomm.clock import VirtualClock
 from asyncomm.errors import QueueFull
@@ -175,8 +176,7 @@ def _numbers(values: Any, what: str) -> list[int]:
     if isinstance(values, (str, bytes)) or not isinstance(values, Collection):
         raise TypeError(f"{what} must be a collection of message numbers, got {values!r}")
     for n in values:
-        if not isinstance(n, int) or isinstance(n, bool) or n < 1:
-            raise ValueError(f"{what} must hold message numbers (ints >= 1), got {n!r}")
+        check_int(n, f"each message number in {what}", minimum=1)
     return list(values)
 
 
@@ -193,9 +193,7 @@ def _crash_schedule(crash_on: Any) -> dict[int, str]:
 
 def _check(s: LabSettings) -> None:
     def count(name: str, minimum: int) -> None:
-        value = getattr(s, name)
-        if not isinstance(value, int) or isinstance(value, bool) or value < minimum:
-            raise ValueError(f"{name} must be an int >= {minimum}, got {value!r}")
+        check_int(getattr(s, name), name, minimum=minimum)
 
     def number(name: str, low: float, high: float = math.inf, *, open_low: bool = False) -> None:
         value = getattr(s, name)
@@ -444,12 +442,12 @@ class LabPayload(bytes):
 
 
 class _Worker:
-    def __init__(self, base: str, queue: ReliableQueue) -> None:
+    def __init__(self, base: str, queue: ReliableQueue[LabPayload]) -> None:
         self.base = base
         self.name = base
         self.queue = queue
         self.incarnation = 1
-        self.delivery: Delivery | None = None  # what it works on
+        self.delivery: Delivery[LabPayload] | None = None  # what it works on
         self.down = False
 
     @property
@@ -470,7 +468,7 @@ class _Lab:
             "clock": self.clock,
             "trace": self.trace,
         }
-        self.queue: ReliableQueue | PartitionedQueue
+        self.queue: ReliableQueue[LabPayload] | PartitionedQueue
         if s.partitioned:
             self.queue = PartitionedQueue(s.consumers, s.maxsize, name="lab", **options)
             queues = list(self.queue.partitions)
@@ -479,7 +477,7 @@ class _Lab:
             queues = [self.queue] * s.consumers
         self.workers = [_Worker(f"c{i + 1}", queues[i]) for i in range(s.consumers)]
         self.messages = [LabMessage(n, f"k{n % s.keys}" if s.keys else None) for n in range(1, s.messages + 1)]
-        self.by_id: dict[int, LabMessage] = {}
+        self.by_id: dict[int | str, LabMessage] = {}  # by message id (ints, in memory)
         self.outbox: deque[LabMessage] = deque()  # what a held-back producer still has to send
         self.produced = 0
         self.events: list[tuple[float, int, Callable[..., object], tuple[Any, ...]]] = []
@@ -574,7 +572,7 @@ class _Lab:
             point = "before-processing" if before else "after-processing-before-ack"
         return point
 
-    def _start(self, worker: _Worker, delivery: Delivery) -> None:
+    def _start(self, worker: _Worker, delivery: Delivery[LabPayload]) -> None:
         s, now = self.s, self.clock.now()
         self.last = now
         message = self.by_id[delivery.id]
@@ -596,7 +594,7 @@ class _Lab:
             seconds *= s.slow_factor
         self.at(now + seconds, self._finish, worker, delivery, point)
 
-    def _finish(self, worker: _Worker, delivery: Delivery, point: str | None) -> None:
+    def _finish(self, worker: _Worker, delivery: Delivery[LabPayload], point: str | None) -> None:
         message = self.by_id[delivery.id]
         message.attempts += 1
         failed = message.number in self.s.poison
@@ -629,7 +627,7 @@ class _Lab:
             message.first_processed = now
         self.effects.append((now, message.number, consumer))
 
-    def _crash(self, worker: _Worker, delivery: Delivery, point: str) -> None:
+    def _crash(self, worker: _Worker, delivery: Delivery[LabPayload], point: str) -> None:
         now = self.clock.now()
         self.crashes.append(Crash(now, worker.name, self.by_id[delivery.id].number, delivery.delivery_count, point))
         worker.down = True
@@ -649,7 +647,7 @@ class _Lab:
         leftover = len(self.queue) + self.queue.in_flight() + len(self.outbox)
         if leftover:  # pragma: no cover - a bug in the lab, not a user error
             raise RuntimeError(f"the fault lab ended with {leftover} messages unsettled; please report this")
-        dead = self.queue.dead_letters
+        dead = self.queue.dead_letters()
         for row in dead:
             self.by_id[row.id].dead_lettered = True
         dropped = {row.item[0] for row in self.trace.rows if row.outcome == "dropped"}
@@ -674,7 +672,7 @@ class _Lab:
             peak_length=self.peaks["length"],
             peak_bytes=self.peaks["held"] * estimate_bytes([self.sample]),
             peak_backlog=self.peaks["backlog"],
-            dropped=self.queue.dropped + self.refused,
+            dropped=(self.queue.statistics().dropped or 0) + self.refused,
             redeliveries=sum(max(0, m.deliveries - 1) for m in self.messages),
             late_acks=self.late_acks,
             duration=self.last,

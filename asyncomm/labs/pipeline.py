@@ -87,7 +87,7 @@ def check_pipeline_trace(
     >>> import asyncomm as ac
     >>> trace = ac.Trace()
     >>> q = ac.MessageQueue(trace=trace, clock=ac.VirtualClock(), name="jobs")
-    >>> q.send("a"); q.receive()
+    >>> _ = q.send("a"); q.receive()
     'a'
     >>> for problem in check_pipeline_trace(trace, ["a"]):
     ...     print(problem.split(":")[0])

@@ -43,10 +43,10 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from asyncomm._checks import check_maxsize
+from asyncomm._checks import check_int, check_maxsize
 from asyncomm.async_queue import AsyncMessageQueue
 from asyncomm.clock import Clock, VirtualClock
-from asyncomm.errors import QueueClosed, QueueFull
+from asyncomm.errors import QueueFull
 from asyncomm.trace import Trace
 
 if TYPE_CHECKING:
@@ -266,8 +266,7 @@ def simulate_pipeline(
     times = _check_arrivals(arrivals)
     services = _check_services(service_time, len(times))
     maxsize = check_maxsize(maxsize)
-    if not isinstance(consumers, int) or isinstance(consumers, bool) or consumers < 1:
-        raise ValueError(f"consumers must be an int >= 1, got {consumers!r}")
+    check_int(consumers, "consumers", minimum=1)
     if policy not in POLICIES:
         raise ValueError(f"policy must be 'block' (wait for room) or 'drop' (discard when full), got {policy!r}")
     if policy == "drop" and maxsize == 0:
@@ -326,11 +325,7 @@ async def _pipeline(
         queue.close()
 
     async def consumer(number: int) -> None:
-        while True:
-            try:
-                i = await queue.receive()
-            except QueueClosed:
-                return
+        async for i in queue:  # until the producer has closed the queue and it is drained
             start = loop.time()
             state[i].update(started=start - origin, consumer=number)
             if i in crashes:
@@ -405,7 +400,8 @@ def _check_services(service_time: Any, count: int) -> list[float]:
 def _check_crashes(crash_on: Any, count: int) -> frozenset[int]:
     crashes = frozenset(crash_on)
     for i in sorted(crashes, key=repr):
-        if not isinstance(i, int) or isinstance(i, bool) or not 0 <= i < count:
+        check_int(i, "each message in crash_on")
+        if not 0 <= i < count:
             raise ValueError(f"crash_on names message {i!r}, but the messages are numbered 0 to {count - 1}")
     return crashes
 
@@ -418,8 +414,7 @@ def regular_arrivals(interval: float, count: int, *, start: float = 0.0) -> list
     """
     if not _is_real(interval) or not math.isfinite(interval) or interval <= 0:
         raise ValueError(f"interval must be a finite number of seconds > 0, got {interval!r}")
-    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        raise ValueError(f"count must be an int >= 1, got {count!r}")
+    check_int(count, "count", minimum=1)
     return [start + i * interval for i in range(count)]  # i * interval: no drift from repeated adding
 
 
@@ -433,8 +428,7 @@ def poisson_arrivals(rate: float, count: int, *, seed: int) -> list[float]:
     """
     if not _is_real(rate) or not math.isfinite(rate) or rate <= 0:
         raise ValueError(f"rate must be a finite number of arrivals per second > 0, got {rate!r}")
-    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        raise ValueError(f"count must be an int >= 1, got {count!r}")
+    check_int(count, "count", minimum=1)
     rng = random.Random(seed)
     times, t = [], 0.0
     for _ in range(count):
@@ -456,8 +450,7 @@ def random_service_times(rate: float, count: int, *, seed: int) -> list[float]:
     """
     if not _is_real(rate) or not math.isfinite(rate) or rate <= 0:
         raise ValueError(f"rate must be a finite number of messages per second > 0, got {rate!r}")
-    if not isinstance(count, int) or isinstance(count, bool) or count < 1:
-        raise ValueError(f"count must be an int >= 1, got {count!r}")
+    check_int(count, "count", minimum=1)
     rng = random.Random(f"service times/{seed}")  # a str seed is hashed (SHA-512): stable across runs
     return [rng.expovariate(rate) for _ in range(count)]
 
@@ -508,17 +501,14 @@ def measure_schedule(
         raise ValueError(
             "each customer must arrive, start and leave in that order, at finite times, and arrivals must not decrease"
         )
-    if not isinstance(offered, int) or isinstance(offered, bool) or offered < len(arrived):
-        raise ValueError(f"offered must be an int >= the {len(arrived)} admitted customers, got {offered!r}")
+    check_int(offered, "offered", minimum=len(arrived), meaning=" (the admitted customers plus the dropped ones)")
     if not _is_real(horizon) or not math.isfinite(horizon) or horizon <= 0 or horizon < arrived[-1]:
         raise ValueError(
             f"horizon must be the last arrival time, > 0 seconds (time averages need a window of "
             f"some length), got {horizon!r}"
         )
-    if not isinstance(consumers, int) or isinstance(consumers, bool) or consumers < 1:
-        raise ValueError(f"consumers must be an int >= 1, got {consumers!r}")
-    if not isinstance(samples, int) or isinstance(samples, bool) or samples < 2:
-        raise ValueError(f"samples must be an int >= 2, got {samples!r}")
+    check_int(consumers, "consumers", minimum=1)
+    check_int(samples, "samples", minimum=2)
     return _measure(
         offered, capacity, float(horizon), arrived, start, depart, samples, consumers=consumers, in_order=False
     )

@@ -48,7 +48,7 @@ __all__ = [
 class FifoQueue(Protocol):
     """What the cost helpers need: ``send``, ``receive`` and ``len``."""
 
-    def send(self, msg: Any) -> None: ...
+    def send(self, msg: Any) -> object: ...  # what send returns (None, a message number) is not used
 
     def receive(self) -> Any: ...
 

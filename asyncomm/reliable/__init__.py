@@ -19,8 +19,9 @@ from __future__ import annotations
 
 from asyncomm._lazy import lazy_attributes
 from asyncomm.errors import BrokerUnavailable, PrefetchLimitReached, StaleDelivery
+from asyncomm.reliable.contract import DELIVERY_MODES, DeadLetter, check_delivery_options
 from asyncomm.reliable.idempotent import IdempotentConsumer
-from asyncomm.reliable.memory import DELIVERY_MODES, DeadLetter, Delivery, ReliableQueue, check_delivery_options
+from asyncomm.reliable.memory import Delivery, ReliableQueue
 from asyncomm.reliable.partitioned import PartitionedQueue
 
 __all__ = [

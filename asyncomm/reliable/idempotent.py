@@ -7,8 +7,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
-from asyncomm._checks import check_callable
-from asyncomm.reliable.memory import Delivery, _check_count
+from asyncomm._checks import check_callable, check_int
+from asyncomm.reliable.contract import Delivery
 
 __all__ = ["IdempotentConsumer"]
 
@@ -39,14 +39,14 @@ class IdempotentConsumer:
     def __init__(self, handler: Callable[[Any], Any], *, remember: int = 10_000) -> None:
         check_callable(handler, "handler")
         self.handler = handler
-        self.remember = _check_count(remember, "remember", minimum=1, meaning=" (how many ids to keep)")
+        self.remember = check_int(remember, "remember", minimum=1, meaning=" (how many ids to keep)")
         self._seen: OrderedDict[Any, None] = OrderedDict()
         self._lock = threading.Lock()
         #: Times the handler ran / duplicates skipped.
         self.processed = 0
         self.duplicates = 0
 
-    def __call__(self, delivery: Delivery | tuple[Any, Any]) -> bool:
+    def __call__(self, delivery: Delivery[Any] | tuple[Any, Any]) -> bool:
         if isinstance(delivery, Delivery):
             id, message = delivery.id, delivery.message
         elif isinstance(delivery, tuple) and len(delivery) == 2:

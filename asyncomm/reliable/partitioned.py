@@ -6,9 +6,11 @@ import zlib
 from collections.abc import Iterator
 from typing import Any
 
-from asyncomm._checks import check_name
+from asyncomm._checks import check_int, check_name
 from asyncomm.clock import Clock
-from asyncomm.reliable.memory import DeadLetter, ReliableQueue, _check_count, _Ids
+from asyncomm.reliable.contract import DeadLetter
+from asyncomm.reliable.memory import ReliableQueue, _Ids
+from asyncomm.statistics import QueueStatistics
 from asyncomm.trace import Trace
 
 __all__ = ["PartitionedQueue"]
@@ -48,9 +50,9 @@ class PartitionedQueue:
         trace: Trace | None = None,
         name: str = "queue",
     ) -> None:
-        _check_count(partitions, "partitions", minimum=1, meaning="")
+        check_int(partitions, "partitions", minimum=1)
         self.name = check_name(name)
-        self.partitions = tuple(
+        self.partitions: tuple[ReliableQueue[Any], ...] = tuple(
             ReliableQueue(
                 maxsize,
                 delivery=delivery,
@@ -66,7 +68,7 @@ class PartitionedQueue:
         )
         ids = _Ids()
         for partition in self.partitions:
-            partition._ids = ids
+            partition._ids = ids  # one id source for all: ids stay unique and increasing across partitions
 
     def partition_for(self, key: Any) -> int:
         """The index of the partition that messages with ``key`` go to."""
@@ -81,26 +83,45 @@ class PartitionedQueue:
             )
         return self.partitions[self.partition_for(key)].send(message, key=key, timeout=timeout)
 
-    def __getitem__(self, index: int) -> ReliableQueue:
+    def __getitem__(self, index: int) -> ReliableQueue[Any]:
         return self.partitions[index]
 
-    def __iter__(self) -> Iterator[ReliableQueue]:
+    def __iter__(self) -> Iterator[ReliableQueue[Any]]:
         return iter(self.partitions)
 
     def __len__(self) -> int:
-        return sum(len(p) for p in self.partitions)
+        """Messages ready in all partitions."""
+        return self.ready()
+
+    def ready(self) -> int:
+        return sum(p.ready() for p in self.partitions)
 
     def in_flight(self) -> int:
         return sum(p.in_flight() for p in self.partitions)
 
-    @property
-    def dropped(self) -> int:
-        return sum(p.dropped for p in self.partitions)
-
-    @property
     def dead_letters(self) -> list[DeadLetter]:
         """The dead letters of every partition, by id."""
-        return sorted((row for p in self.partitions for row in p.dead_letters), key=lambda row: row.id)
+        return sorted((row for p in self.partitions for row in p.dead_letters()), key=lambda row: row.id)
+
+    def statistics(self) -> QueueStatistics:
+        """The counters of every partition added up (``maxsize`` too: the room of all partitions).
+
+        >>> PartitionedQueue(2, maxsize=10, name="orders").statistics()
+        QueueStatistics(name='orders', ready=0, maxsize=20, closed=False, senders_waiting=0, \
+receivers_waiting=0, dropped=0, in_flight=0, dead=0)
+        """
+        parts = [p.statistics() for p in self.partitions]
+        return QueueStatistics(
+            self.name,
+            ready=sum(s.ready for s in parts),
+            maxsize=sum(s.maxsize for s in parts),
+            closed=all(s.closed for s in parts),
+            senders_waiting=sum(s.senders_waiting for s in parts),
+            receivers_waiting=sum(s.receivers_waiting for s in parts),
+            dropped=sum(s.dropped or 0 for s in parts),
+            in_flight=sum(s.in_flight for s in parts),
+            dead=sum(s.dead for s in parts),
+        )
 
     def consumer_died(self, consumer: str) -> int:
         return sum(p.consumer_died(consumer) for p in self.partitions)
@@ -110,4 +131,4 @@ class PartitionedQueue:
             partition.close()
 
     def __repr__(self) -> str:
-        return f"<PartitionedQueue {self.name!r}: {len(self.partitions)} partitions, {len(self)} ready>"
+        return f"<PartitionedQueue {self.name!r}: {len(self.partitions)} partitions, {self.ready()} ready>"

@@ -186,7 +186,7 @@ def _replay_visibility(visibility_timeout: float) -> tuple[float | None, float]:
     >>> _replay_visibility(90.5)
     (None, 90.5)
     >>> clock = VirtualClock(); q = ReliableQueue(visibility_timeout=90.5, clock=clock); _ = q.send("job")
-    >>> d = q.receive_nowait("doomed"); _ = clock.advance_to(d.deadline - 1e-6); len(q)
+    >>> d = q.receive_nowait(consumer="doomed"); _ = clock.advance_to(d.deadline - 1e-6); len(q)
     0
     >>> _ = clock.advance_to(d.deadline); len(q)
     1
@@ -196,7 +196,7 @@ def _replay_visibility(visibility_timeout: float) -> tuple[float | None, float]:
     clock = VirtualClock()
     queue = ReliableQueue(visibility_timeout=visibility_timeout, clock=clock)
     queue.send("longest job")
-    job = queue.receive_nowait("healthy")
+    job = queue.receive_nowait(consumer="healthy")
     again: float | None = None
     if job.deadline is not None and job.deadline <= LONGEST_JOB:
         clock.advance_to(job.deadline)
@@ -206,7 +206,7 @@ def _replay_visibility(visibility_timeout: float) -> tuple[float | None, float]:
     if again is None:
         job.ack()
     queue.send("job of a consumer that crashes right after receiving it")
-    doomed = queue.receive_nowait("doomed")
+    doomed = queue.receive_nowait(consumer="doomed")
     crashed_at = clock.now()
     if doomed.deadline is not None:
         clock.advance_to(doomed.deadline)  # at that instant the job is back in the queue (see the doctest)
