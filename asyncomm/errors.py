@@ -64,7 +64,7 @@ class QueueFull(AsyncommError):
     down, or give the queue a larger ``maxsize``.
 
     >>> import asyncomm as ac
-    >>> q = ac.MessageQueue(maxsize=1, name="tiny"); q.send("a")
+    >>> q = ac.MessageQueue(maxsize=1, name="tiny"); _ = q.send("a")
     >>> q.send_nowait("b")
     Traceback (most recent call last):
     ...

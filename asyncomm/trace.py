@@ -124,7 +124,7 @@ class TraceRow(NamedTuple):
     >>> import asyncomm as ac
     >>> trace = ac.Trace()
     >>> q = ac.MessageQueue(maxsize=1, clock=ac.VirtualClock(), trace=trace)
-    >>> q.send("a"); q.send_nowait("b")
+    >>> _ = q.send("a"); q.send_nowait("b")
     Traceback (most recent call last):
     ...
     asyncomm.errors.QueueFull: queue 'queue' is full (1 message); receive some first, or send with a timeout ...
@@ -152,7 +152,7 @@ class Trace:
     >>> import asyncomm as ac
     >>> trace = ac.Trace()
     >>> q = ac.MessageQueue(trace=trace, clock=ac.VirtualClock(), name="q")
-    >>> q.send("hi"); q.receive()
+    >>> _ = q.send("hi"); q.receive()
     'hi'
     >>> [(row.operation, row.item, row.size) for row in trace]
     [('send', 'hi', 1), ('receive', 'hi', 0)]

@@ -153,25 +153,25 @@ def write_every_row(trace: ac.Trace) -> None:
     nacking = reliable(max_deliveries=2, prefetch=1)
     nacking.send("a")
     nacking.send("b")
-    first = nacking.receive_nowait("c1")
+    first = nacking.receive_nowait(consumer="c1")
     with pytest.raises(ac.PrefetchLimitReached):
-        nacking.receive_nowait("c1")
+        nacking.receive_nowait(consumer="c1")
     first.nack()  # redeliver: nacked
     with pytest.raises(ac.StaleDelivery):
         first.nack()
     with pytest.raises(ac.StaleDelivery):
         first.ack()
-    nacking.receive_nowait("c1").nack()  # its second delivery of two: dead-letter, max deliveries
+    nacking.receive_nowait(consumer="c1").nack()  # its second delivery of two: dead-letter, max deliveries
     expiring = reliable(visibility_timeout=10)
     expiring.send("a")
-    expiring.receive_nowait("c1")
+    expiring.receive_nowait(consumer="c1")
     clock.advance(10)
-    expiring.receive_nowait("c2").ack()  # redeliver: visibility timeout, then a receive and an ack
+    expiring.receive_nowait(consumer="c2").ack()  # redeliver: visibility timeout, then a receive and an ack
     orphaned = reliable()
     orphaned.send("a")
-    orphaned.receive_nowait("c1")
+    orphaned.receive_nowait(consumer="c1")
     orphaned.consumer_died("c1")  # redeliver: consumer died
-    orphaned.receive_nowait("c2").nack(requeue=False)  # dead-letter: rejected
+    orphaned.receive_nowait(consumer="c2").nack(requeue=False)  # dead-letter: rejected
     at_most_once = ReliableQueue(delivery="at-most-once", clock=clock, trace=trace)
     at_most_once.send("fire and forget")
     at_most_once.receive_nowait()  # ack: auto

@@ -175,7 +175,14 @@ class Delivery(Generic[T]):
 
 
 class Settle(Protocol):
-    """What a consumer does with a blocking backend's delivery."""
+    """What a consumer does with a blocking backend's delivery: settle it once, with ``ack()`` or ``nack()``.
+
+    >>> from asyncomm.reliable import ReliableQueue
+    >>> q = ReliableQueue(); _ = q.send("job")
+    >>> d: Settle = q.receive_nowait(consumer="c1")
+    >>> d.nack(requeue=False); d.state, q.dead_letters()[0].reason
+    ('nacked', 'rejected')
+    """
 
     @property
     def id(self) -> MessageId: ...
@@ -190,7 +197,20 @@ class Settle(Protocol):
 
 
 class AsyncSettle(Protocol):
-    """What a consumer does with an asyncio backend's delivery: ``await d.ack()``."""
+    """What a consumer does with an asyncio backend's delivery: ``await d.ack()``.
+
+    The in-memory backend is blocking, so this example defines a two-line delivery of its own; the real one
+    is :class:`~asyncomm.reliable.redis_streams.AsyncRedisDelivery` (chapter 08 uses it):
+
+    >>> import asyncio
+    >>> class Printed:
+    ...     id, message, delivery_count, state = 1, "job", 1, "pending"
+    ...     async def ack(self): print("acked", self.id)
+    ...     async def nack(self, requeue=True): print("nacked", self.id)
+    >>> d: AsyncSettle = Printed()
+    >>> asyncio.run(d.ack())
+    acked 1
+    """
 
     @property
     def id(self) -> MessageId: ...
@@ -207,7 +227,19 @@ class AsyncSettle(Protocol):
 @runtime_checkable
 class DeliveryQueue(Protocol[T_contra]):
     """The contract of a blocking backend (:class:`~asyncomm.reliable.ReliableQueue`,
-    :class:`~asyncomm.reliable.RedisStreamQueue`)."""
+    :class:`~asyncomm.reliable.RedisStreamQueue`). Code written against it runs on either:
+
+    >>> from asyncomm.reliable import ReliableQueue
+    >>> def drain(queue: DeliveryQueue[str]) -> list[str]:
+    ...     queue.close()                        # no more sends: iteration ends once nothing is left
+    ...     done = []
+    ...     for delivery in queue:
+    ...         done.append(delivery.message); delivery.ack()
+    ...     return done
+    >>> q = ReliableQueue(); _ = q.send("a"); _ = q.send("b")
+    >>> drain(q), q.statistics().in_flight
+    (['a', 'b'], 0)
+    """
 
     @property
     def name(self) -> str: ...
@@ -245,7 +277,13 @@ class DeliveryQueue(Protocol[T_contra]):
 @runtime_checkable
 class AsyncDeliveryQueue(Protocol[T_contra]):
     """The contract of an asyncio backend (:class:`~asyncomm.reliable.AsyncRedisStreamQueue`): every verb
-    and every count is awaited."""
+    and every count is awaited. It is checked by shape, not by inheritance: a plain asyncio queue, which has
+    no acknowledgements, is not one (tests/test_queue_contract.py shows a connected Redis queue is):
+
+    >>> import asyncomm as ac
+    >>> isinstance(ac.AsyncMessageQueue(), AsyncDeliveryQueue)
+    False
+    """
 
     @property
     def name(self) -> str: ...
