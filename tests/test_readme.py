@@ -14,7 +14,10 @@ def test_library_tour_runs():
     code = re.search(r"## The library in one screen\n\n```python\n(.*?)```", README, re.S).group(1)
     code = code.replace("clock.run(main())", "print(clock.run(main()))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
-    assert out.splitlines()[:3] == ["10.0", "hello Ada", "('ping', 70.0)"]
+    lines = out.splitlines()
+    assert lines[:2] == ["10.0", "['a', 'b']"]
+    assert lines[2].startswith("QueueStatistics(name='jobs', ready=0, maxsize=0, closed=True, ")
+    assert lines[3:5] == ["hello Ada", "('ping', 70.0)"]
 
 
 def test_quick_start_has_exactly_two_commands():

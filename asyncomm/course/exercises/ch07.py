@@ -47,11 +47,7 @@ async def pipeline(messages: list, trace: Trace) -> list:
         queue.close()  # no more messages: workers stop once the queue is drained
 
     async def worker():
-        while True:
-            try:
-                msg = await queue.receive()
-            except QueueClosed:
-                return
+        async for msg in queue:  # until the queue is closed and drained
             await asyncio.sleep(1)  # the work: 1 s of waiting (a call to another service)
             bus.trigger("done", msg)
 
