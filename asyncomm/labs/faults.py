@@ -43,7 +43,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from asyncomm._checks import check_int
+from asyncomm._checks import check_int, is_number
 from asyncomm._queue_core import check_policy
 from asyncomm.clock import VirtualClock
 from asyncomm.errors import QueueFull
@@ -197,7 +197,7 @@ def _check(s: LabSettings) -> None:
 
     def number(name: str, low: float, high: float = math.inf, *, open_low: bool = False) -> None:
         value = getattr(s, name)
-        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+        ok = is_number(value) and math.isfinite(value)
         if not ok or value < low or value > high or (open_low and value == low):
             bound = f"> {low:g}" if open_low else f">= {low:g}"
             bound += f" and <= {high:g}" if high != math.inf else ""

@@ -43,7 +43,7 @@ from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from asyncomm._checks import check_int, check_maxsize
+from asyncomm._checks import check_int, check_maxsize, is_number
 from asyncomm.async_queue import AsyncMessageQueue
 from asyncomm.clock import Clock, VirtualClock
 from asyncomm.errors import QueueFull
@@ -357,10 +357,6 @@ def _lengths(trace: Trace, origin: float) -> list[tuple[float, int]]:
     return series
 
 
-def _is_real(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 def _check_arrivals(arrivals: Any) -> list[float]:
     if isinstance(arrivals, (str, bytes)) or not isinstance(arrivals, Iterable):
         raise TypeError(f"arrivals must be a sequence of times in seconds, got {arrivals!r}")
@@ -369,7 +365,7 @@ def _check_arrivals(arrivals: Any) -> list[float]:
         raise ValueError("arrivals is empty: give at least one arrival time")
     previous = 0.0
     for i, t in enumerate(times):
-        if not _is_real(t) or not math.isfinite(t) or t < 0:
+        if not is_number(t) or not math.isfinite(t) or t < 0:
             raise ValueError(f"arrivals[{i}] must be a finite number of seconds >= 0, got {t!r}")
         if t < previous:
             raise ValueError(
@@ -380,7 +376,7 @@ def _check_arrivals(arrivals: Any) -> list[float]:
 
 
 def _check_services(service_time: Any, count: int) -> list[float]:
-    if _is_real(service_time):
+    if is_number(service_time):
         services = [service_time] * count
     elif isinstance(service_time, Iterable) and not isinstance(service_time, (str, bytes)):
         services = list(service_time)
@@ -392,7 +388,7 @@ def _check_services(service_time: Any, count: int) -> list[float]:
     else:
         raise TypeError(f"service_time must be a number of seconds or one per message, got {service_time!r}")
     for s in services:
-        if not _is_real(s) or not math.isfinite(s) or s <= 0:
+        if not is_number(s) or not math.isfinite(s) or s <= 0:
             raise ValueError(f"service_time must be a finite number of seconds > 0, got {s!r}")
     return [float(s) for s in services]
 
@@ -412,7 +408,7 @@ def regular_arrivals(interval: float, count: int, *, start: float = 0.0) -> list
     >>> regular_arrivals(0.5, 4)
     [0.0, 0.5, 1.0, 1.5]
     """
-    if not _is_real(interval) or not math.isfinite(interval) or interval <= 0:
+    if not is_number(interval) or not math.isfinite(interval) or interval <= 0:
         raise ValueError(f"interval must be a finite number of seconds > 0, got {interval!r}")
     check_int(count, "count", minimum=1)
     return [start + i * interval for i in range(count)]  # i * interval: no drift from repeated adding
@@ -426,7 +422,7 @@ def poisson_arrivals(rate: float, count: int, *, seed: int) -> list[float]:
     >>> len(times), 450 < times[-1] < 550
     (1000, True)
     """
-    if not _is_real(rate) or not math.isfinite(rate) or rate <= 0:
+    if not is_number(rate) or not math.isfinite(rate) or rate <= 0:
         raise ValueError(f"rate must be a finite number of arrivals per second > 0, got {rate!r}")
     check_int(count, "count", minimum=1)
     rng = random.Random(seed)
@@ -448,7 +444,7 @@ def random_service_times(rate: float, count: int, *, seed: int) -> list[float]:
     >>> times == random_service_times(2.0, 1000, seed=1), 0.45 < sum(times) / len(times) < 0.55
     (True, True)
     """
-    if not _is_real(rate) or not math.isfinite(rate) or rate <= 0:
+    if not is_number(rate) or not math.isfinite(rate) or rate <= 0:
         raise ValueError(f"rate must be a finite number of messages per second > 0, got {rate!r}")
     check_int(count, "count", minimum=1)
     rng = random.Random(f"service times/{seed}")  # a str seed is hashed (SHA-512): stable across runs
@@ -502,7 +498,7 @@ def measure_schedule(
             "each customer must arrive, start and leave in that order, at finite times, and arrivals must not decrease"
         )
     check_int(offered, "offered", minimum=len(arrived), meaning=" (the admitted customers plus the dropped ones)")
-    if not _is_real(horizon) or not math.isfinite(horizon) or horizon <= 0 or horizon < arrived[-1]:
+    if not is_number(horizon) or not math.isfinite(horizon) or horizon <= 0 or horizon < arrived[-1]:
         raise ValueError(
             f"horizon must be the last arrival time, > 0 seconds (time averages need a window of "
             f"some length), got {horizon!r}"

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from asyncomm._checks import is_number
 from asyncomm.course.exercises._core import Exercise, clean_text, register
 from asyncomm.labs.timing import run_tasks
 
@@ -27,10 +28,6 @@ def _keys_cleaned(answer: Any) -> Any:
     return answer
 
 
-def _is_number(value: Any) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool)
-
-
 # --- 01.predict-totals -------------------------------------------------------
 
 _N, _LATENCY = 8, 0.5
@@ -41,7 +38,7 @@ def _judge_totals(answer: Any) -> str | None:
     if not isinstance(answer, dict) or set(answer) != {"sequential", "asyncio"}:
         return "answer with a dict of two numbers of seconds: {'sequential': ..., 'asyncio': ...}"
     sequential, concurrent = answer["sequential"], answer["asyncio"]
-    if not (_is_number(sequential) and _is_number(concurrent)):
+    if not (is_number(sequential) and is_number(concurrent)):
         return "both totals must be numbers of seconds, like 1.5"
     expected = {"sequential": _N * _LATENCY, "asyncio": _LATENCY}
     seq_ok = math.isclose(sequential, expected["sequential"])
@@ -124,7 +121,7 @@ def _judge_total_time(total_time: Any) -> str | None:
     for n, latency, strategy in _CASES:
         got = total_time(n, latency, strategy)
         call = f"total_time({n}, {latency}, {strategy!r})"
-        if not _is_number(got):
+        if not is_number(got):
             return f"{call} returned {got!r}: return a number of seconds"
         # The oracle is the simulation itself, not a formula written twice.
         if not math.isclose(got, run_tasks(n, latency, strategy).total, abs_tol=1e-9):
@@ -298,7 +295,7 @@ def _judge_cpu_bound(answer: Any) -> str | None:
             "answer with a dict of four numbers of seconds: "
             "{'sequential': ..., 'asyncio': ..., 'threads': ..., 'processes': ...}"
         )
-    if not all(_is_number(value) for value in answer.values()):
+    if not all(is_number(value) for value in answer.values()):
         return "every total must be a number of seconds, like 1.5"
     expected = _cpu_expected()
     for strategy in _CPU_STRATEGIES:
@@ -377,7 +374,7 @@ def _judge_pool_total(pool_total: Any) -> str | None:
     for n, latency, workers in _POOL_CASES:
         got = pool_total(n, latency, workers)
         call = f"pool_total({n}, {latency}, {workers})"
-        if not _is_number(got):
+        if not is_number(got):
             return f"{call} returned {got!r}: return a number of seconds"
         expected = run_tasks(n, latency, "threads", workers=workers).total
         if math.isclose(got, expected, abs_tol=1e-9):
