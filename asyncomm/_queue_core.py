@@ -25,6 +25,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Self, TypeVar
 
+from asyncomm import trace as tr
 from asyncomm._checks import check_maxsize, check_name, plural
 from asyncomm.clock import Clock, current_clock
 from asyncomm.errors import QueueClosed, QueueEmpty, QueueFull
@@ -132,7 +133,7 @@ class QueueCore(Generic[T]):
         if self._policy == "block":
             return WAIT
         if self._policy == "raise":
-            self._record("send", item, "QueueFull")
+            self._record(tr.SEND, item, tr.QUEUE_FULL)
             raise QueueFull(
                 f"queue {self.name!r} is full ({plural(self._maxsize, 'message')}) and its policy "
                 f"is 'raise'; receive some first, or use policy='block' to wait for room"
@@ -146,13 +147,13 @@ class QueueCore(Generic[T]):
     def _send_dropped(self, item: Any) -> int:
         """Number and trace a send that policy "drop-newest" threw away (admit returned DROPPED)."""
         self._sent += 1
-        self._record("send", item, "dropped")
+        self._record(tr.SEND, item, tr.DROPPED)
         return self._sent
 
     def _drop_oldest(self) -> None:
         """Make room for a new message by throwing the oldest away (policy ``"drop-oldest"``)."""
         oldest = self._items.popleft()
-        self._record("drop", oldest, "dropped")
+        self._record(tr.DROP, oldest, tr.DROPPED)
 
     def _can_take(self) -> str:
         """What a receive may do now: :data:`TAKE` or :data:`WAIT`; or raise once closed and drained."""
@@ -167,13 +168,13 @@ class QueueCore(Generic[T]):
         if self._closed:
             return False
         self._closed = True
-        self._record("close", None)
+        self._record(tr.CLOSE, None)
         return True
 
     # -- errors ------------------------------------------------------------
     # Each records its failure in the trace, then returns the exception for the caller to raise.
     def _full_error(self, item: Any, timeout: float | None) -> QueueFull:
-        self._record("send", item, "QueueFull")
+        self._record(tr.SEND, item, tr.QUEUE_FULL)
         if timeout == 0:
             return QueueFull(
                 f"queue {self.name!r} is full ({plural(self._maxsize, 'message')}); "
@@ -185,7 +186,7 @@ class QueueCore(Generic[T]):
         )
 
     def _empty_error(self, timeout: float | None) -> QueueEmpty:
-        self._record("receive", None, "QueueEmpty")
+        self._record(tr.RECEIVE, None, tr.QUEUE_EMPTY)
         if timeout == 0:
             return QueueEmpty(
                 f"queue {self.name!r} is empty; send a message first, or receive with a timeout to wait for one"
@@ -193,11 +194,11 @@ class QueueCore(Generic[T]):
         return QueueEmpty(f"no message arrived on queue {self.name!r} within {timeout:g} s")
 
     def _closed_error(self, item: Any) -> QueueClosed:
-        self._record("send", item, "QueueClosed")
+        self._record(tr.SEND, item, tr.QUEUE_CLOSED)
         return QueueClosed(f"queue {self.name!r} is closed; no new messages can be sent")
 
     def _drained_error(self) -> QueueClosed:
-        self._record("receive", None, "QueueClosed")
+        self._record(tr.RECEIVE, None, tr.QUEUE_CLOSED)
         return QueueClosed(f"queue {self.name!r} is closed and drained; there are no more messages")
 
     # -- tracing -----------------------------------------------------------

@@ -14,6 +14,7 @@ from threading import get_ident
 from types import TracebackType
 from typing import Any, Self
 
+from asyncomm import trace as tr
 from asyncomm._checks import check_timeout
 from asyncomm._queue_core import DROPPED, WAIT, QueueCore, T, TaskLine
 from asyncomm.clock import Clock
@@ -118,7 +119,7 @@ class AsyncMessageQueue(QueueCore[T]):
         if self._receivers:
             self._receivers.wake_one()
         if self.trace is not None:
-            self._record("send", msg)
+            self._record(tr.SEND, msg)
         return number
 
     # The slow paths are methods of their own: a lambda inside send() or receive() would make their
@@ -140,7 +141,7 @@ class AsyncMessageQueue(QueueCore[T]):
         if self._receivers:
             self._receivers.wake_one()
         if self.trace is not None:
-            self._record("send", msg)
+            self._record(tr.SEND, msg)
         return self._sent
 
     def send_threadsafe(self, msg: T, *, timeout: float | None = None) -> int:
@@ -190,7 +191,7 @@ class AsyncMessageQueue(QueueCore[T]):
         if self._senders:
             self._senders.wake_one()
         if self.trace is not None:
-            self._record("receive", msg)
+            self._record(tr.RECEIVE, msg)
         return msg
 
     def _wait_for_message(self, timeout: float | None) -> Coroutine[Any, Any, str]:
@@ -204,7 +205,7 @@ class AsyncMessageQueue(QueueCore[T]):
         if self._senders:
             self._senders.wake_one()
         if self.trace is not None:
-            self._record("receive", msg)
+            self._record(tr.RECEIVE, msg)
         return msg
 
     def __aiter__(self) -> Self:
@@ -272,7 +273,7 @@ class AsyncMessageQueue(QueueCore[T]):
         dropped = len(self._items)
         self._items.clear()
         self._senders.wake_all()
-        self._record("clear", dropped)
+        self._record(tr.CLEAR, dropped)
         return dropped
 
     def close(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 
+from asyncomm import trace as tr
 from asyncomm._checks import check_timeout
 from asyncomm._queue_core import DROPPED, Closing, QueueCore, T, ThreadLine
 from asyncomm.clock import Clock
@@ -111,7 +112,7 @@ class MessageQueue(QueueCore[T], Closing):
             if self._receivers.count:
                 self._receivers.wake_one()
             if self.trace is not None:
-                self._record("send", msg)
+                self._record(tr.SEND, msg)
             return self._sent
         finally:
             lock.release()
@@ -144,7 +145,7 @@ class MessageQueue(QueueCore[T], Closing):
             if self._senders.count:
                 self._senders.wake_one()
             if self.trace is not None:
-                self._record("receive", msg)
+                self._record(tr.RECEIVE, msg)
             return msg
         finally:
             lock.release()
@@ -173,7 +174,7 @@ class MessageQueue(QueueCore[T], Closing):
             dropped = len(self._items)
             self._items.clear()
             self._senders.wake_all()
-            self._record("clear", dropped)
+            self._record(tr.CLEAR, dropped)
             return dropped
 
     def close(self) -> None:

@@ -35,6 +35,7 @@ from collections.abc import Iterator
 from typing import Any, Generic
 
 import asyncomm.reliable.contract as contract
+from asyncomm import trace as tr
 from asyncomm._checks import check_int, check_timeout
 from asyncomm._queue_core import DROPPED, TAKE, WAIT, Closing, QueueCore, T, ThreadLine
 from asyncomm.clock import Clock
@@ -105,7 +106,7 @@ class _ReadyLine(QueueCore[_Entry]):
     def _drop_oldest(self) -> None:
         oldest = self._items.popleft()
         oldest.state = THROWN_AWAY
-        self._record("drop", (oldest.id, oldest.message), "dropped")
+        self._record(tr.DROP, (oldest.id, oldest.message), tr.DROPPED)
 
 
 class Delivery(contract.Delivery[T]):
@@ -379,14 +380,14 @@ dropped=0, in_flight=1, dead=0)
                 if decision == DROPPED:
                     entry = _Entry(self._ids.take(), message, key)
                     entry.state = THROWN_AWAY
-                    ready._record("send", (entry.id, message), "dropped")
+                    ready._record(tr.SEND, (entry.id, message), tr.DROPPED)
                     return entry.id
             entry = _Entry(self._ids.take(), message, key)
             ready._items.append(entry)
             if self._receivers.count:
                 self._receivers.wake_all()
             if ready.trace is not None:
-                ready._record("send", (entry.id, message))
+                ready._record(tr.SEND, (entry.id, message))
             return entry.id
 
     def send_nowait(self, message: T, *, key: Any = None) -> int:
@@ -439,9 +440,9 @@ dropped=0, in_flight=1, dead=0)
             if self._senders.count:
                 self._senders.wake_one()
             if ready.trace is not None:
-                ready._record("receive", (entry.id, entry.message))
+                ready._record(tr.RECEIVE, (entry.id, entry.message))
                 if self._delivery == "at-most-once":
-                    ready._record("ack", (entry.id, entry.message), "auto")
+                    ready._record(tr.ACK, (entry.id, entry.message), tr.AUTO)
             return delivery
 
     def receive_nowait(self, *, consumer: str = "consumer") -> Delivery[T]:
@@ -487,7 +488,7 @@ dropped=0, in_flight=1, dead=0)
         return 0 < self._prefetch <= len(self._held.get(consumer, ()))
 
     def _prefetch_error(self, consumer: str, timeout: float | None) -> PrefetchLimitReached:
-        self._ready._record("receive", None, "PrefetchLimitReached")
+        self._ready._record(tr.RECEIVE, None, tr.PREFETCH_LIMIT_REACHED)
         held = _deliveries(len(self._held[consumer]))
         if timeout == 0:
             return PrefetchLimitReached(
@@ -506,7 +507,7 @@ dropped=0, in_flight=1, dead=0)
             try:  # already acked or nacked, auto-acked, requeue not a bool: the checks every backend shares
                 delivery._check_settle(verb, requeue)
             except StaleDelivery:
-                self._ready._record(verb, (entry.id, entry.message), "StaleDelivery")
+                self._ready._record(verb, (entry.id, entry.message), tr.STALE_DELIVERY)
                 raise
             self._expire()
             if entry.lease is not delivery:
@@ -547,14 +548,14 @@ dropped=0, in_flight=1, dead=0)
             items.append(entry)
         else:  # it goes before the newer messages: the ready line stays in id order
             items.insert(bisect.bisect_left(items, entry.id, key=lambda e: e.id), entry)
-        self._ready._record("redeliver", (entry.id, entry.message), why)
+        self._ready._record(tr.REDELIVER, (entry.id, entry.message), why)
         if self._receivers.count:
             self._receivers.wake_all()
 
     def _bury(self, entry: _Entry, reason: str) -> None:
         entry.state = DEAD
         self._dead.append(DeadLetter(entry.id, entry.message, reason, entry.deliveries))
-        self._ready._record("dead-letter", (entry.id, entry.message), reason)
+        self._ready._record(tr.DEAD_LETTER, (entry.id, entry.message), reason)
 
     def _expire(self) -> None:
         """Take back every delivery whose visibility timeout has run out. Lock held; only verbs call it."""
@@ -594,7 +595,7 @@ dropped=0, in_flight=1, dead=0)
         """The error for settling a delivery the queue took back (visibility timeout, consumer declared dead):
         what happened, what became of the message since, and what to do."""
         entry = delivery._entry
-        self._ready._record(verb, (entry.id, entry.message), "StaleDelivery")
+        self._ready._record(verb, (entry.id, entry.message), tr.STALE_DELIVERY)
         if delivery._state == EXPIRED:
             why = f"it was not acked within the visibility timeout of {self._visibility_timeout:g} s"
             advice = "ack sooner, raise visibility_timeout"
@@ -630,7 +631,7 @@ dropped=0, in_flight=1, dead=0)
             dropped = len(items)
             items.clear()
             self._senders.wake_all()
-            self._ready._record("clear", dropped)
+            self._ready._record(tr.CLEAR, dropped)
             return dropped
 
     def close(self) -> None:

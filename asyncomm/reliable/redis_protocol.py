@@ -15,6 +15,7 @@ import time
 from collections.abc import Generator
 from typing import Any, NamedTuple
 
+from asyncomm import trace as tr
 from asyncomm._checks import check_maxsize, check_name, check_seconds, check_timeout, plural
 from asyncomm.errors import BrokerUnavailable, QueueEmpty, QueueFull
 from asyncomm.reliable.contract import (
@@ -273,7 +274,7 @@ class _StreamProtocol:
         else:
             trim = {"maxlen": self.maxsize, "approximate": False} if self.maxsize else {}
             entry_id = yield _call("xadd", self.stream, {"data": data}, **trim)
-        self._record("send", (entry_id, message))
+        self._record(tr.SEND, (entry_id, message))
         return entry_id
 
     def _add_when_room(self, data: str, timeout: float | None) -> Steps:
@@ -293,7 +294,7 @@ class _StreamProtocol:
                 self.senders_waiting -= 1
 
     def _full(self, timeout: float | None) -> QueueFull:
-        self._record("send", None, "QueueFull")
+        self._record(tr.SEND, None, tr.QUEUE_FULL)
         waiting = f"{plural(self.maxsize, 'message')} waiting"
         if self.policy == "raise":
             return QueueFull(
@@ -321,7 +322,7 @@ class _StreamProtocol:
             while True:
                 got = yield from self._take_one(consumer, self._block_ms(deadline))
                 if got is not None:
-                    self._record("receive", (got.id, got.message))
+                    self._record(tr.RECEIVE, (got.id, got.message))
                     return got
                 if deadline is not None and time.monotonic() >= deadline:
                     raise self._empty(timeout)
@@ -336,7 +337,7 @@ class _StreamProtocol:
         return max(int(slice_s * 1000), 0)
 
     def _empty(self, timeout: float | None) -> QueueEmpty:
-        self._record("receive", None, "QueueEmpty")
+        self._record(tr.RECEIVE, None, tr.QUEUE_EMPTY)
         if timeout == 0:
             return QueueEmpty(
                 f"stream {self.stream!r} has no message for this group; send one first, or "
@@ -397,7 +398,7 @@ class _StreamProtocol:
             {"id": entry_id, "reason": reason, "deliveries": str(deliveries), "data": fields.get("data", "")},
         )
         yield _call("xack", self.stream, self.group, entry_id)
-        self._record("dead-letter", (entry_id, fields.get("data", "")), reason)
+        self._record(tr.DEAD_LETTER, (entry_id, fields.get("data", "")), reason)
 
     # -- settling -----------------------------------------------------------------------------------------------
     def settle(self, delivery: Delivery[Any], verb: str, requeue: bool) -> Steps:
@@ -465,7 +466,7 @@ class _StreamProtocol:
 
     def _record(self, operation: str, item: Any, outcome: str = "ok") -> None:
         if self.trace is not None:
-            self.trace.record(time.monotonic() - self._started, "queue", operation, self.stream, item, -1, outcome)
+            self.trace.record(time.monotonic() - self._started, tr.QUEUE, operation, self.stream, item, -1, outcome)
 
 
 # -- deliveries -------------------------------------------------------------------------------------------------
