@@ -50,6 +50,7 @@ APPEND = "append"  # there is room (or a drop-oldest queue just made some): appe
 DROPPED = "dropped"  # policy "drop-newest" threw the new message away: the send is done
 TAKE = "take"  # a receive can take a message
 WAIT = "wait"  # nothing can be done yet: wait, then ask again
+TIMED_OUT = "timed out"  # TaskLine.wait: the timeout ran out first
 
 
 def check_policy(policy: Any) -> str:
@@ -319,23 +320,24 @@ class TaskLine(deque[asyncio.Future[None]]):
         loop: asyncio.AbstractEventLoop,
         attempt: Callable[[], R],
         timeout: float | None,
-        timed_out: Callable[[], Exception],
-        ready: Callable[[], bool],
-    ) -> R:
+        ready: Callable[[], object],
+    ) -> R | str:
         """:meth:`ThreadLine.wait` for tasks: call ``attempt()`` until it returns something other than
-        :data:`WAIT`; in between, wait in line to be woken. Time is the loop's.
+        :data:`WAIT`; in between, wait in line to be woken. Time is the loop's. Returns what ``attempt()``
+        returned, or :data:`TIMED_OUT` for the caller to raise its own error (no error-making callback to
+        build on every wait: this is the hot path of a consumer that keeps up with its producer).
 
         ``ready()`` says, without side effects, whether what this line waits for is there now. If the task
         is cancelled after it was woken but before it could act, the wake-up passes to the next in line, so
         that a message (or room) is not stranded while another task waits for it.
         """
         result = attempt()
-        if result != WAIT:
+        if result is not WAIT:
             return result
         deadline = None if timeout is None else loop.time() + timeout
         while True:
             if deadline is not None and loop.time() >= deadline:
-                raise timed_out()
+                return TIMED_OUT
             fut = loop.create_future()
             self.append(fut)
             timer = None if deadline is None else loop.call_at(deadline, _wake, fut)
@@ -352,5 +354,5 @@ class TaskLine(deque[asyncio.Future[None]]):
                 if timer is not None:
                     timer.cancel()
             result = attempt()
-            if result != WAIT:
+            if result is not WAIT:
                 return result

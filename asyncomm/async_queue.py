@@ -16,7 +16,7 @@ from typing import Any, Self
 
 from asyncomm import trace as tr
 from asyncomm._checks import check_timeout
-from asyncomm._queue_core import DROPPED, WAIT, QueueCore, T, TaskLine
+from asyncomm._queue_core import APPEND, DROPPED, TIMED_OUT, WAIT, QueueCore, T, TaskLine
 from asyncomm.clock import Clock
 from asyncomm.errors import QueueClosed, UsageError
 from asyncomm.statistics import QueueStatistics
@@ -110,8 +110,10 @@ class AsyncMessageQueue(QueueCore[T]):
         # The fast path tests "open and not full" inline; anything else goes to the rules (QueueCore.admit).
         if self._closed or (self._maxsize and len(self._items) >= self._maxsize):
             decision = await self._wait_for_room(msg, timeout)
-            if decision == DROPPED:
-                return self._send_dropped(msg)
+            if decision is not APPEND:
+                if decision is DROPPED:
+                    return self._send_dropped(msg)
+                raise self._full_error(msg, timeout)  # TIMED_OUT
         # What _put() does, inlined: one call less on the hot path pays for the keyword-only timeout (a call
         # CPython cannot specialise) and the message number. Keep the two in step.
         self._items.append(msg)
@@ -127,13 +129,10 @@ class AsyncMessageQueue(QueueCore[T]):
     # line's wait() coroutine for the caller to await, rather than awaiting it in a coroutine of their own.
     def _wait_for_room(self, msg: T, timeout: float | None) -> Coroutine[Any, Any, str]:
         """Apply the rules (closed? room? policy?), waiting up to ``timeout`` s: APPEND or DROPPED, or raise."""
-        return self._senders.wait(
-            self._bind(),
-            lambda: self.admit(msg),
-            timeout,
-            lambda: self._full_error(msg, timeout),
-            ready=lambda: not self.full(),
-        )
+        return self._senders.wait(self._bind(), lambda: self.admit(msg), timeout, self._has_room)
+
+    def _has_room(self) -> bool:
+        return not self.full()
 
     def _put(self, msg: T) -> int:
         self._items.append(msg)
@@ -184,8 +183,8 @@ class AsyncMessageQueue(QueueCore[T]):
         if timeout is not None:
             timeout = check_timeout(timeout)
         items = self._items
-        if not items:
-            await self._wait_for_message(timeout)
+        if not items and await self._receivers.wait(self._bind(), self._can_take, timeout, items.__len__) is TIMED_OUT:
+            raise self._empty_error(timeout)
         # What _take() does, inlined, as in send(). Keep the two in step.
         msg = items.popleft()
         if self._senders:
@@ -193,12 +192,6 @@ class AsyncMessageQueue(QueueCore[T]):
         if self.trace is not None:
             self._record(tr.RECEIVE, msg)
         return msg
-
-    def _wait_for_message(self, timeout: float | None) -> Coroutine[Any, Any, str]:
-        """Wait up to ``timeout`` s until a message is there; raise once closed and drained."""
-        return self._receivers.wait(
-            self._bind(), self._can_take, timeout, lambda: self._empty_error(timeout), ready=lambda: not self.empty()
-        )
 
     def _take(self) -> T:
         msg = self._items.popleft()
