@@ -66,7 +66,7 @@ class QueueCore(Generic[T]):
     event loop only.
     """
 
-    pattern = "queue"
+    pattern = tr.QUEUE
 
     def __init__(self, maxsize: int, policy: str, clock: Clock | None, trace: Trace | None, name: str) -> None:
         self._maxsize = check_maxsize(maxsize)
@@ -203,7 +203,7 @@ class QueueCore(Generic[T]):
         return QueueClosed(f"queue {self.name!r} is closed and drained; there are no more messages")
 
     # -- tracing -----------------------------------------------------------
-    def _record(self, operation: str, item: Any, outcome: str = "ok") -> None:
+    def _record(self, operation: str, item: Any, outcome: str = tr.OK) -> None:
         """One trace row; the size is the queue's length after the operation. A no-op without a trace, but
         hot paths test ``self.trace is not None`` first, which is cheaper than a call."""
         trace = self.trace

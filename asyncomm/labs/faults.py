@@ -43,6 +43,7 @@ from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from asyncomm import trace as tr
 from asyncomm._checks import check_int, is_number
 from asyncomm._queue_core import check_policy
 from asyncomm.clock import VirtualClock
@@ -650,7 +651,7 @@ class _Lab:
         dead = self.queue.dead_letters()
         for row in dead:
             self.by_id[row.id].dead_lettered = True
-        dropped = {row.item[0] for row in self.trace.rows if row.outcome == "dropped"}
+        dropped = {row.item[0] for row in self.trace.rows if row.outcome == tr.DROPPED}
         for message in self.messages:
             message.dropped = message.dropped or message.id in dropped
         out_of_order, latest, seen = 0, dict[str | None, int](), set[int]()

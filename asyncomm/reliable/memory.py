@@ -153,14 +153,14 @@ class Delivery(contract.Delivery[T]):
         Raises :class:`~asyncomm.StaleDelivery` if this delivery was already settled or
         the queue took it back (visibility timeout, consumer declared dead).
         """
-        self._queue._settle(self, "ack", requeue=False)
+        self._queue._settle(self, tr.ACK, requeue=False)
 
     def nack(self, requeue: bool = True) -> None:
         """Give the message back: ``requeue=True`` to deliver it again (unless
         this was its last allowed delivery: then it is dead-lettered with reason
         ``"max deliveries"``), ``requeue=False`` to dead-letter it at once
         (reason ``"rejected"``). Raises :class:`~asyncomm.StaleDelivery` like :meth:`ack`."""
-        self._queue._settle(self, "nack", requeue=requeue)
+        self._queue._settle(self, tr.NACK, requeue=requeue)
 
 
 def _deliveries(n: int) -> str:
@@ -323,7 +323,7 @@ class ReliableQueue(Closing, Generic[T]):
         """The messages given up on, in the order they were dead-lettered."""
         with self._lock:
             _, dead = self._overdue()
-            return [*self._dead, *(DeadLetter(e.id, e.message, "max deliveries", e.deliveries) for e in dead)]
+            return [*self._dead, *(DeadLetter(e.id, e.message, tr.MAX_DELIVERIES, e.deliveries) for e in dead)]
 
     def snapshot(self) -> list[T]:
         """The ready messages, in delivery order, without removing them."""
@@ -512,15 +512,15 @@ dropped=0, in_flight=1, dead=0)
             self._expire()
             if entry.lease is not delivery:
                 raise self._too_late(delivery, verb)
-            self._release(delivery, ACKED if verb == "ack" else NACKED)
+            self._release(delivery, ACKED if verb == tr.ACK else NACKED)
             if self._ready.trace is not None:
                 self._ready._record(verb, (entry.id, entry.message))
-            if verb == "ack":
+            if verb == tr.ACK:
                 entry.state = DONE
             elif requeue:
-                self._put_back(entry, "nacked")
+                self._put_back(entry, tr.NACKED)
             else:
-                self._bury(entry, "rejected")
+                self._bury(entry, tr.REJECTED)
 
     def _release(self, delivery: Delivery[T], state: str) -> None:
         entry = delivery._entry
@@ -540,7 +540,7 @@ dropped=0, in_flight=1, dead=0)
     def _put_back(self, entry: _Entry, why: str) -> None:
         """Make an unacked message ready again, or dead-letter it if that was its last delivery."""
         if self._last_delivery(entry):
-            self._bury(entry, "max deliveries")
+            self._bury(entry, tr.MAX_DELIVERIES)
             return
         entry.state = READY
         items = self._ready._items
@@ -568,7 +568,7 @@ dropped=0, in_flight=1, dead=0)
             lease = self._leases.get(id)
             if lease is not None and lease.delivery_count == count:
                 self._release(lease, EXPIRED)
-                self._put_back(lease._entry, "visibility timeout")
+                self._put_back(lease._entry, tr.VISIBILITY_TIMEOUT)
         # Settled deliveries leave stale heap rows behind; rebuild when they dominate.
         if len(expiries) > 2 * len(self._leases) + 64:
             self._expiries = [
@@ -588,7 +588,7 @@ dropped=0, in_flight=1, dead=0)
             for id in ids:
                 lease = self._leases[id]
                 self._release(lease, RETURNED)
-                self._put_back(lease._entry, "consumer died")
+                self._put_back(lease._entry, tr.CONSUMER_DIED)
             return len(ids)
 
     def _too_late(self, delivery: Delivery[T], verb: str) -> StaleDelivery:

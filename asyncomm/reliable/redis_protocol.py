@@ -354,7 +354,7 @@ class _StreamProtocol:
                 info = yield _call("xpending_range", self.stream, self.group, entry_id, entry_id, 1)
                 count = int(info[0]["times_delivered"]) if info else 1
                 if self.max_deliveries is not None and count > self.max_deliveries:
-                    yield from self._dead_letter(entry_id, fields, "max deliveries", count - 1)
+                    yield from self._dead_letter(entry_id, fields, tr.MAX_DELIVERIES, count - 1)
                     continue
             else:
                 wait = {"block": block_ms} if block_ms > 0 else {}  # BLOCK 0 would wait forever
@@ -403,7 +403,7 @@ class _StreamProtocol:
     # -- settling -----------------------------------------------------------------------------------------------
     def settle(self, delivery: Delivery[Any], verb: str, requeue: bool) -> Steps:
         """Ack or nack one delivery in one script; returns its outcome ("moved" and "gone": too late)."""
-        action = "ack" if verb == "ack" else "requeue" if requeue else "reject"
+        action = "ack" if verb == tr.ACK else "requeue" if requeue else "reject"
         outcome = yield _call(
             "eval",
             _SETTLE,
@@ -464,7 +464,7 @@ class _StreamProtocol:
         """A call of one of the counting scripts, on this stream and group."""
         return _call("eval", script, 2, self.stream, self.dead, self.group, self.idle_ms, *args)
 
-    def _record(self, operation: str, item: Any, outcome: str = "ok") -> None:
+    def _record(self, operation: str, item: Any, outcome: str = tr.OK) -> None:
         if self.trace is not None:
             self.trace.record(time.monotonic() - self._started, tr.QUEUE, operation, self.stream, item, -1, outcome)
 

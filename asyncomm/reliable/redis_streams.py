@@ -40,6 +40,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from types import TracebackType
 from typing import Any, Self
 
+from asyncomm import trace as tr
 from asyncomm.errors import BrokerUnavailable, QueueClosed, QueueEmpty, StaleDelivery, UsageError
 from asyncomm.reliable.contract import (
     ACKED,
@@ -88,7 +89,7 @@ class _StreamDelivery(Delivery[Any]):
         if outcome in ("moved", "gone"):
             self._state = EXPIRED
             raise StaleDelivery(self._too_late(verb, outcome))
-        self._state = ACKED if verb == "ack" else NACKED
+        self._state = ACKED if verb == tr.ACK else NACKED
 
     def _too_late(self, verb: str, outcome: str) -> str:
         if outcome == "moved":
@@ -110,10 +111,10 @@ class RedisDelivery(_StreamDelivery):
     __slots__ = ()
 
     def ack(self) -> None:
-        self._queue._run(self._settle("ack"))
+        self._queue._run(self._settle(tr.ACK))
 
     def nack(self, requeue: bool = True) -> None:
-        self._queue._run(self._settle("nack", requeue))
+        self._queue._run(self._settle(tr.NACK, requeue))
 
 
 class AsyncRedisDelivery(_StreamDelivery):
@@ -122,10 +123,10 @@ class AsyncRedisDelivery(_StreamDelivery):
     __slots__ = ()
 
     async def ack(self) -> None:
-        await self._queue._run(self._settle("ack"))
+        await self._queue._run(self._settle(tr.ACK))
 
     async def nack(self, requeue: bool = True) -> None:
-        await self._queue._run(self._settle("nack", requeue))
+        await self._queue._run(self._settle(tr.NACK, requeue))
 
 
 # -- the queues -------------------------------------------------------------------------------------------------
