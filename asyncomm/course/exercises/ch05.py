@@ -18,6 +18,7 @@ import re
 from functools import cache
 from typing import Any
 
+from asyncomm._checks import is_number
 from asyncomm.course.exercises._core import Exercise, as_list, clean_text, real_number, register, whole_number
 from asyncomm.labs.faults import run_lab
 from asyncomm.labs.queueing import MM1, MM1K
@@ -107,7 +108,7 @@ def _judge_utilisation(fn: Any) -> str | None:
     for rate, service, consumers in _UTILISATION_CASES:
         expected = rate * service / consumers
         got = fn(rate, service, consumers)
-        if not isinstance(got, (int, float)) or isinstance(got, bool):
+        if not is_number(got):
             return f"utilisation(...) must return a number, got {got!r}"
         if math.isclose(got, expected, rel_tol=1e-9):
             continue

@@ -21,10 +21,6 @@ from asyncomm.reliable import ReliableQueue
 __all__ = ["DEAD_LETTER_PLAN", "play_dead_letter_scenario"]
 
 
-def _is_number(value: Any) -> bool:
-    return real_number(value) is not None
-
-
 # -- 08.dead-letters -------------------------------------------------------------
 
 #: What the consumer does with each delivery of each message: "ok" (ack), "fail" (the handler raises:
@@ -290,7 +286,7 @@ def _round_trip_answer() -> tuple[float, float]:
 
 def _judge_round_trips(answer: Any) -> str | None:
     pair = as_list(answer)
-    if pair is None or len(pair) != 2 or not all(map(_is_number, pair)):
+    if pair is None or len(pair) != 2 or any(real_number(x) is None for x in pair):
         return "answer with a pair of numbers of seconds: answer = (one_by_one, pipelined)"
     one_by_one, pipelined = (float(x) for x in pair)
     expected_one, expected_pipe = _round_trip_answer()
