@@ -105,23 +105,28 @@ def test_explicit_advance_wakes_a_waiting_thread_when_autojump_is_off():
 
 
 def test_two_threads_on_a_virtual_clock_meet_at_exact_times():
-    # The threshold is how long (real time) every thread must look idle before time jumps: on a loaded machine a
-    # consumer can wait 50 ms for the CPU after a message arrived, and the producer would jump on without it.
-    clock = ac.VirtualClock(autojump_threshold=0.3)
+    # Time jumps once every thread looks idle for autojump_threshold of real time. On a loaded machine a consumer
+    # woken by a message may wait longer than that for the CPU, and the producer's next sleep would jump on
+    # without it. So the consumer answers each message on a second queue and the producer waits for that
+    # answer before it sleeps again: whatever the load, the clock cannot move between a send and its receipt.
+    clock = ac.VirtualClock()
     q = ac.MessageQueue(clock=clock)
+    receipts = ac.MessageQueue(clock=clock)
     received = []
 
     def produce():
         for i in range(3):
             clock.sleep(1)
             q.send(i)
+            receipts.receive(timeout=10)
 
     def consume():
         for _ in range(3):
             msg = q.receive(timeout=10)
             received.append((msg, clock.now()))
+            receipts.send(msg)
 
-    threads = [threading.Thread(target=produce), threading.Thread(target=consume)]
+    threads = [threading.Thread(target=produce, daemon=True), threading.Thread(target=consume, daemon=True)]
     for t in threads:
         t.start()
     for t in threads:
