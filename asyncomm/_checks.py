@@ -26,23 +26,59 @@ def is_number(value: Any) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool)
 
 
-def check_timeout(timeout: Any) -> float | None:
-    """Return ``timeout`` as seconds (``None`` = wait forever), or raise."""
+# The one rule for time limits. ``None`` and ``math.inf`` both mean "no limit" (Python's own APIs use None;
+# a learner writes inf as often). A finite limit may be anything from 0 up to MAX_SECONDS: beyond it no
+# learner means a real time (a year is longer than any course), and the platforms disagree on where
+# waits break (threading.TIMEOUT_MAX is ~49 days on Windows, Redis refuses BLOCK past 2**63 ms, a virtual
+# clock would jump there and stay), so a bigger number is refused with a clear message instead.
+MAX_SECONDS = 365 * 24 * 3600.0
+
+
+def _too_long(what: str, value: Any, no_limit: str) -> ValueError:
+    return ValueError(f"{what} must be at most {MAX_SECONDS:,.0f} seconds (one year), got {value!r}; {no_limit}")
+
+
+def check_timeout(timeout: Any, what: str = "timeout") -> float | None:
+    """Return ``timeout`` as seconds, or ``None`` for no limit (``None`` or ``inf``), or raise.
+
+    >>> check_timeout(2), check_timeout(None), check_timeout(float("inf"))
+    (2.0, None, None)
+    >>> check_timeout(1e10)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: timeout must be at most 31,536,000 seconds (one year), got 10000000000.0; use None or math.inf ...
+    """
     if timeout is None:
         return None
     if not is_number(timeout):
-        raise TypeError(f"timeout must be a number of seconds or None, got {timeout!r} ({type(timeout).__name__})")
+        raise TypeError(f"{what} must be a number of seconds or None, got {timeout!r} ({type(timeout).__name__})")
     if timeout != timeout or timeout < 0:  # NaN compares unequal to itself
-        raise ValueError(f"timeout must be >= 0 seconds or None (wait forever), got {timeout!r}")
+        raise ValueError(f"{what} must be >= 0 seconds or None (wait forever), got {timeout!r}")
+    if timeout == float("inf"):
+        return None
+    if timeout > MAX_SECONDS:
+        raise _too_long(what, timeout, "use None or math.inf to wait with no limit")
     return float(timeout)
 
 
-def check_seconds(seconds: Any, what: str) -> float:
-    """Return a non-negative duration in seconds, or raise."""
+def check_seconds(seconds: Any, what: str, *, any_finite: bool = False) -> float:
+    """Return a non-negative, finite duration in seconds, at most ``MAX_SECONDS``, or raise.
+
+    A duration that is not a limit (a sleep, a visibility timeout) has no "no limit" meaning, so ``inf`` is
+    refused here; :func:`check_timeout` is the check for limits. With ``any_finite``, any finite value is
+    accepted: a clock's start or a time to move it to (``time.time()`` is a fine start), or a step of a
+    virtual clock, which costs nothing however long.
+    """
     if not is_number(seconds):
         raise TypeError(f"{what} must be a number of seconds, got {seconds!r} ({type(seconds).__name__})")
     if seconds != seconds or seconds < 0:
         raise ValueError(f"{what} must be >= 0 seconds, got {seconds!r}")
+    if any_finite:
+        if seconds == float("inf"):
+            raise ValueError(f"{what} must be a finite number of seconds, got {seconds!r}")
+        return float(seconds)
+    if seconds > MAX_SECONDS:
+        raise _too_long(what, seconds, "pick a shorter time")
     return float(seconds)
 
 

@@ -194,7 +194,7 @@ class VirtualClock(Clock):
         autojump_threshold: float | None = 0.02,
         deadlock_after: float = 1.0,
     ) -> None:
-        self._now = check_seconds(start, "start")
+        self._now = check_seconds(start, "start", any_finite=True)
         self.autojump_threshold = (
             None if autojump_threshold is None else check_seconds(autojump_threshold, "autojump_threshold")
         )
@@ -209,14 +209,14 @@ class VirtualClock(Clock):
     def advance(self, seconds: float) -> float:
         """Move time forward by ``seconds`` and return the new time. Waiting
         threads whose deadline passed wake up."""
-        seconds = check_seconds(seconds, "seconds")
+        seconds = check_seconds(seconds, "seconds", any_finite=True)
         with self._lock:
             self._now += seconds
             return self._now
 
     def advance_to(self, when: float) -> float:
         """Move time forward to ``when``; time never goes back."""
-        when = check_seconds(when, "when")
+        when = check_seconds(when, "when", any_finite=True)
         with self._lock:
             if when < self._now:
                 raise ValueError(f"cannot move a clock back: it is at {self._now:g}, asked for {when:g}")

@@ -94,3 +94,42 @@ def test_the_labs_without_their_dependencies_name_the_extra(monkeypatch, tmp_pat
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=missing("matplotlib.pyplot")):
         bench.write_results(runs, tmp_path)
+
+
+# ---- the one rule for time limits and durations (issue 12 item 6) ----
+
+
+def test_a_timeout_of_inf_means_no_limit_like_none():
+    from asyncomm._checks import check_timeout
+
+    assert check_timeout(float("inf")) is None
+    assert check_timeout(None) is None
+    assert check_timeout(0) == 0.0
+    assert check_timeout(Fraction(1, 2)) == 0.5
+
+
+@pytest.mark.parametrize("value", [1e10, 1e20, 31_536_000.5, np.float64(1e300)])
+def test_an_absurd_finite_timeout_is_a_value_error_that_says_how_to_wait_forever(value):
+    from asyncomm._checks import check_timeout
+
+    message = f"timeout must be at most 31,536,000 seconds (one year), got {value!r}; use None or math.inf"
+    with pytest.raises(ValueError, match=re.escape(message)):
+        check_timeout(value)
+
+
+@pytest.mark.parametrize("value", [float("inf"), 1e10])
+def test_a_duration_has_no_no_limit_meaning_so_inf_and_absurd_values_are_refused(value):
+    from asyncomm._checks import check_seconds
+
+    with pytest.raises(
+        ValueError, match=re.escape(f"sleep must be at most 31,536,000 seconds (one year), got {value!r}")
+    ):
+        check_seconds(value, "sleep")
+
+
+def test_an_instant_may_be_any_finite_reading_but_not_inf():
+    from asyncomm._checks import check_seconds
+
+    assert check_seconds(1.7e9, "start", any_finite=True) == 1.7e9
+    with pytest.raises(ValueError, match=re.escape("start must be a finite number of seconds, got inf")):
+        check_seconds(float("inf"), "start", any_finite=True)

@@ -29,7 +29,7 @@ from collections.abc import AsyncIterator, Iterator
 from types import TracebackType
 from typing import Any, Generic, NamedTuple, Protocol, TypeAlias, TypeVar, runtime_checkable
 
-from asyncomm._checks import check_bool, check_int, check_seconds
+from asyncomm._checks import check_bool, check_int, check_seconds, is_number
 from asyncomm.errors import StaleDelivery
 from asyncomm.statistics import QueueStatistics
 
@@ -96,7 +96,12 @@ def check_delivery_options(
         raise ValueError(
             f"delivery must be 'at-most-once' (auto-ack) or 'at-least-once' (manual ack), got {delivery!r}"
         )
-    seconds = check_seconds(visibility_timeout, "visibility_timeout")
+    # inf is the one "no limit" value a visibility timeout takes (a delivery never expires: in memory only,
+    # Redis refuses it); any finite value follows the one rule for durations, up to MAX_SECONDS.
+    if is_number(visibility_timeout) and visibility_timeout == float("inf"):
+        seconds = float("inf")
+    else:
+        seconds = check_seconds(visibility_timeout, "visibility_timeout")
     if seconds == 0:
         raise ValueError(
             "visibility_timeout must be > 0 seconds: with 0 every delivery would expire before it could be acked"
