@@ -29,6 +29,7 @@ SUBMODULES = (
     "queueing",
     "queueing_lab",
     "redis_lab",
+    "sockets",
     "simulate",
     "structures",
     "timing",
