@@ -1,4 +1,5 @@
-"""Teaching models: an event loop small enough to step through, and the steppers behind the widgets.
+"""Teaching models: an event loop small enough to step through, the steppers behind the widgets, and a race
+forced to happen every time (:mod:`~asyncomm.teaching.interleave`).
 
 Plain Python, tested without a browser; :mod:`asyncomm.widgets` draws them.
 
@@ -10,6 +11,7 @@ Plain Python, tested without a browser; :mod:`asyncomm.widgets` draws them.
 from __future__ import annotations
 
 from asyncomm.teaching.eventloop import AsyncioRuntime, LoopSnapshot, TeachingLoop
+from asyncomm.teaching.interleave import race_clear_during_receive
 from asyncomm.teaching.stepping import BusStepper, CallbackStepper, LoopStepper, QueueStepper
 
 __all__ = [
@@ -20,4 +22,5 @@ __all__ = [
     "LoopStepper",
     "QueueStepper",
     "TeachingLoop",
+    "race_clear_during_receive",
 ]
