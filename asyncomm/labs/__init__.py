@@ -9,6 +9,9 @@ Each module loads the first time it is used, so ``import asyncomm`` stays light:
   virtual clock;
 * :mod:`~asyncomm.labs.faults` -- crashes and delivery guarantees; :mod:`~asyncomm.labs.redis_lab` -- the same on a
   real Redis server (chapter 08);
+* :mod:`~asyncomm.labs.sockets` -- many slow clients of a real loopback server, timed like the timing lab;
+* :mod:`~asyncomm.labs.messaging` -- the RabbitMQ tutorials' patterns: topic routing and fan-out, request-reply,
+  fair dispatch with prefetch;
 * :mod:`~asyncomm.labs.pipeline` -- the capstone pipeline; :mod:`~asyncomm.labs.structures` -- queues as linked
   list, array and ring buffer.
 
@@ -24,13 +27,14 @@ from asyncomm._lazy import lazy_attributes
 SUBMODULES = (
     "bench",
     "faults",
+    "messaging",
     "pipeline",
     "plots",
     "queueing",
     "queueing_lab",
     "redis_lab",
-    "sockets",
     "simulate",
+    "sockets",
     "structures",
     "timing",
 )
