@@ -256,7 +256,26 @@ return redis.call('XADD', KEYS[1], '*', 'data', ARGV[4])
 # Settles one delivery atomically: still pending, still this consumer's and this delivery's?
 _SETTLE = """
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
-if #p == 0 then return 'gone' end
+if #p == 0 then
+  -- 'lost' if this group never delivered the entry (its last-delivered id is older): the group was made
+  -- again since (the stream deleted, the server restarted), so nothing is known of the delivery
+  local function parts(id)
+    local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+    return tonumber(ms), tonumber(seq)
+  end
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+    local name, last = nil, nil
+    for i = 1, #g, 2 do
+      if g[i] == 'name' then name = g[i + 1] elseif g[i] == 'last-delivered-id' then last = g[i + 1] end
+    end
+    if name == ARGV[1] and last then
+      local lm, ls = parts(last)
+      local im, is = parts(ARGV[2])
+      if lm < im or (lm == im and ls < is) then return 'lost' end
+    end
+  end
+  return 'gone'
+end
 if p[1][2] ~= ARGV[3] or tonumber(p[1][4]) ~= tonumber(ARGV[4]) then return 'moved' end
 if ARGV[5] == 'ack' then
   redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])

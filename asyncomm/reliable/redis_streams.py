@@ -103,7 +103,7 @@ class _StreamDelivery(Delivery[Any]):
             return (
                 f"too late to {verb} {self._which()}: the stream or its consumer group was deleted after it was "
                 f"delivered (by another client, or a restart of the server without persistence), so the server no "
-                f"longer knows it; the queue has made them again, empty, so later sends and receives work. If the "
+                f"longer knows it; the stream and its group are made again, so later sends and receives work. If the "
                 f"work of this message is not done, send it again"
             )
         return (
@@ -145,7 +145,7 @@ _URL_FORMS = (
 )
 
 
-def _client_from_url(client_class: Any, url: Any) -> Any:
+def _client_from_url(client_class: Any, url: Any, **options: Any) -> Any:
     """A client for ``url`` that reads every reply: bytes that are not UTF-8 (which another program may
     XADD) come as surrogates instead of failing every read, so the queue can dead-letter such an entry.
     A URL redis-py cannot read is refused with its password masked, never in redis-py's words, which may
@@ -156,7 +156,7 @@ def _client_from_url(client_class: Any, url: Any) -> Any:
         raise ValueError(f"the Redis URL {safe_url(url)} holds a '#', which ends a URL; {_URL_FORMS} (# is %23)")
     try:
         return client_class.from_url(
-            url, decode_responses=True, encoding_errors="surrogateescape", socket_connect_timeout=2
+            url, decode_responses=True, encoding_errors="surrogateescape", socket_connect_timeout=2, **options
         )
     except ValueError as err:
         reason = "" if has_password(url) else f" ({err})"
@@ -246,12 +246,16 @@ class _QueueBase:
         redis = _import_redis()
         self._reply_errors = self._proto.reply_error = redis.ResponseError
         self._connection_errors = (redis.ConnectionError, redis.TimeoutError)
-        self._client = client or _client_from_url(self._client_class(), url)
+        self._client = client or _client_from_url(self._client_class(), url, **self._client_options())
         self._connected()
 
     @staticmethod
     def _client_class() -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @staticmethod
+    def _client_options() -> dict[str, Any]:
+        return {}
 
     def _connected(self) -> None:
         """Set the stream up, where the constructor can (the asyncio queue does it when entered)."""
@@ -452,6 +456,16 @@ class AsyncRedisStreamQueue(_QueueBase):
         import redis.asyncio
 
         return redis.asyncio.Redis
+
+    @staticmethod
+    def _client_options() -> dict[str, Any]:
+        # redis.Redis notices a connection the server closed (a restart) before it sends a command and
+        # reconnects; redis.asyncio only notices when it reads the reply. One retry on a new connection
+        # evens that out, so both queues carry on after a restart in the same way.
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
+        return {"retry": Retry(NoBackoff(), 1)}
 
     async def _run(self, steps: Steps) -> Any:
         """The asyncio driver: the blocking one, awaiting each step."""
