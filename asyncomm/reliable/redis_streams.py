@@ -15,6 +15,9 @@
   never crashes the consumer).
 * ``ack`` / ``nack`` run one server-side script that first checks the delivery is still this consumer's
   (else :class:`~asyncomm.StaleDelivery`).
+* A stream that vanished (a restart without persistence, a ``DEL``) is made again, with its group, by the
+  next verb; where that could lose messages or deliver them twice (the group alone was deleted, the key
+  holds another type) the verb raises :class:`~asyncomm.errors.BrokerStateError`, saying what to do.
 
 What changes compared with the in-memory queue: every verb and every count (``ready()``, ``in_flight()``,
 ``statistics()``) is a network round trip; messages survive the process (and, with persistence on, the
