@@ -562,22 +562,22 @@ class _StreamProtocol:
 
     # -- settling -----------------------------------------------------------------------------------------------
     def settle(self, delivery: Delivery[Any], verb: str, requeue: bool) -> Steps:
-        """Ack or nack one delivery in one script; returns its outcome ("moved" and "gone": too late)."""
+        """Ack or nack one delivery in one script; returns its outcome ("moved", "gone", "lost": too late)."""
         action = "ack" if verb == tr.ACK else "requeue" if requeue else "reject"
+        trouble = None
         try:
             outcome = yield self._settle_call(delivery, action)
         except Exception as err:
             trouble = self._trouble(err)
             if trouble is None:
                 raise
-        else:
-            self._record(verb, (delivery.id, delivery.message), outcome)
-            return outcome
-        # The stream or its group vanished since this delivery: no retry, since a group made afresh knows
-        # no delivery; "lost" says so (the repair raises instead where it cannot make the group again).
-        yield from self._repair(trouble)
-        self._record(verb, (delivery.id, delivery.message), "lost")
-        return "lost"
+        if trouble is not None:
+            # The stream or its group vanished since this delivery: no retry, since a group made afresh knows
+            # no delivery; "lost" says so (the repair raises instead where it cannot make the group again).
+            yield from self._repair(trouble)
+            outcome = "lost"
+        self._record(verb, (delivery.id, delivery.message), outcome)
+        return outcome
 
     def _settle_call(self, delivery: Delivery[Any], action: str) -> _Call:
         return _call(
