@@ -12,6 +12,7 @@ from collections.abc import Sequence
 
 __all__ = [
     "AsyncommError",
+    "BrokerStateError",
     "BrokerUnavailable",
     "CallbackNotFound",
     "Deadlock",
@@ -189,6 +190,18 @@ class BrokerUnavailable(AsyncommError):
 
     Start the server, or check the URL; nothing was sent or taken by the call
     that raised it.
+    """
+
+
+class BrokerStateError(AsyncommError):
+    """The broker answers, but what it holds under the queue's names is not what the queue needs, and
+    the queue cannot repair it without guessing: the stream's key holds another type of value (another
+    program uses that name), or the stream lost its consumer group while it still holds entries (so
+    which of them were delivered is unknown).
+
+    Unlike :class:`BrokerUnavailable`, retrying does not help: the message names the key and what to
+    change. (A stream that is gone altogether, after a restart without persistence or a ``DEL``, is no
+    such error: the queue makes it again, empty.)
     """
 
 

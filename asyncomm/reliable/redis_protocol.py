@@ -9,15 +9,17 @@ answer must not change between two round trips: counting, a bounded send, settli
 
 from __future__ import annotations
 
+import functools
+import itertools
 import json
 import math
 import time
-from collections.abc import Generator
+from collections.abc import Callable, Generator
 from typing import Any, NamedTuple
 
 from asyncomm import trace as tr
 from asyncomm._checks import check_maxsize, check_name, check_seconds, check_timeout, plural
-from asyncomm.errors import BrokerUnavailable, QueueEmpty, QueueFull
+from asyncomm.errors import BrokerStateError, BrokerUnavailable, QueueEmpty, QueueFull
 from asyncomm.reliable.contract import (
     AUTO_ACKED,
     PENDING,
@@ -32,6 +34,9 @@ from asyncomm.trace import Trace
 #: Consumer name that holds deliveries handed back by nack() or consumer_died(): they look idle
 #: past the visibility timeout, so the next receive takes them (XAUTOCLAIM) before new entries.
 RETURNED = "__returned__"
+
+#: The message of a dead letter whose entry MAXLEN trimmed while it was pending: the payload is gone.
+PAYLOAD_TRIMMED = "payload trimmed"
 
 #: What a bounded stream can do with a send that finds it full.
 POLICIES = ("block", "raise", "drop-oldest")
@@ -75,6 +80,72 @@ def check_policy(policy: Any) -> str:
     if policy not in POLICIES:
         raise ValueError(f"policy must be one of {', '.join(map(repr, POLICIES))} on Redis, got {policy!r}")
     return str(policy)
+
+
+def check_consumer_name(consumer: Any) -> str:
+    """A consumer name, as on every backend, except the one the Redis queue keeps for itself.
+
+    >>> check_consumer_name("__returned__")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: consumer name '__returned__' is reserved: the Redis queue parks the deliveries handed back ...
+    """
+    consumer = check_consumer(consumer)
+    if consumer == RETURNED:
+        # A real consumer under this name would count its deliveries as handed back (ready), and its
+        # receives would take them as its own: the counts and the settle checks would both be wrong.
+        raise ValueError(
+            f"consumer name {RETURNED!r} is reserved: the Redis queue parks the deliveries handed back by "
+            f"nack() and consumer_died() under it; pick another name"
+        )
+    return consumer
+
+
+def check_serializer(serializer: Any) -> Any:
+    """``None`` or ``"json"``: a :class:`JSONSerializer`; else an object with ``dumps`` and ``loads``.
+
+    >>> check_serializer("json")  # doctest: +ELLIPSIS
+    <asyncomm.reliable.redis_protocol.JSONSerializer object at ...>
+    >>> check_serializer("pickle")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    TypeError: serializer must be "json" or an object with dumps(message, key) -> str and loads(text) -> ...
+    """
+    if serializer is None or (isinstance(serializer, str) and serializer == "json"):
+        return JSONSerializer()
+    usable = callable(getattr(serializer, "dumps", None)) and callable(getattr(serializer, "loads", None))
+    if not usable or isinstance(serializer, type):
+        hint = "; pass an instance: JSONSerializer()" if isinstance(serializer, type) and usable else ""
+        raise TypeError(
+            f'serializer must be "json" or an object with dumps(message, key) -> str and loads(text) -> '
+            f"(message, key), as JSONSerializer() has; got {serializer!r} ({type(serializer).__name__}){hint}"
+        )
+    return serializer
+
+
+def _text(data: Any) -> Any:
+    """``data`` as read, refused if it is not UTF-8: the client keeps such bytes as surrogates (so that
+    reading the entry never fails), and they must not reach a serializer or a learner as a message."""
+    if isinstance(data, str) and not data.isascii():
+        try:
+            data.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("not UTF-8 text (another program wrote raw bytes into the stream)") from None
+    return data
+
+
+def _printable(text: Any) -> Any:
+    r"""Text that prints: bytes that were not UTF-8 (surrogates, as the client keeps them) as ``\xff`` escapes.
+
+    >>> _printable("caf\udcc3\udca9 \udcff")
+    'café \\xff'
+    """
+    if not isinstance(text, str) or text.isascii():
+        return text
+    try:
+        return text.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
+    except UnicodeEncodeError:  # a surrogate that is no escaped byte: show it as an escape too
+        return text.encode("utf-8", "backslashreplace").decode("utf-8")
 
 
 class JSONSerializer:
@@ -145,6 +216,10 @@ local function field(flat, name)
   for i = 1, #flat, 2 do if flat[i] == name then return flat[i + 1] end end
 end
 local function counts(stream, dead, group, idle_ms)
+  -- A stream that is gone (a restart without persistence, a DEL) holds nothing; the next verb makes it again.
+  if redis.call('EXISTS', stream) == 0 then return {0, 0, redis.call('XLEN', dead)} end
+  -- First, so that a stream without our group fails with NOGROUP, the error the queue repairs or explains.
+  local pending = redis.call('XPENDING', stream, group)[1]
   local info = nil
   for _, g in ipairs(redis.call('XINFO', 'GROUPS', stream)) do
     if field(g, 'name') == group then info = g end
@@ -157,7 +232,6 @@ local function counts(stream, dead, group, idle_ms)
     new = #redis.call('XRANGE', stream, '(' .. field(info, 'last-delivered-id'), '+')
   end
   -- Delivered, not acked: idle past the visibility timeout (or handed back) means ready again.
-  local pending = redis.call('XPENDING', stream, group)[1]
   local back = 0
   if pending > 0 then back = #redis.call('XPENDING', stream, group, 'IDLE', idle_ms, '-', '+', pending) end
   return {new + back, pending - back, redis.call('XLEN', dead)}
@@ -168,9 +242,12 @@ end
 _COUNT = _COUNTS + "return counts(KEYS[1], KEYS[2], ARGV[1], ARGV[2])"
 
 # Checks for room and adds in one step, so no other sender can slip in between. ARGV 3, 4: maxsize, data.
+# No stream: NOGROUP, so that the queue makes stream and group again first (an XADD would make a stream
+# without the group, which no receive could then tell from a stream whose group another client deleted).
 _ADD_IF_ROOM = (
     _COUNTS
     + """
+if redis.call('EXISTS', KEYS[1]) == 0 then return redis.error_reply('NOGROUP the stream is gone') end
 if counts(KEYS[1], KEYS[2], ARGV[1], ARGV[2])[1] >= tonumber(ARGV[3]) then return false end
 return redis.call('XADD', KEYS[1], '*', 'data', ARGV[4])
 """
@@ -179,7 +256,26 @@ return redis.call('XADD', KEYS[1], '*', 'data', ARGV[4])
 # Settles one delivery atomically: still pending, still this consumer's and this delivery's?
 _SETTLE = """
 local p = redis.call('XPENDING', KEYS[1], ARGV[1], ARGV[2], ARGV[2], 1)
-if #p == 0 then return 'gone' end
+if #p == 0 then
+  -- 'lost' if this group never delivered the entry (its last-delivered id is older): the group was made
+  -- again since (the stream deleted, the server restarted), so nothing is known of the delivery
+  local function parts(id)
+    local ms, seq = string.match(id, '^(%d+)-(%d+)$')
+    return tonumber(ms), tonumber(seq)
+  end
+  for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+    local name, last = nil, nil
+    for i = 1, #g, 2 do
+      if g[i] == 'name' then name = g[i + 1] elseif g[i] == 'last-delivered-id' then last = g[i + 1] end
+    end
+    if name == ARGV[1] and last then
+      local lm, ls = parts(last)
+      local im, is = parts(ARGV[2])
+      if lm < im or (lm == im and ls < is) then return 'lost' end
+    end
+  end
+  return 'gone'
+end
 if p[1][2] ~= ARGV[3] or tonumber(p[1][4]) ~= tonumber(ARGV[4]) then return 'moved' end
 if ARGV[5] == 'ack' then
   redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
@@ -190,17 +286,71 @@ if ARGV[5] == 'requeue' and (maxd == 0 or tonumber(ARGV[4]) < maxd) then
   redis.call('XCLAIM', KEYS[1], ARGV[1], ARGV[8], 0, ARGV[2], 'IDLE', ARGV[7], 'JUSTID')
   return 'requeued'
 end
-local e = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
-local data = ''
-if #e > 0 then
-  for i = 1, #e[1][2], 2 do if e[1][2][i] == 'data' then data = e[1][2][i + 1] end end
-end
 local reason = 'rejected'
 if ARGV[5] == 'requeue' then reason = 'max deliveries' end
-redis.call('XADD', KEYS[2], '*', 'id', ARGV[2], 'reason', reason, 'deliveries', ARGV[4], 'data', data)
+local letter = {'XADD', KEYS[2], '*', 'id', ARGV[2], 'reason', reason, 'deliveries', ARGV[4]}
+local e = redis.call('XRANGE', KEYS[1], ARGV[2], ARGV[2])
+if #e > 0 then  -- else MAXLEN trimmed the entry while it was pending: a letter without data says so
+  local data = ''
+  for i = 1, #e[1][2], 2 do if e[1][2][i] == 'data' then data = e[1][2][i + 1] end end
+  letter[#letter + 1] = 'data'
+  letter[#letter + 1] = data
+end
+redis.call(unpack(letter))
 redis.call('XACK', KEYS[1], ARGV[1], ARGV[2])
 return 'dead'
 """
+
+
+# KEYS: stream; ARGV: group. After NOGROUP: makes the stream and its group again where nothing can be lost
+# or delivered twice (no stream at all, or an empty one), else says what it found. One script, so that
+# two queues repairing at once cannot both decide.
+_REPAIR = """
+local kind = redis.call('TYPE', KEYS[1])['ok']
+if kind == 'none' then
+  redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0', 'MKSTREAM')
+  return 'made'
+end
+if kind ~= 'stream' then return 'wrongtype' end
+for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+  for i = 1, #g, 2 do if g[i] == 'name' and g[i + 1] == ARGV[1] then return 'exists' end end
+end
+local length = redis.call('XLEN', KEYS[1])
+if length == 0 then
+  redis.call('XGROUP', 'CREATE', KEYS[1], ARGV[1], '0')
+  return 'made'
+end
+return length
+"""
+
+# Redis replies that mean the stream or its group is gone: a restart without persistence, a DEL of the
+# stream, XGROUP DESTROY (the second one ends an XREADGROUP that was waiting when the stream was deleted).
+_GONE = ("NOGROUP", "UNBLOCKED the stream key no longer exists")
+
+#: How often one verb repairs the stream before it gives up (someone keeps deleting it).
+_REPAIRS = 3
+
+
+class _StreamGone(Exception):
+    """A send found no stream to add to (``XADD ... NOMKSTREAM``): the same repair as a NOGROUP reply."""
+
+
+def _repairs(verb: Callable[..., Steps]) -> Callable[..., Steps]:
+    """Run ``verb`` again after making a vanished stream again; a key of another type, or a stream whose
+    group vanished while it holds entries, ends in a clear :class:`BrokerStateError` instead of a raw reply."""
+
+    @functools.wraps(verb)
+    def run(self: _StreamProtocol, *args: Any) -> Steps:
+        for attempt in itertools.count(1):
+            try:
+                return (yield from verb(self, *args))
+            except Exception as err:
+                trouble = self._trouble(err)
+                if trouble is None or attempt > _REPAIRS:
+                    raise
+            yield from self._repair(trouble)
+
+    return run
 
 
 class _Got(NamedTuple):
@@ -250,12 +400,15 @@ class _StreamProtocol:
         self.poll = check_seconds(poll, "poll")
         if self.poll == 0:
             raise ValueError("poll must be > 0 seconds: it is how long a waiting send or receive waits between looks")
-        self.serializer = serializer
+        self.serializer = check_serializer(serializer)
         self.trace = trace
+        #: The driver's class of Redis error replies (``redis.ResponseError``): which errors the repair reads.
+        self.reply_error: type[BaseException] = Exception
         self.senders_waiting = 0
         self.receivers_waiting = 0
         self._started = time.monotonic()
 
+    @_repairs
     def setup(self) -> Steps:
         info = yield _call("info", "server")
         check_server_version(str(info.get("redis_version", "0")))
@@ -266,6 +419,7 @@ class _StreamProtocol:
                 raise
 
     # -- sending ------------------------------------------------------------------------------------------------
+    @_repairs
     def send(self, message: Any, key: Any, timeout: Any) -> Steps:
         timeout = check_timeout(timeout)
         data = self.serializer.dumps(message, key)
@@ -273,7 +427,10 @@ class _StreamProtocol:
             entry_id = yield from self._add_when_room(data, timeout)
         else:
             trim = {"maxlen": self.maxsize, "approximate": False} if self.maxsize else {}
-            entry_id = yield _call("xadd", self.stream, {"data": data}, **trim)
+            # NOMKSTREAM: an XADD must not make a stream without its group (see _ADD_IF_ROOM)
+            entry_id = yield _call("xadd", self.stream, {"data": data}, nomkstream=True, **trim)
+            if entry_id is None:
+                raise _StreamGone
         self._record(tr.SEND, (entry_id, message))
         return entry_id
 
@@ -312,9 +469,10 @@ class _StreamProtocol:
         )
 
     # -- receiving ----------------------------------------------------------------------------------------------
+    @_repairs
     def receive(self, consumer: Any, timeout: Any) -> Steps:
         """Take one delivery for ``consumer``, waiting up to ``timeout`` s (None: forever) in slices."""
-        consumer, timeout = check_consumer(consumer), check_timeout(timeout)
+        consumer, timeout = check_consumer_name(consumer), check_timeout(timeout)
         deadline = None if timeout is None else time.monotonic() + timeout
         waits = 0 if timeout == 0 else 1  # receive_nowait never waits
         self.receivers_waiting += waits
@@ -363,10 +521,11 @@ class _StreamProtocol:
                     return None
                 entry_id, fields = reply[0][1][0]
                 count = 1
+            data = (fields or {}).get("data")
             try:
-                message, key = self.serializer.loads((fields or {}).get("data"))
+                message, key = self.serializer.loads(_text(data))
             except Exception as err:  # a malformed entry is parked with its reason, never crashes the consumer
-                yield from self._dead_letter(entry_id, fields or {}, f"malformed: {err}", count)
+                yield from self._dead_letter(entry_id, {"data": data or ""}, f"malformed: {err}", count)
                 continue
             state = PENDING
             if self.delivery == "at-most-once":
@@ -392,19 +551,36 @@ class _StreamProtocol:
                 return claimed
 
     def _dead_letter(self, entry_id: str, fields: dict[str, str], reason: str, deliveries: int) -> Steps:
-        yield _call(
-            "xadd",
-            self.dead,
-            {"id": entry_id, "reason": reason, "deliveries": str(deliveries), "data": fields.get("data", "")},
-        )
+        """Park an entry in the dead-letter stream with its reason; no ``data`` field in ``fields`` means
+        its payload is gone (trimmed while pending), and the letter then has none either."""
+        letter = {"id": entry_id, "reason": reason, "deliveries": str(deliveries)}
+        if "data" in fields:
+            letter["data"] = fields["data"]
+        yield _call("xadd", self.dead, letter)
         yield _call("xack", self.stream, self.group, entry_id)
-        self._record(tr.DEAD_LETTER, (entry_id, fields.get("data", "")), reason)
+        self._record(tr.DEAD_LETTER, (entry_id, _printable(fields.get("data", PAYLOAD_TRIMMED))), reason)
 
     # -- settling -----------------------------------------------------------------------------------------------
     def settle(self, delivery: Delivery[Any], verb: str, requeue: bool) -> Steps:
-        """Ack or nack one delivery in one script; returns its outcome ("moved" and "gone": too late)."""
+        """Ack or nack one delivery in one script; returns its outcome ("moved", "gone", "lost": too late)."""
         action = "ack" if verb == tr.ACK else "requeue" if requeue else "reject"
-        outcome = yield _call(
+        trouble = None
+        try:
+            outcome = yield self._settle_call(delivery, action)
+        except Exception as err:
+            trouble = self._trouble(err)
+            if trouble is None:
+                raise
+        if trouble is not None:
+            # The stream or its group vanished since this delivery: no retry, since a group made afresh knows
+            # no delivery; "lost" says so (the repair raises instead where it cannot make the group again).
+            yield from self._repair(trouble)
+            outcome = "lost"
+        self._record(verb, (delivery.id, delivery.message), outcome)
+        return outcome
+
+    def _settle_call(self, delivery: Delivery[Any], action: str) -> _Call:
+        return _call(
             "eval",
             _SETTLE,
             2,
@@ -419,11 +595,10 @@ class _StreamProtocol:
             self.idle_ms + 1,
             RETURNED,
         )
-        self._record(verb, (delivery.id, delivery.message), outcome)
-        return outcome
 
+    @_repairs
     def consumer_died(self, consumer: Any) -> Steps:
-        consumer = check_consumer(consumer)
+        consumer = check_consumer_name(consumer)
         pending = yield _call("xpending_range", self.stream, self.group, "-", "+", 10_000, consumername=consumer)
         ids = [p["message_id"] for p in pending]
         if ids:
@@ -431,6 +606,7 @@ class _StreamProtocol:
         return len(ids)
 
     # -- looking ------------------------------------------------------------------------------------------------
+    @_repairs
     def counts(self) -> Steps:
         """``[ready, in flight, dead]`` in one round trip."""
         return (yield self._script(_COUNT))
@@ -449,16 +625,75 @@ class _StreamProtocol:
             dead=dead,
         )
 
+    @_repairs
     def dead_letters(self) -> Steps:
         entries = yield _call("xrange", self.dead, "-", "+")
-        letters = []
-        for _, fields in entries:
+        return [self._letter(letter_id, fields) for letter_id, fields in entries]
+
+    def _letter(self, letter_id: str, fields: dict[str, str]) -> DeadLetter:
+        """One entry of the dead-letter stream as a :class:`DeadLetter`; an entry another program wrote
+        there (no id, reason or count) is shown with what it has, never refused."""
+        ours = "id" in fields and "reason" in fields
+        if "data" in fields:
             try:
-                message, _ = self.serializer.loads(fields.get("data", ""))
+                message, _ = self.serializer.loads(_text(fields["data"]))
             except Exception:  # a malformed entry: keep its raw text
-                message = fields.get("data", "")
-            letters.append(DeadLetter(fields["id"], message, fields["reason"], int(fields["deliveries"])))
-        return letters
+                message = _printable(fields["data"])
+        elif ours:
+            message = PAYLOAD_TRIMMED
+        else:
+            message = {_printable(name): _printable(value) for name, value in fields.items()}
+        deliveries = fields.get("deliveries", "")
+        return DeadLetter(
+            fields.get("id", letter_id),
+            message,
+            fields["reason"] if ours else f"unknown: another program wrote this entry into {self.dead!r}",
+            int(deliveries) if deliveries.isdigit() else 0,
+        )
+
+    # -- when the stream is not what it was -----------------------------------------------------------------
+    def _trouble(self, err: BaseException) -> str | None:
+        """``"gone"`` for an error that means the stream or its group vanished, ``"wrongtype"`` for a key of
+        another type, None for any other error (raised as it is)."""
+        if isinstance(err, _StreamGone):
+            return "gone"
+        if isinstance(err, self.reply_error):
+            text = str(err)
+            if text.startswith("WRONGTYPE"):
+                return "wrongtype"
+            if text.startswith(_GONE):
+                return "gone"
+        return None
+
+    def _repair(self, trouble: str) -> Steps:
+        """Make the stream and group again where that is safe (see ``_REPAIR``), else raise what to do."""
+        found = "wrongtype" if trouble == "wrongtype" else (yield _call("eval", _REPAIR, 1, self.stream, self.group))
+        if found in ("made", "exists"):  # made by this call, or by another queue meanwhile
+            return
+        if found == "wrongtype":
+            raise (yield from self._wrong_type())
+        raise BrokerStateError(
+            f"stream {self.stream!r} has lost its consumer group {self.group!r} but still holds {found} "
+            f"{'entry' if found == 1 else 'entries'}: another client deleted the group (XGROUP DESTROY), or "
+            f"wrote to the stream after it was deleted. Which entries were delivered already is unknown, so the "
+            f"queue does not guess. In redis-cli: XGROUP CREATE {self.stream} {self.group} 0 to deliver them all "
+            f"(again), XGROUP CREATE {self.stream} {self.group} $ to skip them, or DEL {self.stream} to start "
+            f"afresh"
+        )
+
+    def _wrong_type(self) -> Steps:
+        """The error for a key of the queue's that holds something else than a stream."""
+        key, kind = self.stream, "value of another type"
+        for name in (self.stream, self.dead):
+            found = yield _call("type", name)
+            if found not in ("stream", "none"):
+                key, kind = name, found
+                break
+        return BrokerStateError(
+            f"the key {key!r} on the Redis server holds a {kind}, not a stream, so queue {self.stream!r} cannot "
+            f"use it: another program uses that name. Give the queue another stream name, or delete the key "
+            f"(DEL {key} in redis-cli) if its value is not needed"
+        )
 
     def _script(self, script: str, *args: Any) -> _Call:
         """A call of one of the counting scripts, on this stream and group."""

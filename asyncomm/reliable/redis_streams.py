@@ -15,6 +15,9 @@
   never crashes the consumer).
 * ``ack`` / ``nack`` run one server-side script that first checks the delivery is still this consumer's
   (else :class:`~asyncomm.StaleDelivery`).
+* A stream that vanished (a restart without persistence, a ``DEL``) is made again, with its group, by the
+  next verb; where that could lose messages or deliver them twice (the group alone was deleted, the key
+  holds another type) the verb raises :class:`~asyncomm.errors.BrokerStateError`, saying what to do.
 
 What changes compared with the in-memory queue: every verb and every count (``ready()``, ``in_flight()``,
 ``statistics()``) is a network round trip; messages survive the process (and, with persistence on, the
@@ -49,7 +52,7 @@ from asyncomm.reliable.contract import (
     DeadLetter,
     Delivery,
 )
-from asyncomm.reliable.local_redis import LocalRedis, reachable, safe_url
+from asyncomm.reliable.local_redis import LocalRedis, has_password, reachable, safe_url
 from asyncomm.reliable.redis_protocol import (
     JSONSerializer,
     Steps,
@@ -86,7 +89,7 @@ class _StreamDelivery(Delivery[Any]):
         """The one settle path of both queues: refuse before any I/O, run the script, read its outcome."""
         self._check_settle(verb, requeue)
         outcome = yield from self._queue._proto.settle(self, verb, requeue)
-        if outcome in ("moved", "gone"):
+        if outcome in ("moved", "gone", "lost"):
             self._state = EXPIRED
             raise StaleDelivery(self._too_late(verb, outcome))
         self._state = ACKED if verb == tr.ACK else NACKED
@@ -98,6 +101,13 @@ class _StreamDelivery(Delivery[Any]):
                 f"{self._queue.visibility_timeout:g} s (or its consumer was declared dead), so the queue took it "
                 f"back and delivered it again; the work may be done twice: ack sooner, raise visibility_timeout, "
                 f"or make the consumer idempotent"
+            )
+        if outcome == "lost":
+            return (
+                f"too late to {verb} {self._which()}: the stream or its consumer group was deleted after it was "
+                f"delivered (by another client, or a restart of the server without persistence), so the server no "
+                f"longer knows it; the stream and its group are made again, so later sends and receives work. If the "
+                f"work of this message is not done, send it again"
             )
         return (
             f"too late to {verb} {self._which()}: it is no longer pending (acked by another delivery, "
@@ -130,6 +140,30 @@ class AsyncRedisDelivery(_StreamDelivery):
 
 
 # -- the queues -------------------------------------------------------------------------------------------------
+
+
+_URL_FORMS = (
+    "write it as redis://[[user]:password@]host[:port][/db], rediss://... (TLS) or unix:///path/to/socket?db=0, "
+    "with special characters of a password percent-encoded (urllib.parse.quote(password, safe=''))"
+)
+
+
+def _client_from_url(client_class: Any, url: Any, **options: Any) -> Any:
+    """A client for ``url`` that reads every reply: bytes that are not UTF-8 (which another program may
+    XADD) come as surrogates instead of failing every read, so the queue can dead-letter such an entry.
+    A URL redis-py cannot read is refused with its password masked, never in redis-py's words, which may
+    quote a piece of the password."""
+    if not isinstance(url, str):
+        raise TypeError(f"url must be a str such as 'redis://localhost:6379/0', got {url!r} ({type(url).__name__})")
+    if "#" in url:  # redis-py would read the rest as a fragment, cutting a password (and the host) short
+        raise ValueError(f"the Redis URL {safe_url(url)} holds a '#', which ends a URL; {_URL_FORMS} (# is %23)")
+    try:
+        return client_class.from_url(
+            url, decode_responses=True, encoding_errors="surrogateescape", socket_connect_timeout=2, **options
+        )
+    except ValueError as err:
+        reason = "" if has_password(url) else f" ({err})"
+        raise ValueError(f"cannot read the Redis URL {safe_url(url)}{reason}; {_URL_FORMS}") from None
 
 
 def _import_redis() -> Any:
@@ -208,19 +242,23 @@ class _QueueBase:
             maxsize,
             policy,
             poll,
-            serializer or JSONSerializer(),
+            serializer,
             trace,
         )
         self._closed = False
         redis = _import_redis()
-        self._reply_errors = redis.ResponseError
+        self._reply_errors = self._proto.reply_error = redis.ResponseError
         self._connection_errors = (redis.ConnectionError, redis.TimeoutError)
-        self._client = client or self._client_class().from_url(url, decode_responses=True, socket_connect_timeout=2)
+        self._client = client or _client_from_url(self._client_class(), url, **self._client_options())
         self._connected()
 
     @staticmethod
     def _client_class() -> Any:  # pragma: no cover - abstract
         raise NotImplementedError
+
+    @staticmethod
+    def _client_options() -> dict[str, Any]:
+        return {}
 
     def _connected(self) -> None:
         """Set the stream up, where the constructor can (the asyncio queue does it when entered)."""
@@ -421,6 +459,16 @@ class AsyncRedisStreamQueue(_QueueBase):
         import redis.asyncio
 
         return redis.asyncio.Redis
+
+    @staticmethod
+    def _client_options() -> dict[str, Any]:
+        # redis.Redis notices a connection the server closed (a restart) before it sends a command and
+        # reconnects; redis.asyncio only notices when it reads the reply. One retry on a new connection
+        # evens that out, so both queues carry on after a restart in the same way.
+        from redis.asyncio.retry import Retry
+        from redis.backoff import NoBackoff
+
+        return {"retry": Retry(NoBackoff(), 1)}
 
     async def _run(self, steps: Steps) -> Any:
         """The asyncio driver: the blocking one, awaiting each step."""
