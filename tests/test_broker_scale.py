@@ -135,3 +135,20 @@ def test_a_nack_through_another_queue_object_comes_back_within_a_quarter_of_the_
     back = q2.receive_nowait(consumer="c2")  # ...and taken back by q2's next look
     assert (back.message, back.delivery_count) == ("x", 2)
     assert counter.take() == ["EVAL", "XPENDING"]
+
+
+def test_a_drop_oldest_stream_dead_letters_an_entry_trimmed_while_pending_at_the_next_receive(make):
+    # Between looks a receive does not search for expired deliveries, but a drop-oldest stream still checks
+    # for pending entries MAXLEN trimmed (ids before the stream's first entry) on every receive.
+    q, counter = make(maxsize=2, policy="drop-oldest")
+    first = q.send("a")
+    q.send("b")
+    held = q.receive_nowait(consumer="c1")  # this receive looked; the next look is 7.5 s away
+    q.send("c")  # MAXLEN 2 trims "a", still pending with c1
+    counter.take()
+    assert q.receive_nowait(consumer="c2").message == "b"
+    assert counter.take() == ["EVAL", "XADD", "XACK", "XREADGROUP"]  # the check, the dead letter, the read
+    [letter] = q.dead_letters()
+    assert (letter.id, letter.reason) == (first, "trimmed while pending: maxsize dropped it")
+    with pytest.raises(ac.StaleDelivery, match="it is no longer pending"):
+        held.ack()

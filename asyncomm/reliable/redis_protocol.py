@@ -210,9 +210,27 @@ LOOK_EVERY = 0.25
 # One step of a look through the pending list: the next entry after the cursor ARGV[3] idle for ARGV[2] ms or
 # more (XPENDING's IDLE filter scans in C, with no reply per live entry), claimed for consumer ARGV[4] by
 # XAUTOCLAIM from its id (which also counts the delivery, or reports the entry deleted if MAXLEN trimmed it).
-# Returns {next cursor ('0-0': the look is over), {claimed entry} or {}, {deleted ids}}.
+# First, pending ids before the stream's first entry were trimmed by MAXLEN (it trims from the head) while
+# pending: XAUTOCLAIM from such an id reports it deleted (and, COUNT 1, claims nothing), however recent.
+# ARGV[5] "trimmed only" stops there. Returns {next cursor ('0-0': the look is over), {claimed entry} or {},
+# {deleted ids}}.
 _CLAIM_NEXT = """
+local function before(a, b)
+  local am, as = string.match(a, '(%d+)-(%d+)')
+  local bm, bs = string.match(b, '(%d+)-(%d+)')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am < bm or (am == bm and as < bs)
+end
 local cursor, deleted = ARGV[3], {}
+local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+while true do
+  local low = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1)
+  if #low == 0 or (#first > 0 and not before(low[1][1], first[1][1])) then break end
+  local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[4], 0, low[1][1], 'COUNT', 1)
+  if #r[3] == 0 then break end
+  for _, id in ipairs(r[3]) do deleted[#deleted + 1] = id end
+end
+if ARGV[5] == 'trimmed only' then return {cursor, {}, deleted} end
 while true do
   local idle = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[2], cursor, '+', 1)
   if #idle == 0 then return {'0-0', {}, deleted} end
@@ -417,17 +435,25 @@ class _StreamProtocol:
         that starts at T + visibility_timeout x LOOK_EVERY or later, on any queue object of the group that
         receives (each keeps its own cursor, and each look covers the whole list), unless that receive takes
         another delivery that came back before it. Entries XAUTOCLAIM reports as deleted were trimmed
-        (MAXLEN, policy drop-oldest) while still pending, and are found once idle: Redis drops them from the
+        (MAXLEN, policy drop-oldest) while still pending: pending ids before the stream's first entry, which a
+        drop-oldest stream checks for on every receive (two O(log n) lookups). Redis drops them from the
         pending list, so they become dead letters rather than vanish silently.
         """
-        started = False
+        started, mode = False, "look"
         while True:
             if self._cursor == "0-0":
                 now = time.monotonic()
                 if started or now < self._next_look:
-                    return []  # looked recently (or just now), and handed nothing back since
-                self._next_look, started = now + self.visibility_timeout * LOOK_EVERY, True
-            reply = yield _call("eval", _CLAIM_NEXT, 1, self.stream, self.group, self.idle_ms, self._cursor, consumer)
+                    # Looked recently (or just now), and handed nothing back since. A drop-oldest stream still
+                    # checks for pending entries trimmed since, so they become dead letters at once.
+                    if started or not self.maxsize or self.policy != "drop-oldest":
+                        return []
+                    mode = "trimmed only"
+                else:
+                    self._next_look, started = now + self.visibility_timeout * LOOK_EVERY, True
+            reply = yield _call(
+                "eval", _CLAIM_NEXT, 1, self.stream, self.group, self.idle_ms, self._cursor, consumer, mode
+            )
             cursor, claimed, deleted = reply
             self._cursor = cursor.decode() if isinstance(cursor, bytes) else str(cursor)
             for entry_id in deleted:
@@ -435,6 +461,8 @@ class _StreamProtocol:
             if claimed:
                 entry_id, flat = claimed[0]
                 return [(entry_id, dict(zip(flat[::2], flat[1::2], strict=True)))]
+            if mode != "look":
+                return []
             # The look ended with nothing idle after the cursor. If it began in an earlier receive, a LOOK_EVERY
             # ago or more, entries before the cursor may have expired since: start the next look now.
 
