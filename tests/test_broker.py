@@ -298,7 +298,7 @@ def test_an_expired_delivery_counts_as_ready_before_any_receive_takes_it_back(qu
 
 
 def test_an_expired_delivery_behind_many_live_ones_comes_back(queue):
-    # XAUTOCLAIM scans ten pending entries per call: the queue must follow its cursor to reach the 13th.
+    # XAUTOCLAIM scans ten pending entries per call: a look through the pending list must reach the 13th.
     q = queue.make(visibility_timeout=0.2)
     for i in range(13):
         q.send(i)

@@ -165,7 +165,7 @@ def test_counted_queue_lists_each_command_sent(session):
     q.send({"order": 1})
     assert counter.take() == ["XADD"]
     d = q.receive_nowait(consumer="c1")
-    assert counter.take() == ["XAUTOCLAIM", "XREADGROUP"]
+    assert counter.take() == ["EVAL", "XREADGROUP"]  # a look for deliveries that came back, then a new one
     d.ack()
     assert counter.take() == ["EVAL"]
     assert q.ready() == 0
@@ -197,7 +197,7 @@ def test_throughput_rows(session):
         "Redis, one by one",
         "Redis, pipelined (100 per round trip)",
     ]
-    assert [r["round_trips"] for r in rows] == [0, 1000, 9]
+    assert [r["round_trips"] for r in rows] == [0, 3 * 250 + 1, 9]  # one look, on the first receive
     assert all(r["messages"] == 250 and r["seconds"] > 0 and r["per_second"] == 250 / r["seconds"] for r in rows)
     for name in ("throughput-one-by-one", "throughput-pipelined"):  # every message went through and was acked
         q = session.queue(name)

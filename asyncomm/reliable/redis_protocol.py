@@ -352,6 +352,45 @@ def _repairs(verb: Callable[..., Steps]) -> Callable[..., Steps]:
 
     return run
 
+#: A queue object starts a new look through the pending list at most once per this share of the visibility
+#: timeout: an expired delivery comes back at most visibility_timeout x LOOK_EVERY late (see _claim_one).
+LOOK_EVERY = 0.25
+
+# One step of a look through the pending list: the next entry after the cursor ARGV[3] idle for ARGV[2] ms or
+# more (XPENDING's IDLE filter scans in C, with no reply per live entry), claimed for consumer ARGV[4] by
+# XAUTOCLAIM from its id (which also counts the delivery, or reports the entry deleted if MAXLEN trimmed it).
+# First, pending ids before the stream's first entry were trimmed by MAXLEN (it trims from the head) while
+# pending: XAUTOCLAIM from such an id reports it deleted (and, COUNT 1, claims nothing), however recent.
+# ARGV[5] "trimmed only" stops there. Returns {next cursor ('0-0': the look is over), {claimed entry} or {},
+# {deleted ids}}.
+_CLAIM_NEXT = """
+local function before(a, b)
+  local am, as = string.match(a, '(%d+)-(%d+)')
+  local bm, bs = string.match(b, '(%d+)-(%d+)')
+  am, as, bm, bs = tonumber(am), tonumber(as), tonumber(bm), tonumber(bs)
+  return am < bm or (am == bm and as < bs)
+end
+local cursor, deleted = ARGV[3], {}
+local first = redis.call('XRANGE', KEYS[1], '-', '+', 'COUNT', 1)
+while true do
+  local low = redis.call('XPENDING', KEYS[1], ARGV[1], '-', '+', 1)
+  if #low == 0 or (#first > 0 and not before(low[1][1], first[1][1])) then break end
+  local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[4], 0, low[1][1], 'COUNT', 1)
+  if #r[3] == 0 then break end
+  for _, id in ipairs(r[3]) do deleted[#deleted + 1] = id end
+end
+if ARGV[5] == 'trimmed only' then return {cursor, {}, deleted} end
+while true do
+  local idle = redis.call('XPENDING', KEYS[1], ARGV[1], 'IDLE', ARGV[2], cursor, '+', 1)
+  if #idle == 0 then return {'0-0', {}, deleted} end
+  local r = redis.call('XAUTOCLAIM', KEYS[1], ARGV[1], ARGV[4], ARGV[2], idle[1][1], 'COUNT', 1)
+  for _, id in ipairs(r[3]) do deleted[#deleted + 1] = id end
+  if #r[2] > 0 then return {r[1], r[2], deleted} end
+  if r[1] == '0-0' then return {'0-0', {}, deleted} end
+  cursor = r[1]
+end
+"""
+
 
 class _Got(NamedTuple):
     """What a receive took from the stream, before it becomes a delivery object."""
@@ -533,22 +572,61 @@ class _StreamProtocol:
                 state = AUTO_ACKED
             return _Got(entry_id, message, key, consumer, count, state)
 
-    def _claim_one(self, consumer: str) -> Steps:
-        """Claim one delivery idle for longer than the visibility timeout, scanning the whole pending list.
+    # Where this queue object's look through the pending list stands ("0-0": no look under way) and when it
+    # may start the next one. Class defaults, so the claim path keeps its state next to its code.
+    _cursor: str = "0-0"
+    _next_look: float = -math.inf
 
-        XAUTOCLAIM looks at no more than ten pending entries per call (COUNT x 10), so one call from "0-0"
-        would miss an expired delivery behind ten live ones: follow its cursor until it wraps to "0-0".
-        Entries it reports as deleted were trimmed (MAXLEN, policy drop-oldest) while still pending; Redis
-        drops them from the pending list, so record them as dead letters rather than lose them silently.
+    def _claim_one(self, consumer: str) -> Steps:
+        """Claim one delivery idle for longer than the visibility timeout, without scanning on every receive.
+
+        The pending list is ordered by entry id, not by idle time, so finding an expired delivery means a look
+        through it: one server-side script (:data:`_CLAIM_NEXT`) finds the next idle entry after this object's
+        cursor with XPENDING's IDLE filter (a scan in C, about 0.1 µs a pending entry, where XAUTOCLAIM would
+        take ten calls' worth of round trips per hundred entries) and claims it. A receive does one step of the
+        look under way (each step either claims a delivery or ends the look); a new look from "0-0" starts at
+        most every :data:`LOOK_EVERY` of the visibility timeout, or at once after this object handed a
+        delivery back (nack, consumer_died). Between looks a receive costs one XREADGROUP, however many
+        deliveries are in flight.
+
+        The bound: a delivery whose visibility timeout ran out at time T is taken back by the first receive
+        that starts at T + visibility_timeout x LOOK_EVERY or later, on any queue object of the group that
+        receives (each keeps its own cursor, and each look covers the whole list), unless that receive takes
+        another delivery that came back before it. Entries XAUTOCLAIM reports as deleted were trimmed
+        (MAXLEN, policy drop-oldest) while still pending: pending ids before the stream's first entry, which a
+        drop-oldest stream checks for on every receive (two O(log n) lookups). Redis drops them from the
+        pending list, so they become dead letters rather than vanish silently.
         """
-        cursor = "0-0"
+        started, mode = False, "look"
         while True:
-            reply = yield _call("xautoclaim", self.stream, self.group, consumer, self.idle_ms, cursor, count=1)
-            cursor, claimed = reply[0], reply[1]
-            for entry_id in reply[2] if len(reply) > 2 else []:
+            if self._cursor == "0-0":
+                now = time.monotonic()
+                if started or now < self._next_look:
+                    # Looked recently (or just now), and handed nothing back since. A drop-oldest stream still
+                    # checks for pending entries trimmed since, so they become dead letters at once.
+                    if started or not self.maxsize or self.policy != "drop-oldest":
+                        return []
+                    mode = "trimmed only"
+                else:
+                    self._next_look, started = now + self.visibility_timeout * LOOK_EVERY, True
+            reply = yield _call(
+                "eval", _CLAIM_NEXT, 1, self.stream, self.group, self.idle_ms, self._cursor, consumer, mode
+            )
+            cursor, claimed, deleted = reply
+            self._cursor = cursor.decode() if isinstance(cursor, bytes) else str(cursor)
+            for entry_id in deleted:
                 yield from self._dead_letter(entry_id, {}, "trimmed while pending: maxsize dropped it", 0)
-            if claimed or cursor in ("0-0", b"0-0"):
-                return claimed
+            if claimed:
+                entry_id, flat = claimed[0]
+                return [(entry_id, dict(zip(flat[::2], flat[1::2], strict=True)))]
+            if mode != "look":
+                return []
+            # The look ended with nothing idle after the cursor. If it began in an earlier receive, a LOOK_EVERY
+            # ago or more, entries before the cursor may have expired since: start the next look now.
+
+    def _look_again(self) -> None:
+        """A delivery was handed back through this object: the next receive looks from the start at once."""
+        self._cursor, self._next_look = "0-0", -math.inf
 
     def _dead_letter(self, entry_id: str, fields: dict[str, str], reason: str, deliveries: int) -> Steps:
         """Park an entry in the dead-letter stream with its reason; no ``data`` field in ``fields`` means
@@ -576,6 +654,8 @@ class _StreamProtocol:
             # no delivery; "lost" says so (the repair raises instead where it cannot make the group again).
             yield from self._repair(trouble)
             outcome = "lost"
+        if outcome == "requeued":
+            self._look_again()
         self._record(verb, (delivery.id, delivery.message), outcome)
         return outcome
 
@@ -603,6 +683,7 @@ class _StreamProtocol:
         ids = [p["message_id"] for p in pending]
         if ids:
             yield _call("xclaim", self.stream, self.group, RETURNED, 0, ids, idle=self.idle_ms + 1, justid=True)
+            self._look_again()
         return len(ids)
 
     # -- looking ------------------------------------------------------------------------------------------------
@@ -669,6 +750,7 @@ class _StreamProtocol:
         """Make the stream and group again where that is safe (see ``_REPAIR``), else raise what to do."""
         found = "wrongtype" if trouble == "wrongtype" else (yield _call("eval", _REPAIR, 1, self.stream, self.group))
         if found in ("made", "exists"):  # made by this call, or by another queue meanwhile
+            self._look_again()  # a cursor into the old group's pending list means nothing in the new one
             return
         if found == "wrongtype":
             raise (yield from self._wrong_type())

@@ -12,7 +12,11 @@
 * ``receive`` first takes back a delivery idle longer than ``visibility_timeout`` (XAUTOCLAIM, which also
   counts the delivery), else reads a new entry (XREADGROUP); a message past ``max_deliveries`` goes to the
   dead-letter stream ``<stream>:dead`` with its reason, and so does an entry that cannot be decoded (it
-  never crashes the consumer).
+  never crashes the consumer). Looking for expired deliveries means a look through the group's pending
+  list, so a queue object looks at most every quarter of ``visibility_timeout`` (at once after it handed a
+  delivery back with ``nack`` or ``consumer_died``), one server-side step per receive from where it
+  stopped: a receive costs one round trip however many deliveries are in flight, and a delivery comes
+  back at most ``visibility_timeout / 4`` after its timeout ran out (at the first receive after that).
 * ``ack`` / ``nack`` run one server-side script that first checks the delivery is still this consumer's
   (else :class:`~asyncomm.StaleDelivery`).
 * A stream that vanished (a restart without persistence, a ``DEL``) is made again, with its group, by the
@@ -23,7 +27,8 @@ What changes compared with the in-memory queue: every verb and every count (``re
 ``statistics()``) is a network round trip; messages survive the process (and, with persistence on, the
 server); several processes and machines can share one queue; time is real time (no virtual clock). A
 delivery whose visibility timeout has run out counts as ready at once, but is only taken back (or
-dead-lettered, if that was its last delivery) by the next ``receive``: Redis has no timers. Messages are
+dead-lettered, if that was its last delivery) by a ``receive`` that looks for it, up to a quarter of the
+visibility timeout later: Redis has no timers. Messages are
 JSON by default (pass ``serializer=``); pickle is never the default, because unpickling what comes from a
 shared broker runs arbitrary code.
 
