@@ -5,9 +5,9 @@ A file of its own so that xdist (``--dist loadfile``) runs it on another worker 
 
 from __future__ import annotations
 
-from tests.test_queue_stateful import SETTINGS, AtMostOnceMachine, ReliableQueueMachine
+from tests.test_queue_stateful import THREAD_SETTINGS, AtMostOnceMachine, ReliableQueueMachine
 
-ReliableQueueMachine.TestCase.settings = SETTINGS
+ReliableQueueMachine.TestCase.settings = THREAD_SETTINGS
 TestReliableQueueAtLeastOnceStateful = ReliableQueueMachine.TestCase
-AtMostOnceMachine.TestCase.settings = SETTINGS
+AtMostOnceMachine.TestCase.settings = THREAD_SETTINGS
 TestReliableQueueAtMostOnceStateful = AtMostOnceMachine.TestCase
