@@ -37,8 +37,10 @@ def _ask_to_replace(edited: list[str]) -> bool:
 
 
 def lab(directory: Path, *, overwrite: bool, launch: bool, extra: Sequence[str]) -> int:
+    """Copy the course into ``directory`` and open it; 1 (and no JupyterLab) if some file could not be
+    copied because a symbolic link stands in its place: the learner decides what to do with it first."""
     report = copy_course(directory, overwrite=overwrite)
-    if report.kept and not overwrite and _ask_to_replace(report.kept):
+    if report.kept and not overwrite and not report.refused and _ask_to_replace(report.kept):
         report = copy_course(directory, overwrite=True)
     target = report.target.resolve()
     print(f"Course folder: {target}")
@@ -48,6 +50,10 @@ def lab(directory: Path, *, overwrite: bool, launch: bool, extra: Sequence[str])
     )
     for name in report.kept:
         print(f"  kept your edited copy of {name} (run with --overwrite to replace it)")
+    for reason in report.refused:
+        print(f"refused: {reason}", file=sys.stderr)
+    if report.refused:
+        return 1
     if not launch:
         return 0
     command = [
@@ -65,16 +71,21 @@ def lab(directory: Path, *, overwrite: bool, launch: bool, extra: Sequence[str])
 
 
 def show_progress(directory: Path) -> int:
+    """Print the progress report; exit status 1 if the folder is missing or some notebook was unreadable
+    (each named on stderr, the report made of the others), else 0."""
     from asyncomm.course.progress import progress, report
 
+    unreadable: list[str] = []
     try:
-        rows = progress(directory)
-    except (FileNotFoundError, ValueError) as err:
+        rows = progress(directory, unreadable=unreadable)
+    except FileNotFoundError as err:
         print(f"error: {err}", file=sys.stderr)
         return 1
+    for problem in unreadable:  # named, and the report is made of the other notebooks
+        print(f"skipped {problem}", file=sys.stderr)
     print(f"Course folder: {directory.resolve()}")
     print(report(rows))
-    return 0
+    return 1 if unreadable else 0  # 1: the report is complete for every notebook but the ones named
 
 
 def _positive_int(text: str) -> int:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import csv
 import filecmp
+import os
+import secrets
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -83,8 +85,8 @@ class CopyReport:
 
     >>> import tempfile
     >>> report = copy_course(tempfile.mkdtemp())
-    >>> "00-start-here.ipynb" in report.copied, report.kept
-    (True, [])
+    >>> "00-start-here.ipynb" in report.copied, report.kept, report.refused
+    (True, [], [])
     """
 
     target: Path
@@ -92,6 +94,9 @@ class CopyReport:
     unchanged: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # the learner's edited copies, left alone
     replaced: list[str] = field(default_factory=list)
+    #: One line per place a copy would have had to write through a symbolic link (or where a file stands
+    #: in for the data folder): nothing was written there. Each line says what to do.
+    refused: list[str] = field(default_factory=list)
 
 
 def _course_files() -> list[tuple[Path, str]]:
@@ -105,12 +110,47 @@ def _course_files() -> list[tuple[Path, str]]:
     return files
 
 
+def _link_refused(path: Path, relative: str, what: str) -> str:
+    return (
+        f"{relative} is a symbolic link; asyncomm never writes through a link (it points to "
+        f"{os.readlink(path)}); remove the link and run again to get the shipped {what}"
+    )
+
+
+def _refuse(report: CopyReport, reason: str) -> None:
+    if reason not in report.refused:  # a linked data/ folder is named once, not once per data file
+        report.refused.append(reason)
+
+
+def _replace_with_copy(source: Path, dest: Path) -> None:
+    """Copy ``source`` to ``dest`` by writing a new file beside it and renaming it over ``dest``.
+
+    A rename replaces the directory entry, never the file behind it: a hard link elsewhere keeps its bytes,
+    and a half-written copy (disk full, Ctrl-C) never takes the learner's chapter's place.
+    """
+    temporary = dest.with_name(f".{dest.name}.{secrets.token_hex(4)}.tmp")
+    try:
+        # O_EXCL: a new file, never an existing one (or a link); mode 0o666 less the umask, as a plain copy
+        # gets (tempfile.mkstemp would make it private to the owner).
+        fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666)
+        with os.fdopen(fd, "wb") as out, source.open("rb") as data:
+            shutil.copyfileobj(data, out)
+        os.replace(temporary, dest)
+    except BaseException:
+        temporary.unlink(missing_ok=True)
+        raise
+
+
 def copy_course(target: Path | str, *, overwrite: bool = False) -> CopyReport:
     """Copy the chapters (and ``data/``) into ``target``, creating it.
 
     A file already there that differs from the shipped one is the learner's
     work: it is kept unless ``overwrite=True``, and then first saved as
     ``NAME.bak`` so nothing is lost.
+
+    Nothing is ever written through a symbolic link inside ``target`` (a chapter, its ``.bak``, the ``data``
+    folder): the file or folder it points to may be anyone's. Such a place is left alone and named in
+    :attr:`CopyReport.refused`; the other files are copied as usual.
 
     >>> import pathlib, tempfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
@@ -125,16 +165,30 @@ def copy_course(target: Path | str, *, overwrite: bool = False) -> CopyReport:
     report = CopyReport(target)
     for source, relative in _course_files():
         dest = target / relative
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        if not dest.exists():
-            shutil.copyfile(source, dest)
-            report.copied.append(relative)
-        elif filecmp.cmp(source, dest, shallow=False):
-            report.unchanged.append(relative)
-        elif overwrite:
-            shutil.copyfile(dest, dest.with_name(dest.name + ".bak"))
-            shutil.copyfile(source, dest)
-            report.replaced.append(relative)
-        else:
+        # The link a write to dest would go through, if any: dest itself (even a dangling one: exists() says
+        # False, and a copy would create the file it points to), or the data/ folder.
+        link = next((p for p in (dest.parent, dest) if p != target and p.is_symlink()), None)
+        if link is None and not dest.parent.is_dir() and dest.parent.exists():
+            _refuse(report, f"{dest.parent.name} is a file, not a folder; move it away and run again")
+            continue
+        if link is None:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+        if dest.exists() and filecmp.cmp(source, dest, shallow=False):
+            report.unchanged.append(relative)  # reading through a link is harmless
+        elif dest.exists() and not overwrite:
             report.kept.append(relative)
+        elif link is not None:
+            what = "data files" if link != dest else "chapter" if dest.parent == target else "data file"
+            _refuse(report, _link_refused(link, link.relative_to(target).as_posix(), what))
+        elif not dest.exists():
+            _replace_with_copy(source, dest)
+            report.copied.append(relative)
+        else:
+            backup = dest.with_name(dest.name + ".bak")
+            if backup.is_symlink():  # the chapter stays as it is: without a backup, replacing it would lose it
+                _refuse(report, _link_refused(backup, f"{relative}.bak", "chapter"))
+                continue
+            _replace_with_copy(dest, backup)
+            _replace_with_copy(source, dest)
+            report.replaced.append(relative)
     return report

@@ -17,10 +17,11 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from asyncomm.course.exercises import all_exercises
 
-__all__ = ["OUTCOMES", "ExerciseProgress", "progress", "report"]
+__all__ = ["OUTCOMES", "ExerciseProgress", "Unreadable", "progress", "report"]
 
 #: What a row's ``outcome`` can be: the three of ``check`` and "not run" (no check output saved).
 OUTCOMES = ("correct", "incorrect", "not attempted", "not run")
@@ -50,40 +51,76 @@ class ExerciseProgress:
         return self.outcome == "correct"
 
 
-def _output_text(output: dict) -> str:
+class Unreadable(ValueError):
+    """A notebook :func:`progress` could not read; the message names it and says why, on one line."""
+
+
+def _kind(value: object) -> str:
+    return f"a {type(value).__name__}"
+
+
+def _field(mapping: dict[str, Any], key: str, want: type | tuple[type, ...], default: Any, where: str) -> Any:
+    """``mapping[key]`` (``default`` if absent) if it is of the type a notebook has there, else Unreadable."""
+    value = mapping.get(key, default)
+    if value is not None and not isinstance(value, want):
+        names = {list: "a list", dict: "an object", int: "a whole number", str: "a string"}
+        wanted = " or ".join(names[t] for t in (want if isinstance(want, tuple) else (want,)))
+        raise Unreadable(f"{where}{key!r} is {_kind(value)}, not {wanted}")
+    return value
+
+
+def _output_text(output: dict[str, Any], where: str) -> str:
     if output.get("output_type") == "stream":
-        text = output.get("text", "")
+        text = _field(output, "text", (str, list), "", where)
     else:
-        text = output.get("data", {}).get("text/plain", "")
-    return "".join(text) if isinstance(text, list) else str(text)
+        data = _field(output, "data", dict, {}, where) or {}
+        text = _field(data, "text/plain", (str, list), "", f"{where}'data': ")
+    if isinstance(text, list):
+        if not all(isinstance(line, str) for line in text):
+            raise Unreadable(f"{where}its text is a list holding something other than strings")
+        return "".join(text)
+    return text or ""
 
 
 def _saved_outcomes(path: Path) -> dict[str, tuple[int, int, str]]:
-    """Exercise id -> (execution count, cell position, outcome) of its latest check in one notebook."""
+    """Exercise id -> (execution count, cell position, outcome) of its latest check in one notebook.
+
+    Raises :class:`Unreadable` for a file that is not a notebook as JupyterLab saves it: the checks below
+    are those of the fields this reads, so a hand-edited or half-written file is named, not a traceback.
+    """
     try:
-        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
-    except (OSError, ValueError, KeyError, TypeError) as err:
-        raise ValueError(
-            f"{path.name} is not a readable notebook ({err}); open it in JupyterLab and save it "
-            f"again, or restore the shipped copy with: python -m asyncomm lab --overwrite"
-        ) from None
+        notebook = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as err:
+        raise Unreadable(f"cannot read it ({err.strerror or err})") from None
+    except ValueError as err:  # not JSON, or not UTF-8
+        raise Unreadable(f"not JSON ({err})") from None
+    if not isinstance(notebook, dict):
+        raise Unreadable(f"it holds {_kind(notebook).replace('a list', 'a JSON list')}, not a notebook (a JSON object)")
     found: dict[str, tuple[int, int, str]] = {}
-    for position, cell in enumerate(cells):
+    for position, cell in enumerate(_field(notebook, "cells", list, [], "") or []):
+        if not isinstance(cell, dict):
+            raise Unreadable(f"cell {position} is {_kind(cell)}, not an object")
         if cell.get("cell_type") != "code":
             continue
-        count = cell.get("execution_count") or 0
-        for output in cell.get("outputs", []):
-            for exercise, outcome in _RESULT.findall(_output_text(output)):
+        where = f"cell {position}: "
+        count = _field(cell, "execution_count", int, 0, where) or 0
+        for number, output in enumerate(_field(cell, "outputs", list, [], where) or []):
+            if not isinstance(output, dict):
+                raise Unreadable(f"{where}output {number} is {_kind(output)}, not an object")
+            for exercise, outcome in _RESULT.findall(_output_text(output, f"{where}output {number}: ")):
                 # The check run last wins: the highest execution count, then the later cell.
                 if (count, position) >= found.get(exercise, (-1, -1, ""))[:2]:
                     found[exercise] = (count, position, outcome)
     return found
 
 
-def progress(folder: str | Path) -> list[ExerciseProgress]:
+def progress(folder: str | Path, *, unreadable: list[str] | None = None) -> list[ExerciseProgress]:
     """Every exercise of chapters 01-08, in id order, with its last saved outcome in ``folder``.
 
     Chapter 00's warm-up is left out: its page checks a wrong answer on purpose, to show what one looks like.
+    A notebook that cannot be read (not JSON, not shaped as a notebook) does not stop the others: with a
+    list as ``unreadable``, one line per such notebook is appended to it (its name, why, what to do);
+    without one, the first raises :class:`Unreadable` (a ``ValueError``).
 
     >>> import tempfile
     >>> from asyncomm.course.locator import copy_course
@@ -97,7 +134,17 @@ def progress(folder: str | Path) -> list[ExerciseProgress]:
         raise FileNotFoundError(f"no course folder {str(folder)!r}; make one with: python -m asyncomm lab {folder}")
     latest: dict[str, tuple[bool, int, int, str, str]] = {}
     for path in sorted(folder.glob("*.ipynb")):
-        for exercise, (count, position, outcome) in _saved_outcomes(path).items():
+        try:
+            outcomes = _saved_outcomes(path)
+        except Unreadable as err:
+            problem = Unreadable(
+                f"{path.name}: {err}; open it in JupyterLab and save it again, or move it out of the course folder"
+            )
+            if unreadable is None:
+                raise problem from None
+            unreadable.append(str(problem))
+            continue
+        for exercise, (count, position, outcome) in outcomes.items():
             # A check in the exercise's own chapter beats one elsewhere (say, a scratch notebook);
             # within a notebook, the one run last wins.
             candidate = (path.name[:2] == exercise[:2], count, position, outcome, path.name)
