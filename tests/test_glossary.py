@@ -147,7 +147,7 @@ def test_the_lists_of_this_test_do_not_go_stale():
 
 
 def test_the_finder_sees_bold_terms_and_marked_definitions():
-    text = "A **ring buffer** is fast. **The program crashes.** The *global interpreter lock* (GIL) and *broker* (消息代理)"
+    text = "A **ring buffer** **The program crashes.** The *global interpreter lock* (GIL), *broker* (消息代理)"
     assert [phrase for phrase in BOLD.findall(text) if TERM_SHAPED.fullmatch(phrase)] == ["ring buffer"]
     assert [match[1] for match in DEFINED.findall(text)] == ["global interpreter lock", "broker"]
 
