@@ -63,8 +63,13 @@ _LAZY_NAMES = {
     "CallbackStepper": "asyncomm.teaching",
     "LoopStepper": "asyncomm.teaching",
     "QueueStepper": "asyncomm.teaching",
-    # The chapters' one-liner ``ac.exercises.get(...)``: the course's exercises module.
+    # The course's exercises module, and the calls a chapter's exercise cells make, each naming its exercise:
+    # ac.exercise("02.fifo-order"), ac.check("02.fifo-order", answer), ac.hint(...), ac.solution(...).
     "exercises": "asyncomm.course",
+    "exercise": "asyncomm.course.exercises",
+    "check": "asyncomm.course.exercises",
+    "hint": "asyncomm.course.exercises",
+    "solution": "asyncomm.course.exercises",
 }
 _SUBPACKAGES = ("course", "labs", "reliable", "teaching", "widgets")
 

@@ -55,9 +55,11 @@ def test_hints_and_solution(ex):
     assert ex.solution().strip()
     count = len(ex.hints)
     hints = f"{count} hint" if count == 1 else f"{count} hints"
-    message = f"hint number must be an int between 1 and {count} (exercise {ex.id} has {hints}), got {count + 1}"
-    with pytest.raises(ValueError, match=re.escape(message)):
-        ex.hint(count + 1)
+    # One hint too many is a question, not a mistake: one line that points on, no traceback.
+    last = f'exercise {ex.id} has {hints}, and hint {count} was the last; the worked answer: ac.solution("{ex.id}")'
+    assert ex.hint(count + 1) == ex.hint(count + 5) == last
+    with pytest.raises(ValueError, match=re.escape(f"hint number must be an int >= 1 (exercise {ex.id} has {hints})")):
+        ex.hint(0)
     wrong_type = f"hint number must be an int (exercise {ex.id} has {hints}), got '1' (str)"
     with pytest.raises(TypeError, match=re.escape(wrong_type)):
         ex.hint("1")
@@ -152,21 +154,17 @@ def test_an_exception_group_from_learner_code_shows_the_first_error_inside_it():
 
 
 def _checked_names() -> dict[str, str]:
-    """For each exercise, the name its notebook cell passes to ex.check(...) (answer, fixed, total_time, ...)."""
+    """For each exercise, the name its notebook's answer cell passes to ac.check (answer, fixed, total_time, ...)."""
     import json
     from pathlib import Path
 
     names: dict[str, str] = {}
     for path in sorted((Path(__file__).parent.parent / "notebooks").glob("*.ipynb")):
-        current = None
         for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]:
-            source = "".join(cell["source"])
-            if cell["cell_type"] != "code":
-                continue
-            if found := re.search(r'ac\.exercises\.get\("([^"]+)"\)', source):
-                current = found.group(1)
-            if current and (checked := re.search(r"^ex\.check\((\w+)\)", source, re.MULTILINE)):
-                names.setdefault(current, checked.group(1))
+            if cell["cell_type"] == "code":
+                source = "".join(cell["source"])
+                for exercise_id, name in re.findall(r'^ac\.check\("([^"]+)", (\w+)\)', source, re.MULTILINE):
+                    names.setdefault(exercise_id, name)
     return names
 
 
@@ -184,3 +182,46 @@ def test_the_solution_pasted_into_a_cell_defines_what_the_notebook_checks_and_pa
     namespace = {"ac": ac, "asyncio": asyncio}
     exec(ex.solution(), namespace)  # prose is in # comments: the whole text runs
     assert ex.check(namespace[name]).outcome is Outcome.CORRECT
+
+
+# -- the calls a notebook cell makes: each names its exercise ---------------------------------------------------------
+
+
+def test_the_cell_calls_name_their_exercise_and_print_what_a_learner_reads(capsys):
+    ac.exercise("02.fifo-order")
+    assert capsys.readouterr().out == ac.exercises.get("02.fifo-order").prompt + "\n"
+    assert repr(ac.check("02.fifo-order", ["c", "d", "f"])) == "✅ [02.fifo-order] correct: well done!"
+    assert repr(ac.check("02.five-clicks", ["c", "d", "f"])).startswith("❌ [02.five-clicks] incorrect: ")
+    ac.hint("02.fifo-order")
+    ac.hint("02.fifo-order", 3)
+    ac.solution("02.fifo-order")
+    assert capsys.readouterr().out == (
+        f"{ac.exercises.get('02.fifo-order').hints[0]}\n"
+        'exercise 02.fifo-order has 2 hints, and hint 2 was the last; the worked answer: ac.solution("02.fifo-order")\n'
+        f"{ac.exercises.get('02.fifo-order').solution()}\n"
+    )
+
+
+@pytest.mark.parametrize("call", [ac.exercise, ac.hint, ac.solution, lambda wrong: ac.check(wrong, "02.fifo-order")])
+def test_an_id_that_is_not_a_string_says_what_the_first_argument_is(call):
+    message = (
+        "the first argument is the exercise's id, a string such as '02.fifo-order', got ['c', 'd'] (list); "
+        "copy the id from the cell above"
+    )
+    with pytest.raises(TypeError, match=re.escape(message)):
+        call(["c", "d"])
+    with pytest.raises(ValueError, match=re.escape("no exercise '2.fifo-order'; the ids are: 00.try-me, ")):
+        ac.check("2.fifo-order", ...)
+
+
+def test_the_cell_calls_load_the_exercises_on_first_use_only():
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, sys, asyncomm as ac; before = 'asyncomm.course.exercises' in sys.modules; "
+        "ac.check; print(json.dumps([before, 'asyncomm.course.exercises' in sys.modules]))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert json.loads(out) == [False, True]

@@ -153,3 +153,24 @@ def test_dead_letters_reads_names_loosely():
 
 def test_the_chapter_registers_exactly_these_exercises():
     assert sorted(ex.id for ex in ac.exercises.all_exercises() if ex.id.startswith("08.")) == sorted(IDS)
+
+
+# -- what chapter 08 needs installed --------------------------------------------------------------------------------
+
+
+def test_the_quick_start_installs_redis_py_so_08_needs_only_a_redis_server():
+    """The README's quick start installs the course extra; chapter 08 talks to Redis through redis-py, so the course
+    extra must bring it (it used to come with the redis extra only: 08 then printed "redis-py is not installed")."""
+    import re
+    import tomllib
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    extras = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+
+    def names(requirements):
+        return {re.split(r"[<>=!~\[ ;]", requirement)[0].lower() for requirement in requirements}
+
+    quick_start = (root / "README.md").read_text(encoding="utf-8").split("# 1. set up and open the course")[1]
+    assert "pip install '.[course]'" in quick_start.splitlines()[1]
+    assert names(extras["redis"]) <= names(extras["course"]) and "redis" in names(extras["course"])

@@ -1,7 +1,7 @@
 """How far a learner got: every exercise's last outcome, read from the saved notebooks.
 
 A learner's notebook already holds the answer to "where am I?": each
-``ex.check(answer)`` cell shows a line such as ``✅ [02.fifo-order] correct: ...``.
+``ac.check("02.fifo-order", answer)`` cell shows a line such as ``✅ [02.fifo-order] correct: ...``.
 :func:`progress` reads those lines from the ``.ipynb`` files of a course folder
 (plain JSON: no kernel, nothing is run), and :func:`report` turns them into a
 table. A teacher runs ``python -m asyncomm progress DIR`` over each learner's

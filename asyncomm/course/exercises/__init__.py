@@ -1,11 +1,13 @@
 """Self-checking exercises, one module per chapter (``ch00`` ... ``ch08``).
 
-In a notebook::
+In a notebook, every call names its exercise, so that cells can be re-run in any order::
 
-    ex = ac.exercises.get("02.fifo-order")
-    ex.check(answer)      # correct / incorrect with a hint / not attempted
-    ex.hint(1)
-    print(ex.solution())
+    ac.exercise("02.fifo-order")            # prints the question
+    ac.check("02.fifo-order", answer)       # correct / incorrect with a hint / not attempted
+    ac.hint("02.fifo-order", 1)
+    ac.solution("02.fifo-order")
+
+``get(id)`` returns the :class:`Exercise` itself (its ``check``, ``hint``, ``solution``), for code and tests.
 
 Chapter modules are imported on first use, so ``import asyncomm`` stays light.
 """
@@ -15,9 +17,21 @@ from __future__ import annotations
 import importlib
 import pkgutil
 
+from asyncomm.course.exercises._cells import check, exercise, hint, solution
 from asyncomm.course.exercises._core import Exercise, Outcome, Result, all_exercises, get, register
 
-__all__ = ["Exercise", "Outcome", "Result", "all_exercises", "get", "register"]
+__all__ = [
+    "Exercise",
+    "Outcome",
+    "Result",
+    "all_exercises",
+    "check",
+    "exercise",
+    "get",
+    "hint",
+    "register",
+    "solution",
+]
 
 _loaded = False  # True once every chapter module has been imported
 _broken: dict[str, Exception] = {}  # chapter module -> the error its import raised

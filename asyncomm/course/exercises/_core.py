@@ -8,7 +8,8 @@ Three outcomes, never more:
   a value, or a function whose body is ``raise NotImplementedError``.
 
 A chapter module (``ch01.py`` ...) builds its exercises with :class:`Exercise`
-and ``register``s them; notebooks fetch them with ``ac.exercises.get(id)``.
+and ``register``s them; a notebook's cells name the exercise they are about on every call
+(``ac.check("02.fifo-order", answer)``, see ``_cells.py``), and code fetches one with ``get(id)``.
 """
 
 from __future__ import annotations
@@ -205,11 +206,19 @@ class Exercise:
         return self._result(Outcome.INCORRECT, problem)
 
     def hint(self, n: int = 1) -> str:
-        """The ``n``-th hint (1-based); later hints say more."""
+        """The ``n``-th hint (1-based); later hints say more. Past the last one, a line that says so.
+
+        >>> get("00.try-me").hint(3)
+        'exercise 00.try-me has 2 hints, and hint 2 was the last; the worked answer: ac.solution("00.try-me")'
+        """
         count = len(self.hints)
-        n = check_int(
-            n, "hint number", minimum=1, maximum=count, meaning=f" (exercise {self.id} has {plural(count, 'hint')})"
-        )
+        n = check_int(n, "hint number", minimum=1, meaning=f" (exercise {self.id} has {plural(count, 'hint')})")
+        if n > count:
+            # A learner asking for one more hint is not an error: a traceback would bury the way forward.
+            return (
+                f"exercise {self.id} has {plural(count, 'hint')}, and hint {count} was the last; "
+                f'the worked answer: ac.solution("{self.id}")'
+            )
         return self.hints[n - 1]
 
     def solution(self) -> str:

@@ -1,0 +1,78 @@
+"""The four calls a chapter's exercise cells make. Each names its exercise, so cells run in any order.
+
+A prompt cell shows the question, and the answer cell below it checks the answer::
+
+    ac.exercise("02.fifo-order")
+
+    answer = ...   # your answer
+    ac.check("02.fifo-order", answer)
+
+Stuck: ``ac.hint("02.fifo-order", 1)``, then ``ac.solution("02.fifo-order")``.
+
+Why the id on every call: cells that shared a global ``ex = ac.exercises.get(...)`` broke after *Run All*
+(``ex`` was then the chapter's last exercise, so going back to the first one checked the wrong exercise, showed
+the wrong solution, and ``python -m asyncomm progress`` recorded the outcome under the wrong id).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from asyncomm.course.exercises._core import Exercise, Result, get
+
+__all__ = ["check", "exercise", "hint", "solution"]
+
+
+def _exercise(exercise_id: Any) -> Exercise:
+    if not isinstance(exercise_id, str):
+        raise TypeError(
+            f"the first argument is the exercise's id, a string such as '02.fifo-order', "
+            f"got {exercise_id!r} ({type(exercise_id).__name__}); copy the id from the cell above"
+        )
+    return get(exercise_id)
+
+
+def exercise(exercise_id: str) -> None:
+    """Print the question of the exercise ``exercise_id`` (what a prompt cell runs).
+
+    >>> exercise("00.try-me")
+    After this program, what is `first`?
+    <BLANKLINE>
+    q = ac.MessageQueue()
+    ...
+    first = q.receive()
+    <BLANKLINE>
+    """
+    print(_exercise(exercise_id).prompt)
+
+
+def check(exercise_id: str, answer: Any) -> Result:
+    """Check ``answer`` to the exercise ``exercise_id``: one line, correct / incorrect with a hint / not attempted.
+
+    >>> check("00.try-me", ...)
+    ⏳ [00.try-me] not attempted: replace the ... placeholder with your answer, then run the cell again
+    >>> check("00.try-me", "jam")
+    ❌ [00.try-me] incorrect: that is the message sent last: does a queue serve the newest message first, or the oldest?
+    """
+    return _exercise(exercise_id).check(answer)
+
+
+def hint(exercise_id: str, n: int = 1) -> None:
+    """Print hint ``n`` (1, 2, ...) of the exercise ``exercise_id``; later hints say more.
+
+    >>> hint("00.try-me", 1)
+    Think of a line at a shop counter: who is served first?
+    >>> hint("00.try-me", 3)
+    exercise 00.try-me has 2 hints, and hint 2 was the last; the worked answer: ac.solution("00.try-me")
+    """
+    print(_exercise(exercise_id).hint(n))
+
+
+def solution(exercise_id: str) -> None:
+    """Print the worked solution of the exercise ``exercise_id``: code to read, or to paste and run.
+
+    >>> solution("00.try-me")
+    answer = 'tea'
+    ...
+    """
+    print(_exercise(exercise_id).solution())
