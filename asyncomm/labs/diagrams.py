@@ -23,11 +23,12 @@ import io
 import sys
 import textwrap
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from asyncomm import trace as tr
+from asyncomm._checks import plural
 from asyncomm._lazy import requires_extra
 from asyncomm._listeners import describe
 from asyncomm.callbacks import CallbackRegistry
@@ -315,7 +316,14 @@ def _draw_callbacks(ax: Any, name: str, callbacks: list[str], caller: str, worke
 @dataclass(frozen=True)
 class Call:
     """One call made while a program ran: its order, thread, nesting ``depth`` under the program's own
-    functions, and the function's name; ``error`` is the exception that stopped it there, if any."""
+    functions, and the function's name; ``error`` is the exception that stopped it there, if any.
+
+    >>> def main():
+    ...     len(None)
+    >>> record_calls(main).calls
+    (Call(seq=0, thread='MainThread', depth=0, name='main', error='TypeError'), \
+Call(seq=1, thread='MainThread', depth=1, name='len', error=None))
+    """
 
     seq: int
     thread: str
@@ -327,7 +335,14 @@ class Call:
 @dataclass(frozen=True)
 class Flow:
     """What :func:`record_calls` saw: the calls in order, the threads in order of their first call, the
-    exception the program ended with (``None`` if it returned), and what it printed."""
+    exception the program ended with (``None`` if it returned), and what it printed.
+
+    >>> def main():
+    ...     print("hi")
+    >>> flow = record_calls(main)
+    >>> flow.program, flow.threads, flow.error, flow.output
+    ('main', ('MainThread',), None, 'hi\\n')
+    """
 
     program: str
     calls: tuple[Call, ...]
@@ -341,7 +356,9 @@ def record_calls(program: Callable[[], Any], *, join_timeout: float = 5.0) -> Fl
     thread) and the calls those make into other code (``queue.Queue.put``, ``print``): one level deep, so
     the picture shows the program, not the standard library. What it prints is kept in ``output``, not shown;
     an exception it raises is caught and kept in ``error``. Threads it starts are waited for up to
-    ``join_timeout`` seconds (its own ``join`` may be missing: that is one of the seed's bugs).
+    ``join_timeout`` seconds (its own ``join`` may be missing: that is one of the seed's bugs). Python reports
+    calls of Python functions and of built-in functions (``print``, ``list.append``), not of classes written in
+    C (``int("x")``); in a notebook, "its file" is the cell that defines ``program``.
 
     >>> def main():
     ...     print("hi")
@@ -561,7 +578,7 @@ def delivery_timeline(
     >>> import asyncomm as ac, matplotlib.pyplot as plt
     >>> clock = ac.VirtualClock()
     >>> q = ac.ReliableQueue(clock=clock, trace=ac.Trace(), visibility_timeout=5, name="jobs")
-    >>> _ = q.send("a"); d = q.receive(); clock.advance(2); d.ack()
+    >>> _ = q.send("a"); d = q.receive(); _ = clock.advance(2); d.ack()
     >>> fig = delivery_timeline(q)
     >>> [p.get_gid() for p in fig.axes[0].patches]
     ['delivery:1:1:acked']
@@ -625,12 +642,12 @@ def _delivery_rows(source: Any, name: str | None) -> tuple[list[TraceRow], str, 
     elif isinstance(getattr(source, "trace", None), Trace):
         rows, vt = source.trace.rows, getattr(source, "visibility_timeout", None)
         name = source.name if name is None else name
-    elif isinstance(source, Iterable) and not isinstance(source, (str, bytes)):
+    elif isinstance(source, (list, tuple)):  # not any iterable: iterating a queue receives from it
         rows = list(source)
     else:
+        no_trace = " (a queue without a trace: give it trace=ac.Trace())" if hasattr(source, "trace") else ""
         raise TypeError(
-            f"pass a reliable queue made with trace=ac.Trace(), its trace, or trace rows; got {source!r}"
-            + (" (a queue without a trace: give it trace=ac.Trace())" if hasattr(source, "visibility_timeout") else "")
+            f"pass a reliable queue made with trace=ac.Trace(), its trace, or trace rows; got {source!r}{no_trace}"
         )
     rows = [row for row in rows if isinstance(row, TraceRow) and row.pattern == tr.QUEUE]
     names = list(dict.fromkeys(row.name for row in rows))
@@ -719,7 +736,11 @@ def consumer_gantt(run: SimulationRun, *, title: str | None = None) -> Any:
 @dataclass(frozen=True)
 class StreamEntry:
     """One entry of the stream: its id, state (``"new"``: not yet delivered to the group; ``"pending"``:
-    delivered, not acked; ``"done"``: acked or moved to the dead letters) and, if pending, who holds it."""
+    delivered, not acked; ``"done"``: acked or moved to the dead letters) and, if pending, who holds it.
+
+    >>> StreamEntry("1700000000000-0", "pending", "c1", 2)
+    StreamEntry(id='1700000000000-0', state='pending', consumer='c1', deliveries=2)
+    """
 
     id: str
     state: str
@@ -729,7 +750,17 @@ class StreamEntry:
 
 @dataclass(frozen=True)
 class StreamState:
-    """What the server says about a stream queue, at one instant (see :func:`stream_state`)."""
+    """What the server says about a stream queue, at one instant (see :func:`stream_state`); a state made
+    by hand draws too, without a server.
+
+    >>> import matplotlib.pyplot as plt
+    >>> state = StreamState("orders", "workers", 2, "1-0", (("c1", 1),),
+    ...                     (StreamEntry("1-0", "pending", "c1", 1), StreamEntry("2-0", "new")), dead=0)
+    >>> fig = stream_diagram(state)
+    >>> [p.get_gid() for p in fig.axes[0].patches if p.get_gid().startswith(("entry", "pending"))]
+    ['entry:1-0:pending', 'entry:2-0:new', 'pending:1-0:c1']
+    >>> plt.close(fig)
+    """
 
     stream: str
     group: str
@@ -749,7 +780,14 @@ def stream_state(queue: Any, *, client: Any = None, limit: int = 12) -> StreamSt
     """Ask the server about ``queue`` (a :class:`~asyncomm.reliable.RedisStreamQueue` or its asyncio twin):
     XINFO GROUPS and CONSUMERS, XPENDING, XRANGE of the newest ``limit`` entries, XLEN of the dead letters.
     Read-only; it opens its own connection to ``queue.url`` unless a redis-py ``client`` is given
-    (made with ``decode_responses=True``)."""
+    (made with ``decode_responses=True``).
+
+    >>> from asyncomm.reliable.redis_streams import LocalRedis, RedisStreamQueue
+    >>> with LocalRedis() as server, RedisStreamQueue(server.url, "orders") as q:   # doctest: +SKIP
+    ...     _ = q.send("a"); _ = q.send("b"); d = q.receive(consumer="c1")
+    ...     print([(e.state, e.consumer) for e in stream_state(q).entries])
+    [('pending', 'c1'), ('new', None)]
+    """
     stream, group = getattr(queue, "stream", None), getattr(queue, "group", None)
     if not isinstance(stream, str) or not isinstance(group, str) or not isinstance(getattr(queue, "url", None), str):
         raise TypeError(f"pass a RedisStreamQueue (or AsyncRedisStreamQueue), got {queue!r}")
@@ -792,6 +830,13 @@ def stream_diagram(queue: Any, *, client: Any = None, limit: int = 12, title: st
         q = ac.RedisStreamQueue(url, "orders"); q.send({"n": 1}); d = q.receive(consumer="c1")
         fig = ac.labs.diagrams.stream_diagram(q)
         plt.show()
+
+    >>> from asyncomm.reliable.redis_streams import LocalRedis, RedisStreamQueue
+    >>> with LocalRedis() as server, RedisStreamQueue(server.url, "orders") as q:   # doctest: +SKIP
+    ...     _ = q.send("a"); d = q.receive(consumer="c1")
+    ...     print(stream_diagram(q).asyncomm_alt)
+    Redis stream 'orders' with 1 entry and consumer group 'workers' (last delivered ...): c1 holds ...; \
+0 dead letters.
     """
     state = queue if isinstance(queue, StreamState) else stream_state(queue, client=client, limit=limit)
     plt = _pyplot()
@@ -801,9 +846,7 @@ def stream_diagram(queue: Any, *, client: Any = None, limit: int = 12, title: st
     _canvas(ax, 12, height)
     top = height - 1.0
     older = state.length - len(state.entries)
-    ax.text(
-        2.3, height - 0.35, f"stream {state.stream!r} ({state.length} entries)", ha="center", fontsize="small"
-    )
+    ax.text(2.3, height - 0.35, f"stream {state.stream!r} ({_entries(state.length)})", ha="center", fontsize="small")
     role = {"new": "ready", "pending": "in flight", "done": "acked"}
     y_of: dict[str, float] = {}
     for i, entry in enumerate(state.entries):
@@ -838,7 +881,7 @@ def stream_diagram(queue: Any, *, client: Any = None, limit: int = 12, title: st
                     color=COLORS["in flight"],
                     label_at=0.3,
                 )
-    _box(ax, 10.2, 0.6, 2.6, 0.8, f"{state.stream}:dead\n{state.dead} dead letters", "dead-lettered", "dead")
+    _box(ax, 10.2, 0.6, 2.6, 0.8, f"{state.stream}:dead\n{plural(state.dead, 'dead letter')}", "dead-lettered", "dead")
     ax.legend(
         handles=[_patch(COLORS[role[s]], s) for s in ("new", "pending", "done")],
         loc="lower left",
@@ -850,10 +893,14 @@ def stream_diagram(queue: Any, *, client: Any = None, limit: int = 12, title: st
     pending = [e for e in state.entries if e.state == "pending"]
     holders = ", ".join(f"{e.consumer} holds {e.id}" for e in pending) or "nothing is pending"
     alt = (
-        f"Redis stream {state.stream!r} with {state.length} entries and consumer group {state.group!r} "
-        f"(last delivered {state.last_delivered}): {holders}; {state.dead} dead letters."
+        f"Redis stream {state.stream!r} with {_entries(state.length)} and consumer group {state.group!r} "
+        f"(last delivered {state.last_delivered}): {holders}; {plural(state.dead, 'dead letter')}."
     )
     return _finish(fig, title if title is not None else f"a Redis stream and its consumer group {state.group!r}", alt)
+
+
+def _entries(n: int) -> str:
+    return f"{n} entr{'y' if n == 1 else 'ies'}"
 
 
 def _patch(color: str, label: str) -> Any:
@@ -949,8 +996,9 @@ def ring_buffer(q: RingBufferQueue, *, title: str | None = None) -> Any:
     ax.text(0, -0.15, "slots used", ha="center", va="center", fontsize="x-small")
     fig.tight_layout(rect=(0, 0, 1, 0.93))
     state = "empty" if used == 0 else ("full" if used == capacity else f"{used} of {capacity} slots used")
+    in_order = ", ".join(_short(q.slots[(q.head + i) % capacity]) for i in range(used)) or "none"
     alt = (
         f"A ring buffer of {capacity} slots, {state}: head (next receive) at slot {q.head}, "
-        f"tail (next send) at slot {q.tail}; messages in order: {', '.join(_short(q.slots[(q.head + i) % capacity]) for i in range(used)) or 'none'}."
+        f"tail (next send) at slot {q.tail}; messages in order: {in_order}."
     )
     return _finish(fig, title if title is not None else "a ring buffer: head chases tail round the ring", alt)
