@@ -17,7 +17,7 @@ import matplotlib.pyplot as plt
 import pytest
 
 import asyncomm as ac
-from asyncomm.labs import diagrams
+from asyncomm.labs import diagrams, faults
 from asyncomm.labs.simulate import simulate_pipeline
 from asyncomm.labs.structures import RingBufferQueue
 
@@ -350,14 +350,49 @@ def test_consumer_gantt_marks_a_lost_message():
     assert gids(ax) == ["message:1"]
     (cross,) = [line for line in ax.get_lines() if line.get_marker() == "X"]
     assert list(cross.get_xdata()) == [0]
-    assert "messages [0] were lost in crashes" in fig.asyncomm_alt
+    assert "a consumer crashed holding message(s) 0." in fig.asyncomm_alt
 
 
 def test_consumer_gantt_wants_a_simulation_run():
     with pytest.raises(
-        TypeError, match=re.escape("pass a run of asyncomm.labs.simulate.simulate_pipeline(...), got [1]")
+        TypeError,
+        match=re.escape(
+            "pass a run of asyncomm.labs.simulate.simulate_pipeline(...) or asyncomm.labs.faults.run_lab(...), got [1]"
+        ),
     ):
         diagrams.consumer_gantt([1])
+    with pytest.raises(ValueError, match=re.escape("draw an at-least-once run: in an at-most-once run the queue")):
+        diagrams.consumer_gantt(faults.run_lab("competing-consumers", delivery="at-most-once"))
+
+
+def test_consumer_gantt_of_the_fault_labs_competing_consumers():
+    run = faults.run_lab("competing-consumers", messages=9, consumers=2)
+    fig = diagrams.consumer_gantt(run)
+    ax, lengths = fig.axes
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["c1", "c2"]
+    bars = {p.get_gid(): (p.get_x(), p.get_x() + p.get_width(), p.get_y() + p.get_height() / 2) for p in ax.patches}
+    assert sorted(bars) == sorted(f"message:{n}" for n in range(1, 10))  # one delivery each: nothing crashed
+    lane = {"c1": 0, "c2": 1}
+    for t, n, consumer in run.effects:  # each bar ends when its effect happened, in its consumer's lane
+        assert bars[f"message:{n}"][1:] == (t, lane[consumer])
+    order = list(dict.fromkeys(n for _, n, _ in run.effects))
+    assert order != sorted(order)  # competing consumers finish out of order, and the title says so
+    assert fig.get_suptitle() == f"2 consumers share 9 messages; finish order {', '.join(map(str, order))}"
+    (line,) = lengths.get_lines()
+    # bursts of three messages every second: two consumers take two at once, one waits
+    assert (line.get_xdata()[0], line.get_ydata()[0]) == (0, 1)
+
+
+def test_consumer_gantt_of_a_lab_with_a_crash_keeps_the_restarted_consumer_in_its_lane():
+    run = faults.run_lab(crash_on={3: "before-processing"}, messages=5)
+    fig = diagrams.consumer_gantt(run)
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_yticklabels()] == ["c1"]
+    (crash,) = run.crashes
+    (cross,) = [line for line in ax.get_lines() if line.get_marker() == "X"]
+    assert list(cross.get_xdata()) == [crash.time]
+    assert sorted(gids(ax)) == sorted(f"message:{n}" for n in (1, 2, 3, 4, 5))  # 3's second delivery, by c1#2
+    assert "a consumer crashed holding message(s) 3." in fig.asyncomm_alt
 
 
 # --- 5. a Redis stream ----------------------------------------------------------------------------------------------

@@ -662,17 +662,82 @@ def _delivery_rows(source: Any, name: str | None) -> tuple[list[TraceRow], str, 
 
 
 # -- 4. competing consumers as a Gantt chart -------------------------------------------------------------------------
-def consumer_gantt(run: SimulationRun, *, title: str | None = None) -> Any:
-    """Competing consumers as a Gantt chart: one lane per consumer of a
-    :func:`~asyncomm.labs.simulate.simulate_pipeline` run, a bar per message from when that consumer took it
-    to when it was done (labelled with the message's id; a red cross where a crash lost it), and below, the
-    queue's length over time.
+@dataclass(frozen=True)
+class _Bar:
+    lane: str
+    label: str
+    start: float
+    end: float
+    lost: bool  # its consumer crashed while handling it
 
-    Usage in a chapter::
 
-        from asyncomm.labs.simulate import simulate_pipeline, random_service_times
-        run = simulate_pipeline([0] * 8, random_service_times(1.0, 8, seed=1), consumers=3)
-        fig = ac.labs.diagrams.consumer_gantt(run); plt.show()
+def _pipeline_bars(run: SimulationRun) -> tuple[list[_Bar], list[str], list[tuple[float, int]], list[Any]]:
+    bars = [
+        _Bar(
+            f"consumer {m.consumer}",
+            str(m.id),
+            m.started,
+            m.started if m.finished is None else m.finished,
+            m.finished is None,
+        )
+        for m in run.messages
+        if m.started is not None
+    ]
+    return bars, [f"consumer {n}" for n in range(run.consumers)], run.lengths, run.finish_order()
+
+
+def _lab_bars(run: Any) -> tuple[list[_Bar], list[str], list[tuple[float, int]], list[Any]]:
+    """A fault-lab run's deliveries: each from its receive row to the row that settled it (or to the crash that
+    ended it); the consumer is the one whose effect (or crash) happened then. A restarted consumer (``c1#2``)
+    keeps its lane."""
+    if run.settings.delivery != "at-least-once":
+        raise ValueError(
+            "draw an at-least-once run: in an at-most-once run the queue settles a message when it is received, "
+            "so its trace does not say when the consumer finished"
+        )
+    number = {m.id: m.number for m in run.messages if m.id is not None}
+    crashes = {(c.message, c.delivery): c for c in run.crashes}
+    effects = {(n, t): consumer for t, n, consumer in run.effects}
+    open_: dict[tuple[str, Any], tuple[float, int]] = {}
+    counts: dict[int, int] = {}
+    bars: list[_Bar] = []
+    sizes: dict[str, int] = {}
+    lengths: list[tuple[float, int]] = [(0.0, 0)]
+    for row in run.trace.rows:
+        sizes[row.name] = row.size  # waiting, summed over the partitions
+        total = sum(sizes.values())
+        lengths[-1:] = [(row.time, total)] if lengths[-1][0] == row.time else [lengths[-1], (row.time, total)]
+        if not isinstance(row.item, tuple) or row.item[0] not in number:
+            continue
+        key, n = (row.name, row.item[0]), number[row.item[0]]
+        if row.operation == tr.RECEIVE and row.outcome == tr.OK:
+            counts[n] = counts.get(n, 0) + 1
+            open_[key] = (row.time, counts[n])
+        elif row.operation in _SETTLES and row.outcome != tr.STALE_DELIVERY and key in open_:
+            start, delivery = open_.pop(key)
+            crash = crashes.get((n, delivery))
+            if crash is not None:
+                bars.append(_Bar(crash.consumer.split("#")[0], str(n), start, crash.time, True))
+            else:  # a poison message's nack has no effect to name its consumer
+                consumer = effects.get((n, row.time), "?")
+                bars.append(_Bar(consumer.split("#")[0], str(n), start, row.time, False))
+    lanes = sorted({bar.lane for bar in bars} - {"?"}, key=lambda name: (len(name), name))
+    lanes += ["?"] if any(bar.lane == "?" for bar in bars) else []
+    return bars, lanes, lengths, list(dict.fromkeys(n for _, n, _ in run.effects))
+
+
+def consumer_gantt(run: Any, *, title: str | None = None) -> Any:
+    """Competing consumers as a Gantt chart: one lane per consumer, a bar per delivery from when that consumer
+    took the message to when it was done with it (labelled with the message's id where there is room; a red
+    cross where the consumer crashed), and below, how many messages were waiting. Takes a run of
+    :func:`~asyncomm.labs.simulate.simulate_pipeline` or an at-least-once run of
+    :func:`~asyncomm.labs.faults.run_lab` (``"competing-consumers"``, ``"partitioned"``, ...).
+
+    Usage in a chapter (chapter 05)::
+
+        from asyncomm.labs.faults import run_lab
+        fig = ac.labs.diagrams.consumer_gantt(run_lab("competing-consumers", messages=12))
+        plt.show()
 
     >>> import matplotlib.pyplot as plt
     >>> from asyncomm.labs.simulate import simulate_pipeline
@@ -681,53 +746,54 @@ def consumer_gantt(run: SimulationRun, *, title: str | None = None) -> Any:
     ['message:0', 'message:1', 'message:2']
     >>> plt.close(fig)
     """
-    if not isinstance(run, SimulationRun):
-        raise TypeError(f"pass a run of asyncomm.labs.simulate.simulate_pipeline(...), got {run!r}")
-    taken = [m for m in run.messages if m.started is not None]
-    if not taken:
+    if isinstance(run, SimulationRun):
+        bars, lanes, series, order = _pipeline_bars(run)
+    elif type(run).__name__ == "LabRun" and hasattr(run, "effects"):  # faults is not imported for this check
+        bars, lanes, series, order = _lab_bars(run)
+    else:
+        raise TypeError(
+            f"pass a run of asyncomm.labs.simulate.simulate_pipeline(...) or asyncomm.labs.faults.run_lab(...), "
+            f"got {run!r}"
+        )
+    if not bars:
         raise ValueError("no consumer took a message in this run: there is nothing to draw")
     plt = _pyplot()
+    from matplotlib.ticker import MaxNLocator
+
     palette = plt.get_cmap("tab10")
+    lane = {name: i for i, name in enumerate(lanes)}
     fig, (ax, lengths) = plt.subplots(
-        2, 1, figsize=(8, 1.6 + 0.55 * run.consumers + 1.2), sharex=True, height_ratios=(run.consumers + 1, 1.6)
+        2, 1, figsize=(8, 2.8 + 0.55 * len(lanes)), sharex=True, height_ratios=(len(lanes) + 1, 1.6)
     )
-    end = max(m.finished if m.finished is not None else m.started for m in taken if m.started is not None)
-    span = max(end - min(m.sent for m in run.messages), 1e-9)
-    for m in taken:
-        assert m.started is not None and m.consumer is not None
-        if m.finished is None:  # lost: the consumer crashed while handling it
-            ax.plot([m.started], [m.consumer], marker="X", color=COLORS["error"], markersize=10, linestyle="none")
-            continue
-        width = m.finished - m.started
-        ax.barh(
-            m.consumer,
-            width,
-            left=m.started,
-            height=0.7,
-            color=palette(m.consumer % 10),
-            edgecolor="white",
-            linewidth=0.8,
-            gid=f"message:{m.id}",
-        )
-        if width / span > 0.03 * len(str(m.id)):  # room for the id inside the bar
-            ax.text(m.started + width / 2, m.consumer, str(m.id), ha="center", va="center", fontsize="x-small")
-    ax.set_yticks(range(run.consumers), [f"consumer {n}" for n in range(run.consumers)], fontsize="small")
-    ax.set_ylim(run.consumers - 0.5, -0.5)
-    times = [t for t, _ in run.lengths] + [end]
-    levels = [n for _, n in run.lengths] + [run.lengths[-1][1]]
+    end = max(bar.end for bar in bars)
+    span = max(end, 1e-9)
+    for bar in bars:
+        y, width = lane[bar.lane], bar.end - bar.start
+        if width > 0:
+            ax.barh(y, width, left=bar.start, height=0.7, color=palette(y % 10), edgecolor="white", linewidth=0.8,
+                    gid=f"message:{bar.label}")  # fmt: skip
+            if width / span > 0.03 * len(bar.label):  # room for the id inside the bar
+                ax.text(bar.start + width / 2, y, bar.label, ha="center", va="center", fontsize="x-small")
+        if bar.lost:  # the consumer crashed while handling it
+            ax.plot([bar.end], [y], marker="X", color=COLORS["error"], markersize=10, linestyle="none")
+    ax.set_yticks(range(len(lanes)), lanes, fontsize="small")
+    ax.set_ylim(len(lanes) - 0.5, -0.5)
+    times = [t for t, _ in series] + [end]
+    levels = [n for _, n in series] + [series[-1][1]]
     lengths.step(times, levels, where="post", color=COLORS["queue"], gid="queue length")
     lengths.set_ylabel("waiting", fontsize="small")
+    lengths.yaxis.set_major_locator(MaxNLocator(integer=True))
     lengths.set_xlabel("time (s)")
     lengths.set_xlim(left=0)
     fig.tight_layout(rect=(0, 0, 1, 0.92))
-    order = run.finish_order()
     head = ", ".join(map(str, order[:12])) + (" …" if len(order) > 12 else "")
-    lost = [m.id for m in taken if m.finished is None]
-    default = f"{run.consumers} consumers share {len(run.messages)} messages; finish order {head}"
+    lost = [bar.label for bar in bars if bar.lost]
+    messages = len({bar.label for bar in bars})
+    default = f"{plural(len(lanes), 'consumer')} share {plural(messages, 'message')}; finish order {head}"
+    crashed = f"; a consumer crashed holding message(s) {', '.join(lost)}" if lost else ""
     alt = (
-        f"Gantt chart of {run.consumers} competing consumers: each bar is a message from when a consumer took "
-        f"it to when it was done; they finished in the order {head}"
-        f"{f'; messages {lost} were lost in crashes' if lost else ''}."
+        f"Gantt chart of {plural(len(lanes), 'competing consumer')}: each bar is a message from when a consumer took "
+        f"it to when it was done; they finished in the order {head}{crashed}."
     )
     return _finish(fig, title if title is not None else default, alt)
 
