@@ -4,6 +4,7 @@ Each module loads the first time it is used, so ``import asyncomm`` stays light:
 
 * :mod:`~asyncomm.labs.timing` -- sequential vs threads vs asyncio vs processes; :mod:`~asyncomm.labs.plots`
   draws its Gantt charts and speedups, :mod:`~asyncomm.labs.bench` is ``python -m asyncomm bench``;
+* :mod:`~asyncomm.labs.diagrams` -- pictures of the patterns drawn from real queues, buses, traces and runs;
 * :mod:`~asyncomm.labs.queueing` -- M/M/1, M/M/1/K, Little's law and their simulations;
   :mod:`~asyncomm.labs.queueing_lab` -- M/M/c and M/M/c/K; :mod:`~asyncomm.labs.simulate` -- pipelines on the
   virtual clock;
@@ -26,6 +27,7 @@ from asyncomm._lazy import lazy_attributes
 
 SUBMODULES = (
     "bench",
+    "diagrams",
     "faults",
     "messaging",
     "pipeline",
