@@ -175,6 +175,19 @@ def test_counted_queue_lists_each_command_sent(session):
     assert counter.take() == []
 
 
+def test_a_counted_queue_dead_letters_an_entry_that_is_not_utf8_like_any_queue(session):
+    """The lab's own client decodes as the queue's does (surrogateescape): before, its strict client made
+    every receive raise UnicodeDecodeError on one entry another program wrote in Latin-1."""
+    q, _ = session.counted_queue("counted-bytes")
+    import redis
+
+    with redis.Redis.from_url(session.url) as raw:  # another program, writing bytes
+        raw.xadd(q.stream, {b"data": "caf\xe9".encode("latin-1")})
+    q.send("good")
+    assert q.receive(consumer="c1", timeout=5).message == "good"
+    assert [(reason.split(":")[0], count) for _, _, reason, count in q.dead_letters()] == [("malformed", 1)]
+
+
 def test_round_trip_counter_passes_attributes_through():
     class Client:
         name = "fake"

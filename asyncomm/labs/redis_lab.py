@@ -80,7 +80,9 @@ _PRIVATE = "a private redis-server started for this chapter (LocalRedis); sessio
 def _redis_client(url: str) -> Any:
     import redis
 
-    return redis.Redis.from_url(url, decode_responses=True, socket_connect_timeout=2)
+    # surrogateescape, as the queue's own client: an entry another program wrote in bytes that are not UTF-8
+    # must reach the queue's malformed-entry path (a dead letter), not fail every read of the stream.
+    return redis.Redis.from_url(url, decode_responses=True, encoding_errors="surrogateescape", socket_connect_timeout=2)
 
 
 class BrokerSession:
