@@ -352,6 +352,7 @@ def _repairs(verb: Callable[..., Steps]) -> Callable[..., Steps]:
 
     return run
 
+
 #: A queue object starts a new look through the pending list at most once per this share of the visibility
 #: timeout: an expired delivery comes back at most visibility_timeout x LOOK_EVERY late (see _claim_one).
 LOOK_EVERY = 0.25
