@@ -9,6 +9,7 @@ message: the wake-up passes on to the next receiver.
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 from collections.abc import Coroutine
 from threading import get_ident
 from types import TracebackType
@@ -23,6 +24,11 @@ from asyncomm.statistics import QueueStatistics
 from asyncomm.trace import Trace
 
 __all__ = ["AsyncMessageQueue"]
+
+# How often (real seconds) a thread blocked in send_threadsafe() looks whether the queue's event loop ended
+# meanwhile: no callback tells it, and a loop that ended never settles the send. A send that completes wakes
+# the thread at once; this only bounds how long a thread notices a loop that is gone.
+_THREAD_POLL = 0.05
 
 
 class AsyncMessageQueue(QueueCore[T]):
@@ -149,6 +155,13 @@ class AsyncMessageQueue(QueueCore[T]):
         Blocks the calling thread until the message is queued (so a full queue
         pushes back on the thread and nothing is dropped), then returns its
         number; raises what ``send`` raises.
+
+        If the queue's event loop is not running, or stops before the message
+        was queued (its ``asyncio.run`` or ``clock.run`` ended), this raises
+        :class:`~asyncomm.QueueClosed` and the message was not sent: nothing
+        will ever receive from that loop again. A loop that was stopped but not
+        closed may still run again, so a send it had already started waits for
+        it to run or to be closed.
         """
         loop = self._loop
         if loop is None:
@@ -160,12 +173,57 @@ class AsyncMessageQueue(QueueCore[T]):
             raise UsageError(
                 "send_threadsafe() is for other threads; inside the event loop use `await queue.send(msg)`"
             )
+        if timeout is not None:
+            timeout = check_timeout(timeout)
         if loop.is_closed() or not loop.is_running():
-            raise UsageError(
-                f"the event loop of queue {self.name!r} is not running (any more); "
-                f"send_threadsafe() only works while the loop that receives is running"
-            )
-        return asyncio.run_coroutine_threadsafe(self.send(msg, timeout=timeout), loop).result()
+            raise self._loop_stopped()
+        # Not asyncio.run_coroutine_threadsafe(): its future is set by a callback the loop may never run (the
+        # loop ends after our check, or just after the send), and a task cancelled at the end of the loop
+        # gives the thread a bare CancelledError. Here the thread's future is settled inside the loop's step
+        # that queues the message; and the thread claims the send back (done.cancel()) if the loop stops
+        # before starting it, so the thread knows for sure whether the message was sent.
+        done: concurrent.futures.Future[int] = concurrent.futures.Future()
+
+        async def send_from_thread() -> None:
+            try:
+                number = await self.send(msg, timeout=timeout)
+            except asyncio.CancelledError:  # the loop is ending: it cancels every task left
+                done.set_exception(self._loop_stopped())
+                raise
+            except BaseException as error:
+                done.set_exception(error)
+                if not isinstance(error, Exception):
+                    raise
+            else:
+                done.set_result(number)
+
+        def start() -> None:  # on the loop's thread
+            if done.set_running_or_notify_cancel():  # False: the thread gave up before the loop got here
+                loop.create_task(send_from_thread())
+
+        try:
+            loop.call_soon_threadsafe(start)
+        except RuntimeError:  # closed since the check above
+            raise self._loop_stopped() from None
+        while True:
+            try:
+                return done.result(_THREAD_POLL)
+            except concurrent.futures.TimeoutError:
+                pass
+            # Still waiting: room for the message, or the loop's turn. Give up only when the loop can no longer
+            # queue the message: closed (it never runs again), or stopped before it started the send.
+            if loop.is_closed() or not loop.is_running():
+                if done.cancel():
+                    raise self._loop_stopped()
+                if loop.is_closed() and not done.done():
+                    raise self._loop_stopped()
+
+    def _loop_stopped(self) -> QueueClosed:
+        return QueueClosed(
+            f"the event loop of queue {self.name!r} is not running (any more), so the message was not sent: "
+            f"nothing can receive it; keep the loop running (its asyncio.run or clock.run) until the threads "
+            f"that send to it are done, or have them stop on QueueClosed"
+        )
 
     # -- receiving ---------------------------------------------------------
     def receive_nowait(self) -> T:

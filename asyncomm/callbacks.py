@@ -1,7 +1,8 @@
 """Callbacks: the registry the seed describes, and the ways out of callback hell.
 
 * :class:`CallbackRegistry` - register / trigger / remove, with the same rules
-  as :class:`~asyncomm.EventBus` (order, snapshot, errors collected).
+  as :class:`~asyncomm.EventBus` (order, snapshot, errors collected;
+  ``KeyboardInterrupt`` and ``SystemExit`` stop a trigger at once).
 * :func:`run_in_background` - start work on a thread and be called back with
   ``on_done(result)`` or ``on_error(exc)``.
 * :func:`from_callbacks` - turn a callback-style function into something you
@@ -39,6 +40,10 @@ class CallbackRegistry(ListenerOwner):
     >>> done.trigger("Hello, World!")
     got Hello, World!
     1
+
+    As on an :class:`~asyncomm.EventBus`, a callback that raises an ``Exception`` does not stop the others;
+    one that raises ``KeyboardInterrupt`` or ``SystemExit`` does: the trigger ends there and the exception
+    propagates as it is. The registry stays usable, with every callback still registered.
     """
 
     pattern = CALLBACK
@@ -72,7 +77,13 @@ class CallbackRegistry(ListenerOwner):
 
     def trigger(self, *args: Any, **kwargs: Any) -> int:
         """Call every callback in registration order; return how many ran.
-        Raises :class:`TriggerFailed` after all ran if any raised."""
+        Raises :class:`TriggerFailed` after all ran if any raised.
+
+        ``KeyboardInterrupt`` and ``SystemExit`` (the ``BaseException`` subclasses that are not ``Exception`` ones) are
+        not collected: they mean "stop now", so they end the trigger at once and propagate as they are; the
+        later callbacks do not run for this trigger, and errors collected so far are dropped. The registry
+        is not harmed: its callbacks stay registered (a ``once`` one that ran is gone, as always) and the
+        next trigger runs them all."""
         entries = self._list.entries
         errors: list[Exception] = []
         call_each(entries, args, kwargs, errors, refuse_async=("callback", "registry"))
@@ -154,6 +165,13 @@ def run_in_background(
     returned future also holds the outcome; if a callback itself raises, the
     future holds that error, so nothing is swallowed.
 
+    If ``work`` raises ``SystemExit`` or ``KeyboardInterrupt`` (``sys.exit()``
+    on a worker thread stops only that job, not the program), ``on_error`` gets
+    a ``RuntimeError`` saying so, with the original as its ``__cause__``: an
+    ``on_error`` is written for ``Exception``, and whoever waits on the outcome
+    (:func:`from_callbacks`) must hear of it rather than wait forever. The
+    returned future holds the original exception, as ``executor.submit`` does.
+
     >>> import asyncomm as ac
     >>> totals = []
     >>> job = ac.run_in_background(sum, [1, 2, 3], on_done=totals.append)
@@ -173,6 +191,10 @@ def run_in_background(
         except Exception as exc:
             if on_error is not None:
                 on_error(exc)
+            raise
+        except BaseException as exc:  # SystemExit, KeyboardInterrupt: see the docstring
+            if on_error is not None:
+                on_error(_interrupted(work, exc))
             raise
         if on_done is not None:
             on_done(result)
@@ -240,6 +262,11 @@ def call_in_loop(loop: asyncio.AbstractEventLoop, fn: Callable[..., Any], *args:
     >>> ac.RealClock().run(main())
     "the worker's news arrived in the loop"
     """
+    if not isinstance(loop, asyncio.AbstractEventLoop):
+        raise TypeError(
+            f"call_in_loop() needs the event loop to run fn on, got {loop!r} ({type(loop).__name__}); "
+            f"inside your coroutine take loop = asyncio.get_running_loop() and hand it to the worker thread"
+        )
     check_callable(fn, "fn")
     if loop.is_closed():
         raise UsageError("that event loop is closed; the asyncio code waiting for this result has ended")
@@ -251,6 +278,11 @@ async def from_callbacks(start: Callable[..., Any], *args: Any, **kwargs: Any) -
     **kwargs)`` and wait until it calls one of the two.
 
     ``start`` may call back from any thread; only the first call counts.
+    Whatever ``on_error`` is given, the ``await`` ends: an exception is raised
+    as it is, except ``StopIteration``, which asyncio cannot raise through an
+    ``await`` and which comes wrapped in a ``RuntimeError`` (as asyncio wraps a
+    coroutine's); a value that is not an exception (``on_error("disk full")``,
+    as some callback APIs do) becomes a ``RuntimeError`` that names it.
 
     >>> import asyncomm as ac
     >>> async def main():
@@ -287,7 +319,39 @@ async def from_callbacks(start: Callable[..., Any], *args: Any, **kwargs: Any) -
         deliver(result, None)
 
     def on_error(error: BaseException) -> None:
-        deliver(None, error)
+        # Turned into an exception here, on the caller's thread: Future.set_exception() refuses these with a
+        # TypeError raised inside the loop's callback, where nobody sees it, and the await never ended.
+        deliver(None, _raisable(start, error))
 
     start(*args, on_done=on_done, on_error=on_error, **kwargs)
     return await future
+
+
+def _raisable(start: Callable[..., Any], error: Any) -> BaseException:
+    """What ``await from_callbacks(start, ...)`` raises when ``start`` called ``on_error(error)``."""
+    if isinstance(error, type) and issubclass(error, BaseException):  # on_error(ValueError): asyncio allows a class
+        error = error()
+    if isinstance(error, StopIteration):
+        wrapped = RuntimeError(
+            f"{describe(start)} raised StopIteration (passed to on_error); it comes wrapped in this RuntimeError "
+            f"because StopIteration cannot be raised through an await: see __cause__"
+        )
+        wrapped.__cause__ = error
+        return wrapped
+    if not isinstance(error, BaseException):
+        stand_in = RuntimeError(
+            f"{describe(start)} called on_error with {error!r} ({type(error).__name__}), not an exception; "
+            f"this RuntimeError stands for it (the value is its .value): catch RuntimeError around the await"
+        )
+        stand_in.value = error  # type: ignore[attr-defined]  # a built-in exception takes attributes
+        return stand_in
+    return error
+
+
+def _interrupted(work: Callable[..., Any], error: BaseException) -> RuntimeError:
+    wrapped = RuntimeError(
+        f"{describe(work)} raised {error!r} on a background thread, which stops only that job; "
+        f"the original is the __cause__ of this error"
+    )
+    wrapped.__cause__ = error
+    return wrapped

@@ -15,6 +15,7 @@ to, which makes every timing in the course exact and every test instant:
 from __future__ import annotations
 
 import asyncio
+import math
 import selectors
 import threading
 import time
@@ -64,7 +65,8 @@ class Clock:
     def wait(self, cond: threading.Condition, deadline: float | None) -> None:  # pragma: no cover
         """Block on ``cond`` (whose lock the caller holds) until notified or
         until ``deadline`` (a ``now()`` value) may have passed. Callers loop
-        and re-check their condition and the deadline."""
+        and re-check their condition and the deadline. A deadline of ``None``
+        or ``inf`` means no deadline."""
         raise NotImplementedError
 
     def _new_loop(self) -> asyncio.AbstractEventLoop:  # pragma: no cover - abstract
@@ -150,12 +152,14 @@ class RealClock(Clock):
         time.sleep(check_seconds(seconds, "seconds"))
 
     def wait(self, cond: threading.Condition, deadline: float | None) -> None:
-        if deadline is None:
+        if deadline is None or deadline == math.inf:
             cond.wait()
         else:
             remaining = deadline - self.now()
             if remaining > 0:
-                cond.wait(remaining)
+                # Condition.wait() raises OverflowError past TIMEOUT_MAX (about 49 days on Windows); callers
+                # loop until their deadline, so waking earlier is harmless.
+                cond.wait(min(remaining, threading.TIMEOUT_MAX))
 
     def _new_loop(self) -> asyncio.AbstractEventLoop:
         return asyncio.new_event_loop()
@@ -211,8 +215,14 @@ class VirtualClock(Clock):
         threads whose deadline passed wake up."""
         seconds = check_seconds(seconds, "seconds", any_finite=True)
         with self._lock:
-            self._now += seconds
-            return self._now
+            now = self._now + seconds
+            if now == math.inf:  # two huge steps add up to inf: a clock there would stay there forever
+                raise ValueError(
+                    f"advance({seconds!r}) would move the clock from {self._now:g} past the largest float; "
+                    f"take a smaller step"
+                )
+            self._now = now
+            return now
 
     def advance_to(self, when: float) -> float:
         """Move time forward to ``when``; time never goes back."""
@@ -236,7 +246,7 @@ class VirtualClock(Clock):
                 self.wait(self._sleepers, deadline)
 
     def wait(self, cond: threading.Condition, deadline: float | None) -> None:
-        if deadline is None:
+        if deadline is None or deadline == math.inf:  # never jump to inf: the clock would stay there
             cond.wait()
             return
         with self._lock:
@@ -313,10 +323,13 @@ class _VirtualSelector(selectors.BaseSelector):
             # loop._scheduled is asyncio's heap of timers: private, but the only view of the next one.
             scheduled = loop._scheduled  # type: ignore[attr-defined]
             target = scheduled[0].when() if scheduled else loop.time() + timeout
-            clock = loop.virtual_clock
-            with clock._lock:
-                clock._now = max(clock._now, target)
-            return []
+            if target != math.inf:
+                clock = loop.virtual_clock
+                with clock._lock:
+                    clock._now = max(clock._now, target)
+                return []
+            # The earliest timer is at inf (asyncio.sleep(math.inf), a timeout of inf): it never fires, and a
+            # clock moved there would stay at inf; so this is the case below, no timer at all.
         # No timer at all: only outside work (a thread) could wake a task.
         ready = self._real.select(loop.virtual_clock.deadlock_after)
         if not ready:

@@ -12,6 +12,12 @@ Decided and tested:
 * a ``once`` listener runs exactly once, even when two threads trigger at once;
 * a failing listener does not stop the others; after all ran, their errors are
   raised together as :class:`~asyncomm.TriggerFailed` (an ``ExceptionGroup``);
+* except ``KeyboardInterrupt`` and ``SystemExit`` (the ``BaseException`` subclasses that are
+  not ``Exception`` ones): they mean "stop now", so they stop the trigger
+  at once and propagate as they are; the listeners after that one do not run
+  for this trigger, and errors collected so far are dropped. The bus is not
+  harmed: its listeners stay registered (a ``once`` one that ran is gone, as
+  always) and the next trigger runs them all;
 * removing what is not registered raises :class:`~asyncomm.ListenerNotFound`;
   registering a non-callable raises ``TypeError``; registration is thread-safe.
 """
@@ -53,6 +59,10 @@ class EventBus(ListenerOwner):
     >>> bus.trigger("greet", "Ada")
     hello Ada
     1
+
+    A listener that raises an ``Exception`` does not stop the others (see :meth:`trigger`); one that
+    raises ``KeyboardInterrupt`` or ``SystemExit`` does: that means "stop now", so the trigger ends there
+    and the exception propagates as it is. The bus stays usable, with every listener still registered.
     """
 
     pattern = EVENT
@@ -143,6 +153,8 @@ class EventBus(ListenerOwner):
         registration order; return how many ran.
 
         Raises :class:`TriggerFailed` after all of them ran if any raised.
+        ``KeyboardInterrupt`` and ``SystemExit`` are not collected: they stop
+        the trigger at once (the later listeners do not run) and propagate.
         Async listeners need :meth:`trigger_async`.
         """
         entries = self._snapshot(event)

@@ -583,7 +583,8 @@ def test_partitions_keep_per_key_order_and_share_ids() -> None:
 
 def test_partitioned_queue_verbs() -> None:
     clock = ac.VirtualClock()
-    pq = PartitionedQueue(2, delivery="at-least-once", visibility_timeout=5, max_deliveries=1, clock=clock)
+    # prefetch=0: "w" holds two messages of one partition at once (k1 and k2 share one), to be declared dead
+    pq = PartitionedQueue(2, delivery="at-least-once", visibility_timeout=5, max_deliveries=1, prefetch=0, clock=clock)
     pq.send("a", key="k1")
     pq.send("b", key="k2")
     d1 = pq[pq.partition_for("k1")].receive(consumer="w")

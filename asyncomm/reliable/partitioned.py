@@ -26,14 +26,27 @@ class PartitionedQueue:
     every interpreter start). Ids are shared, so they stay unique and increase.
     The other arguments are those of :class:`ReliableQueue`, per partition.
 
+    ``prefetch`` is 1 here (it is 0, unlimited, on a :class:`ReliableQueue`):
+    a consumer holds one message of its partition at a time. That is what
+    keeps a key's order when a consumer crashes: the message it held comes
+    back (after ``visibility_timeout``, or at once with ``consumer_died``)
+    before it may take the next, so it processes the messages of a key in
+    send order. With ``prefetch=0`` a consumer that restarts takes the next
+    message while the one it lost is still out, and handles it first (in
+    ``tests/test_hardening.py``, 2,000 messages and 200 crashes put 159 out of
+    order; none with ``prefetch=1``). The guarantee needs the consumer to come
+    back under the same ``consumer=`` name: a new name is another consumer,
+    free to take the next message.
+
     >>> import asyncomm as ac
     >>> pq = PartitionedQueue(3, clock=ac.VirtualClock())
     >>> [pq.partition_for(k) for k in ("erin", "acct-1", "erin")]
     [0, 1, 0]
     >>> pq.send("deposit", key="erin"), pq.send("withdraw", key="erin")
     (1, 2)
-    >>> [d.message for d in (pq[0].receive_nowait(), pq[0].receive_nowait())]
-    ['deposit', 'withdraw']
+    >>> first = pq[0].receive_nowait(); first.ack()   # one at a time: ack, then the next
+    >>> first.message, pq[0].receive_nowait().message
+    ('deposit', 'withdraw')
     """
 
     def __init__(
@@ -44,7 +57,9 @@ class PartitionedQueue:
         delivery: str = "at-least-once",
         visibility_timeout: float = 30.0,
         max_deliveries: int | None = 5,
-        prefetch: int = 0,
+        # 1, not ReliableQueue's 0: per-key order under crashes needs it (see the docstring). Other values stay
+        # allowed, for whoever trades that order for throughput, knowingly.
+        prefetch: int = 1,
         policy: str = "block",
         clock: Clock | None = None,
         trace: Trace | None = None,
