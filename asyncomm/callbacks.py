@@ -79,11 +79,11 @@ class CallbackRegistry(ListenerOwner):
         """Call every callback in registration order; return how many ran.
         Raises :class:`TriggerFailed` after all ran if any raised.
 
-        ``KeyboardInterrupt`` and ``SystemExit`` (the ``BaseException`` subclasses that are not ``Exception`` ones) are
-        not collected: they mean "stop now", so they end the trigger at once and propagate as they are; the
-        later callbacks do not run for this trigger, and errors collected so far are dropped. The registry
-        is not harmed: its callbacks stay registered (a ``once`` one that ran is gone, as always) and the
-        next trigger runs them all."""
+        ``KeyboardInterrupt`` and ``SystemExit`` (the ``BaseException`` subclasses that are not
+        ``Exception`` ones) are not collected: they mean "stop now", so they end the trigger at once and
+        propagate as they are; the later callbacks do not run for this trigger, and errors collected so far
+        are dropped. The registry is not harmed: its callbacks stay registered (a ``once`` one that ran is
+        gone, as always) and the next trigger runs them all."""
         entries = self._list.entries
         errors: list[Exception] = []
         call_each(entries, args, kwargs, errors, refuse_async=("callback", "registry"))
