@@ -204,7 +204,10 @@ class VirtualClock(Clock):
         )
         self.deadlock_after = check_seconds(deadlock_after, "deadlock_after")
         self._lock = threading.Lock()
-        self._deadlines: list[float] = []  # of threads waiting right now
+        # thread -> the deadline it waits for. An entry stays between the thread's polls (see wait) and may
+        # outlive its wait; a stale one can only make a jump shorter, never skip a live thread's deadline.
+        self._deadlines: dict[int, float] = {}
+        self._idle = threading.local()  # per thread: what it waits for, and since when (real time)
         self._sleepers = threading.Condition()
 
     def now(self) -> float:
@@ -235,8 +238,9 @@ class VirtualClock(Clock):
 
     def _jump_to_earliest_deadline(self) -> None:
         with self._lock:
-            if self._deadlines:
-                self._now = max(self._now, min(self._deadlines))
+            ahead = [d for d in self._deadlines.values() if d > self._now]
+            if ahead:
+                self._now = min(ahead)
 
     def sleep(self, seconds: float) -> None:
         """Block this thread until the clock has moved ``seconds`` forward."""
@@ -246,26 +250,41 @@ class VirtualClock(Clock):
                 self.wait(self._sleepers, deadline)
 
     def wait(self, cond: threading.Condition, deadline: float | None) -> None:
+        """One poll of ``cond``, then back to the caller, which re-checks its condition and calls again.
+
+        Returning after every poll is what makes a notify impossible to lose: when ``Condition.wait(t)``
+        times out at the very moment another thread calls ``notify()``, CPython hands the notification to
+        this waiter yet reports a timeout, so a loop in here would poll on while the message (or the room,
+        or the close) that the notify announced waited for nobody. The caller's re-check sees it.
+
+        Between the calls, the thread's deadline stays registered and its idle time keeps counting as long
+        as it waits on the same condition for the same deadline and the clock has not moved: after
+        ``autojump_threshold`` real seconds of that, time jumps to the earliest deadline of any thread.
+        """
         if deadline is None or deadline == math.inf:  # never jump to inf: the clock would stay there
             cond.wait()
             return
+        me, idle, now = threading.get_ident(), self._idle, self._now
+        mark = (cond, deadline, now)
+        if getattr(idle, "mark", None) != mark:
+            idle.mark, idle.since = mark, time.monotonic()
         with self._lock:
-            self._deadlines.append(deadline)
-        try:
-            idle_since = time.monotonic()
-            while self._now < deadline:
-                threshold = self.autojump_threshold
-                if threshold is not None and time.monotonic() - idle_since >= threshold:
-                    self._jump_to_earliest_deadline()
-                    idle_since = time.monotonic()
-                    continue
-                # Poll: a notify ends the wait at once; time moved by another
-                # thread's advance() is seen within _POLL real seconds.
-                if cond.wait(_POLL):
-                    return
-        finally:
-            with self._lock:
-                self._deadlines.remove(deadline)
+            self._deadlines[me] = deadline
+        if now >= deadline:
+            self._forget(me)
+            return
+        threshold = self.autojump_threshold
+        if threshold is not None and time.monotonic() - idle.since >= threshold:
+            self._jump_to_earliest_deadline()
+            return
+        # A notify ends the poll at once; time moved by another thread's advance() is seen within _POLL.
+        if cond.wait(_POLL) or self._now >= deadline:
+            idle.mark = None  # woken, or time moved: the next wait starts its idle time afresh
+            self._forget(me)
+
+    def _forget(self, thread: int) -> None:
+        with self._lock:
+            self._deadlines.pop(thread, None)
 
     def _new_loop(self) -> asyncio.AbstractEventLoop:
         return _VirtualLoop(self)
