@@ -188,3 +188,73 @@ def test_pool_total_placeholder_and_crash():
         "your code raised TypeError: test_pool_total_placeholder_and_crash.<locals>.<lambda>() takes 2 positional "
         "arguments but 3 were given"
     )
+
+
+def test_fetch_all_accepts_submit_then_collect_and_a_tuple():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def fetch_all(urls, fetch):
+        with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+            futures = [pool.submit(fetch, url) for url in urls]  # every call in flight first...
+            return tuple(future.result() for future in futures)  # ...then the replies, in order
+
+    assert ac.exercises.get("01.fetch-all").check(fetch_all)
+
+
+def test_fetch_all_says_one_at_a_time_or_how_many_were_in_flight(monkeypatch):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from asyncomm.course.exercises import ch01
+
+    monkeypatch.setattr(ch01, "FETCH_PATIENCE", 0.3)  # wrong answers wait this long at the barrier
+    assert message("01.fetch-all", lambda urls, fetch: [fetch(url) for url in urls]).startswith(
+        "your fetches ran one at a time"
+    )
+
+    def three_threads(urls, fetch):
+        with ThreadPoolExecutor(max_workers=3) as pool:
+            return list(pool.map(fetch, urls))
+
+    assert message("01.fetch-all", three_threads).startswith(
+        "at most 3 of the 40 fetches were in flight at once: a pool runs only as many calls"
+    )
+
+
+@pytest.mark.parametrize(
+    "fetch_all, hint",
+    [
+        (lambda urls, fetch: {url: None for url in urls}, "fetch was called 0 times for 40 urls"),
+        (lambda urls, fetch: urls, "fetch was called 0 times for 40 urls"),
+        ("fetch_all", "pass the function itself, fetch_all, not a call of it"),
+    ],
+)
+def test_fetch_all_other_mistakes(fetch_all, hint, monkeypatch):
+    from asyncomm.course.exercises import ch01
+
+    monkeypatch.setattr(ch01, "FETCH_PATIENCE", 0.3)
+    assert message("01.fetch-all", fetch_all).startswith(hint)
+
+
+def test_fetch_all_wrong_order_and_iterator():
+    from concurrent.futures import ThreadPoolExecutor
+
+    def newest_first(urls, fetch):
+        with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+            return list(pool.map(fetch, urls))[::-1]
+
+    assert message("01.fetch-all", newest_first).startswith("right replies, wrong order")
+
+    def iterator(urls, fetch):
+        with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+            return pool.map(fetch, urls)
+
+    assert message("01.fetch-all", iterator) == (
+        "fetch_all returned generator, not a list: pool.map gives an iterator; list(...) collects the replies"
+    )
+
+
+def test_fetch_all_placeholder_is_not_attempted():
+    def fetch_all(urls, fetch):
+        raise NotImplementedError
+
+    assert ac.exercises.get("01.fetch-all").check(fetch_all).outcome is Outcome.NOT_ATTEMPTED

@@ -4,19 +4,23 @@
 * ``01.total-time`` (write): the model as a function, checked against the timing lab;
 * ``01.which-benefit`` (predict): which workloads does one event loop serve better?
 * ``01.cpu-bound`` (predict): computing tasks on each of the four strategies (the GIL);
-* ``01.pool-total`` (write): ``n`` waiting tasks on a pool of ``k`` workers.
+* ``01.pool-total`` (write): ``n`` waiting tasks on a pool of ``k`` workers;
+* ``01.fetch-all`` (write): the same with the standard library, a ``ThreadPoolExecutor`` (checked by a barrier).
 """
 
 from __future__ import annotations
 
 import math
+import threading
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from asyncomm._checks import is_number
 from asyncomm.course.exercises._core import Exercise, clean_text, register
 from asyncomm.labs.timing import run_tasks
 
-__all__ = ["WORKLOADS"]
+__all__ = ["FETCH_COUNT", "FETCH_PATIENCE", "WORKLOADS"]
 
 
 def _keys_cleaned(answer: Any) -> Any:
@@ -429,6 +433,140 @@ register(
             lambda n, latency, workers: latency,
             lambda n, latency, workers: (n // workers + 1) * latency,
             lambda n, latency, workers: f"{math.ceil(n / workers) * latency} s",
+        ],
+    )
+)
+
+
+# --- 01.fetch-all ------------------------------------------------------------
+
+#: How many urls check() passes: more than a ThreadPoolExecutor's default number of threads, min(32, cores + 4).
+FETCH_COUNT = 40
+#: Real seconds a checking fetch waits for all the others to be in flight before it gives up.
+FETCH_PATIENCE = 1.0
+
+
+class _Rendezvous:
+    """The ``fetch`` that check() passes: it returns only once every url's fetch is in flight at the same time.
+
+    A barrier, not a clock: the check holds whatever the machine's speed, and a run one call at a time fails
+    after ``FETCH_PATIENCE`` seconds instead of hanging. ``peak`` is the most calls that were in flight at once.
+    """
+
+    def __init__(self, count: int, patience: float) -> None:
+        self._barrier = threading.Barrier(count, timeout=patience)
+        self._lock = threading.Lock()
+        self.in_flight = self.peak = self.calls = 0
+
+    def fetch(self, url: str) -> str:
+        with self._lock:
+            self.calls += 1
+            self.in_flight += 1
+            self.peak = max(self.peak, self.in_flight)
+        try:
+            self._barrier.wait()
+        finally:
+            with self._lock:
+                self.in_flight -= 1
+        return f"<page of {url}>"
+
+
+def _fetch_urls() -> list[str]:
+    return [f"https://example.org/page/{i}" for i in range(FETCH_COUNT)]
+
+
+def _judge_fetch_all(fetch_all: Any) -> str | None:
+    if not callable(fetch_all):
+        return "pass the function itself, fetch_all, not a call of it"
+    urls = _fetch_urls()
+    probe = _Rendezvous(len(urls), FETCH_PATIENCE)
+    try:
+        got = fetch_all(list(urls), probe.fetch)
+    except threading.BrokenBarrierError:
+        if probe.peak <= 1:
+            return (
+                "your fetches ran one at a time: each call waited for the one before it to return. Submit every "
+                "call to the pool first (pool.submit or pool.map), and only then collect the results"
+            )
+        return (
+            f"at most {probe.peak} of the {len(urls)} fetches were in flight at once: a pool runs only as many "
+            f"calls at a time as it has threads, and ThreadPoolExecutor() without max_workers has at most 32. "
+            f"How many threads does this pool need?"
+        )
+    if probe.calls != len(urls):
+        return f"fetch was called {probe.calls} times for {len(urls)} urls: call it exactly once per url"
+    if not isinstance(got, (list, tuple)):
+        return (
+            f"fetch_all returned {type(got).__name__}, not a list: pool.map gives an iterator; "
+            f"list(...) collects the replies"
+        )
+    expected = [f"<page of {url}>" for url in urls]
+    if list(got) == expected:
+        return None
+    if sorted(map(str, got)) == sorted(expected):
+        return (
+            "right replies, wrong order: return them in the order of urls, not in the order they finished "
+            "(pool.map keeps the order; so does collecting futures in the order you submitted them)"
+        )
+    return "return what fetch(url) returned, one reply per url, in the order of urls"
+
+
+def _reference_fetch_all(urls: list[str], fetch: Callable[[str], Any]) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        return list(pool.map(fetch, urls))
+
+
+def _fetch_one_at_a_time(urls: list[str], fetch: Callable[[str], Any]) -> list[Any]:
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        return [pool.submit(fetch, url).result() for url in urls]  # waits for each before submitting the next
+
+
+def _fetch_default_pool(urls: list[str], fetch: Callable[[str], Any]) -> list[Any]:
+    with ThreadPoolExecutor() as pool:
+        return list(pool.map(fetch, urls))
+
+
+def _fetch_as_completed(urls: list[str], fetch: Callable[[str], Any]) -> list[Any]:
+    return list(reversed(_reference_fetch_all(urls, fetch)))  # as_completed's order, made deterministic
+
+
+def _fetch_iterator(urls: list[str], fetch: Callable[[str], Any]) -> Any:
+    with ThreadPoolExecutor(max_workers=len(urls)) as pool:
+        return pool.map(fetch, urls)
+
+
+register(
+    Exercise(
+        id="01.fetch-all",
+        title="Write it with the standard library: fetch_all(urls, fetch)",
+        kind="write",
+        prompt=(
+            "Write fetch_all(urls, fetch) -> list: call fetch(url) for every url, all of them at the same time, "
+            "on a concurrent.futures.ThreadPoolExecutor, and return the replies in the order of urls.\n"
+            f"check() passes {FETCH_COUNT} urls and a fetch that returns only once all {FETCH_COUNT} calls are in "
+            f"flight together (a threading.Barrier): code that fetches one at a time fails after "
+            f"{FETCH_PATIENCE:g} s."
+        ),
+        judge=_judge_fetch_all,
+        hints=[
+            "A pool runs at most max_workers calls at a time; the rest wait in the pool's queue for a free thread.",
+            "with ThreadPoolExecutor(max_workers=len(urls)) as pool: ... pool.map(fetch, urls) submits every call "
+            "at once and yields the replies in the order of urls.",
+        ],
+        solution_text=(
+            "from concurrent.futures import ThreadPoolExecutor\n\n"
+            "def fetch_all(urls, fetch):\n"
+            "    with ThreadPoolExecutor(max_workers=len(urls)) as pool:   # one thread per url: all wait at once\n"
+            "        return list(pool.map(fetch, urls))                    # replies in the order of urls\n"
+        ),
+        reference=_reference_fetch_all,
+        wrong_answers=[
+            lambda urls, fetch: [fetch(url) for url in urls],
+            _fetch_one_at_a_time,
+            _fetch_default_pool,
+            _fetch_as_completed,
+            _fetch_iterator,
+            "fetch_all",
         ],
     )
 )
