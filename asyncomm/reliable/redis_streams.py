@@ -179,43 +179,13 @@ def _import_redis() -> Any:
     return redis
 
 
-class _Drive:
-    """One run of a protocol generator, for either driver: ``step`` is what to do now; leaving
-    ``with drive.replying():`` hands ``reply`` (or the Redis error the step raised) back to the generator,
-    which answers with its next step, or finishes: then ``running`` is False and ``result`` holds its value."""
-
-    def __init__(self, steps: Steps, queue: _QueueBase) -> None:
-        self._steps = steps
-        self._queue = queue
-        self.step: _Call | _Pause
-        self.running = True
-        self.reply: Any = None
-        self.result: Any = None
-        self._resume(None, None)
-
-    def _resume(self, reply: Any, error: BaseException | None) -> None:
-        try:
-            self.step = self._steps.throw(error) if error is not None else self._steps.send(reply)
-        except StopIteration as done:
-            self.running, self.result = False, done.value
-
-    @contextlib.contextmanager
-    def replying(self) -> Iterator[None]:
-        try:
-            yield
-        except self._queue._reply_errors as err:  # Redis said no: the protocol may expect it (BUSYGROUP)
-            self._resume(None, err)
-        except Exception as err:
-            self._steps.close()  # the generator stops where it was
-            lost = self._queue._connection_lost(err)
-            if lost is None:
-                raise
-            raise lost from None
-        except BaseException:  # a cancelled task, Ctrl-C
-            self._steps.close()
-            raise
-        else:
-            self._resume(self.reply, None)
+def _step_failed(steps: Steps, queue: _QueueBase, err: BaseException) -> BaseException:
+    """What a driver raises when a step failed with something other than a Redis reply error: the generator
+    stops where it was, and a lost connection (or a close from another thread) becomes our own error."""
+    steps.close()
+    if not isinstance(err, Exception):  # a cancelled task, Ctrl-C: as it is
+        return err
+    return queue._connection_lost(err) or err
 
 
 class _QueueBase:
@@ -376,11 +346,25 @@ class RedisStreamQueue(_QueueBase):
 
     def _run(self, steps: Steps) -> Any:
         """The blocking driver: perform each step the protocol yields, until it returns."""
-        drive = _Drive(steps, self)
-        while drive.running:
-            with drive.replying():
-                drive.reply = self._perform(drive.step, time.sleep)
-        return drive.result
+        # The loop the asyncio driver mirrors, written out (not shared through a helper object or a context
+        # manager) because it runs once per Redis command: its cost is most of asyncomm's own time per verb.
+        reply: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = steps.send(reply) if error is None else steps.throw(error)
+            except StopIteration as done:
+                return done.value
+            reply, error = None, None
+            try:
+                reply = self._perform(step, time.sleep)
+            except self._reply_errors as err:  # Redis said no: the protocol may expect it (BUSYGROUP)
+                error = err
+            except BaseException as err:
+                raise_as = _step_failed(steps, self, err)
+                if raise_as is err:
+                    raise
+                raise raise_as from None
 
     def send(self, message: Any, *, key: Any = None, timeout: float | None = None) -> str:
         """Add ``message`` to the stream; return its entry id (``"<ms>-<seq>"``). A full bounded queue
@@ -477,11 +461,23 @@ class AsyncRedisStreamQueue(_QueueBase):
 
     async def _run(self, steps: Steps) -> Any:
         """The asyncio driver: the blocking one, awaiting each step."""
-        drive = _Drive(steps, self)
-        while drive.running:
-            with drive.replying():
-                drive.reply = await self._perform(drive.step, asyncio.sleep)
-        return drive.result
+        reply: Any = None
+        error: BaseException | None = None
+        while True:
+            try:
+                step = steps.send(reply) if error is None else steps.throw(error)
+            except StopIteration as done:
+                return done.value
+            reply, error = None, None
+            try:
+                reply = await self._perform(step, asyncio.sleep)
+            except self._reply_errors as err:
+                error = err
+            except BaseException as err:
+                raise_as = _step_failed(steps, self, err)
+                if raise_as is err:
+                    raise
+                raise raise_as from None
 
     async def send(self, message: Any, *, key: Any = None, timeout: float | None = None) -> str:
         return await self._run(self._proto.send(message, key, timeout))
