@@ -1,26 +1,26 @@
-"""Chapter 03 exercises: references pass, typical mistakes get their hint, placeholders are 'not attempted'."""
+"""Chapter 03a exercises: references pass, typical mistakes get their hint, placeholders are 'not attempted'."""
 
 from __future__ import annotations
 
+import asyncio
 import functools
-import math
+import time
 
 import pytest
 
 import asyncomm as ac
 from asyncomm.course.exercises import Outcome
 from asyncomm.course.exercises.ch02 import _run
-from asyncomm.course.exercises.ch03 import LOOP_PROGRAM, Ring, register_loggers
+from asyncomm.course.exercises.ch03 import LOOP_PROGRAM, WORKER_JOBS, Ring, register_loggers, run_workers
 from asyncomm.labs.structures import ArrayQueue
 
 IDS = [
-    "03.array-moves",
-    "03.ring-receive",
-    "03.closure-in-a-loop",
-    "03.loop-order",
-    "03.finish-order",
-    "03.littles-law",
-    "03.mm1-wait",
+    "03a.array-moves",
+    "03a.ring-receive",
+    "03a.closure-in-a-loop",
+    "03a.loop-order",
+    "03a.finish-order",
+    "03a.worker",
 ]
 
 
@@ -38,7 +38,7 @@ def test_placeholder_is_not_attempted(exercise_id):
     assert ac.exercises.get(exercise_id).check(...).outcome is Outcome.NOT_ATTEMPTED
 
 
-@pytest.mark.parametrize("exercise_id", ["03.ring-receive", "03.closure-in-a-loop"])
+@pytest.mark.parametrize("exercise_id", ["03a.ring-receive", "03a.closure-in-a-loop"])
 def test_unwritten_body_is_not_attempted(exercise_id):
     def unwritten(*args):
         raise NotImplementedError
@@ -46,12 +46,12 @@ def test_unwritten_body_is_not_attempted(exercise_id):
     assert ac.exercises.get(exercise_id).check(unwritten).outcome is Outcome.NOT_ATTEMPTED
 
 
-@pytest.mark.parametrize("exercise_id", ["03.ring-receive", "03.closure-in-a-loop"])
+@pytest.mark.parametrize("exercise_id", ["03a.ring-receive", "03a.closure-in-a-loop", "03a.worker"])
 def test_solution_code_passes_its_own_check(exercise_id):
     ex = ac.exercises.get(exercise_id)
-    namespace = {"ac": ac}
+    namespace = {"ac": ac, "asyncio": asyncio}
     exec(ex.solution(), namespace)
-    name = "ring_receive" if exercise_id == "03.ring-receive" else "register_loggers"
+    name = {"03a.ring-receive": "ring_receive", "03a.closure-in-a-loop": "register_loggers"}.get(exercise_id, "worker")
     assert ex.check(namespace[name]).outcome is Outcome.CORRECT
 
 
@@ -61,7 +61,7 @@ def test_array_moves_reference_is_what_the_queue_counts():
         q.send(i)
     for _ in range(6):
         q.receive()
-    assert q.moves == ac.exercises.get("03.array-moves").reference
+    assert q.moves == ac.exercises.get("03a.array-moves").reference
 
 
 @pytest.mark.parametrize(
@@ -74,7 +74,7 @@ def test_array_moves_reference_is_what_the_queue_counts():
     ],
 )
 def test_array_moves_hints(answer, hint):
-    assert hint in ac.exercises.get("03.array-moves").check(answer).message
+    assert hint in ac.exercises.get("03a.array-moves").check(answer).message
 
 
 def test_the_shipped_buggy_code_shows_the_bug():
@@ -89,11 +89,11 @@ def test_closure_fix_with_partial_is_accepted():
         for name in names:
             registry.register(functools.partial(log.append, name))
 
-    assert ac.exercises.get("03.closure-in-a-loop").check(fixed)
+    assert ac.exercises.get("03a.closure-in-a-loop").check(fixed)
 
 
 def test_closure_hints():
-    ex = ac.exercises.get("03.closure-in-a-loop")
+    ex = ac.exercises.get("03a.closure-in-a-loop")
     assert "every callback logged the last name" in ex.check(register_loggers).message
     assert "set fixed to your corrected function itself" in ex.check(None).message
 
@@ -117,7 +117,7 @@ def test_ring_helper_sends_and_refuses_when_full():
 
 
 def test_ring_hints():
-    ex = ac.exercises.get("03.ring-receive")
+    ex = ac.exercises.get("03a.ring-receive")
 
     def raises_index_error_when_empty(ring):
         if ring.count == 0:
@@ -137,7 +137,7 @@ def test_ring_hints():
 
 
 def test_loop_order_reference_is_what_asyncio_does():
-    assert _run(LOOP_PROGRAM, "log") == ac.exercises.get("03.loop-order").reference
+    assert _run(LOOP_PROGRAM, "log") == ac.exercises.get("03a.loop-order").reference
 
 
 @pytest.mark.parametrize(
@@ -151,56 +151,7 @@ def test_loop_order_reference_is_what_asyncio_does():
     ],
 )
 def test_loop_order_hints(answer, hint):
-    assert hint in ac.exercises.get("03.loop-order").check(answer).message
-
-
-def test_littles_law_reference_is_lambda_times_w_and_holds_on_a_simulated_queue():
-    from asyncomm.labs.queueing import littles_law, simulate_mm1
-
-    ex = ac.exercises.get("03.littles-law")
-    assert ex.reference == pytest.approx(littles_law(arrival_rate=200, W=0.050))
-    # any stable queue with 200 arrivals per second and a mean stay of 50 ms holds about 10: M/M/1 with
-    # mu = 220 /s has W = 1 / (220 - 200) = 50 ms
-    r = simulate_mm1(200.0, 220.0, customers=200_000, seed=3)
-    assert math.isclose(r.L, r.effective_arrival_rate * r.W, rel_tol=0.02)
-    assert math.isclose(r.L, ex.reference, rel_tol=0.1)
-    assert ex.check(10.0) and ex.check(200 * 0.05)
-
-
-@pytest.mark.parametrize(
-    ("answer", "hint"),
-    [
-        (10_000, "mind the units"),
-        (4000, "Little's law multiplies"),
-        (3, "use Little's law, L = λ × W"),
-        ("10", "answer with a number"),
-    ],
-)
-def test_littles_law_hints(answer, hint):
-    assert ac.exercises.get("03.littles-law").check(answer).message.startswith(hint)
-
-
-def test_mm1_wait_reference_is_the_theory_and_the_simulation():
-    from asyncomm.labs.queueing import MM1, simulate_mm1
-
-    ex = ac.exercises.get("03.mm1-wait")
-    assert ex.reference == pytest.approx(MM1(9.0, 10.0).W)
-    assert math.isclose(simulate_mm1(9.0, 10.0, customers=500_000, seed=2).W, ex.reference, rel_tol=0.1)
-
-
-@pytest.mark.parametrize(
-    ("answer", "hint"),
-    [
-        (0.1, "that is the service time alone"),
-        (0.9, "that is Wq"),
-        (9, "that is L"),
-        (1 / 9, "that is the mean gap between arrivals"),
-        (2.0, "for M/M/1, W = 1 / (μ − λ)"),
-        (None, "answer with a number of seconds"),
-    ],
-)
-def test_mm1_wait_hints(answer, hint):
-    assert ac.exercises.get("03.mm1-wait").check(answer).message.startswith(hint)
+    assert hint in ac.exercises.get("03a.loop-order").check(answer).message
 
 
 # -- answers in any reasonable form; hints that name the mistake -----------------------------------------------------
@@ -211,16 +162,16 @@ def message(exercise_id, answer):
 
 
 def test_array_moves_accepts_a_float_that_is_a_whole_number():
-    ex = ac.exercises.get("03.array-moves")
+    ex = ac.exercises.get("03a.array-moves")
     assert ex.check(6 * 5 / 2).outcome is Outcome.CORRECT
-    assert ex.check(21.0).message == message("03.array-moves", 21)
+    assert ex.check(21.0).message == message("03a.array-moves", 21)
     assert ex.check(15.5).message == "answer with a whole number of element moves"
 
 
 def test_ring_receive_names_the_standard_librarys_empty_and_a_head_reset():
     import queue
 
-    ex = ac.exercises.get("03.ring-receive")
+    ex = ac.exercises.get("03a.ring-receive")
 
     def raises_queue_empty(ring):
         if ring.count == 0:
@@ -245,24 +196,24 @@ def test_ring_receive_names_the_standard_librarys_empty_and_a_head_reset():
     "answer", [("main", "A", "B", "C", "later 1s", "later 2s"), ["MAIN", "a", "b", "c", "Later 1s", " 'later  2s' "]]
 )
 def test_loop_order_accepts_a_tuple_and_any_case(answer):
-    assert ac.exercises.get("03.loop-order").check(answer).outcome is Outcome.CORRECT
+    assert ac.exercises.get("03a.loop-order").check(answer).outcome is Outcome.CORRECT
 
 
 def test_loop_order_names_the_strings_that_do_not_match():
-    assert message("03.loop-order", ["main", "A", "B", "C", "later 1", "later 2"]) == (
+    assert message("03a.loop-order", ["main", "A", "B", "C", "later 1", "later 2"]) == (
         "'later 1' is not a string the program appends"
     )
-    assert message("03.loop-order", ("main", "a", "b", "c", "D", "later 2s")) == (
+    assert message("03a.loop-order", ("main", "a", "b", "c", "D", "later 2s")) == (
         "'D' is not a string the program appends"
     )
-    assert message("03.loop-order", ("main", "c", "a", "b", "later 1s", "later 2s")).startswith(
+    assert message("03a.loop-order", ("main", "c", "a", "b", "later 1s", "later 2s")).startswith(
         "the ready queue is FIFO"
     )
 
 
 @pytest.mark.parametrize("answer", [("third", "first", "second", "main"), ["Third", "FIRST", " second", "'main'"]])
 def test_finish_order_accepts_a_tuple_and_any_case(answer):
-    assert ac.exercises.get("03.finish-order").check(answer).outcome is Outcome.CORRECT
+    assert ac.exercises.get("03a.finish-order").check(answer).outcome is Outcome.CORRECT
 
 
 @pytest.mark.parametrize(
@@ -285,11 +236,67 @@ def test_finish_order_accepts_a_tuple_and_any_case(answer):
     ],
 )
 def test_finish_order_hints(answer, expected):
-    assert message("03.finish-order", answer) == expected
+    assert message("03a.finish-order", answer) == expected
 
 
-def test_number_answers_take_any_real_number():
-    from fractions import Fraction
+# -- 03a.worker --------------------------------------------------------------------------------------------------------
 
-    assert ac.exercises.get("03.littles-law").check(Fraction(10))
-    assert ac.exercises.get("03.mm1-wait").check(Fraction(1, 1))
+
+async def _async_for_worker(jobs, done):
+    handled = 0
+    async for job in jobs:
+        await asyncio.sleep(job)
+        done.append(job)
+        handled += 1
+    return handled
+
+
+def test_worker_reference_shares_the_jobs_and_takes_the_time_the_model_says():
+    ex = ac.exercises.get("03a.worker")
+    counts, done, end = run_workers(ex.reference, WORKER_JOBS, workers=1)
+    # alone: the jobs one after another; the first arrives at 1/8 s, and each later one is queued before
+    # the worker is free (every job lasts at least 1/4 s)
+    assert (counts, done, end) == ([6], WORKER_JOBS, 0.125 + sum(WORKER_JOBS))
+    counts, done, end = run_workers(ex.reference, WORKER_JOBS, workers=2)
+    assert sorted(counts) == [3, 3] and sorted(done) == sorted(WORKER_JOBS) and end == 2.25
+
+
+def test_worker_shipped_unwritten_is_not_attempted():
+    async def worker(jobs, done):
+        raise NotImplementedError
+
+    assert ac.exercises.get("03a.worker").check(worker).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_worker_written_with_async_for_is_accepted():
+    assert ac.exercises.get("03a.worker").check(_async_for_worker).outcome is Outcome.CORRECT
+
+
+@pytest.mark.parametrize(
+    ("index", "hint"),
+    [
+        (0, "the worker stopped too early"),
+        (1, "your worker let ac.QueueClosed escape"),
+        (2, "with 1 worker, 0 of the 6 jobs were done"),
+        (3, "the jobs took no time at all"),
+        (4, "the jobs overlapped"),
+        (5, "append a job to `done` when its work is finished"),
+        (6, "return how many jobs this worker handled"),
+        (7, "worker must be an `async def` function"),
+    ],
+)
+def test_worker_hints_name_the_mistake(index, hint):
+    ex = ac.exercises.get("03a.worker")
+    assert hint in ex.check(ex.wrong_answers[index]).message
+
+
+def test_a_worker_that_blocks_the_loop_is_told_that_no_virtual_time_passed():
+    async def blocking(jobs, done):
+        handled = 0
+        async for job in jobs:
+            time.sleep(job / 100)  # the blocking call: real time passes, the loop's time does not
+            done.append(job)
+            handled += 1
+        return handled
+
+    assert "time.sleep would block the whole loop" in ac.exercises.get("03a.worker").check(blocking).message

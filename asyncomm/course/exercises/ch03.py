@@ -1,37 +1,44 @@
-"""Chapter 03 exercises: structures, callbacks and the event loop.
+"""Chapter 03a exercises: structures, callbacks, the event loop and a worker (the models are in ``ch03b``).
 
-* ``03.array-moves`` (predict): element moves of a list-based queue.
-* ``03.ring-receive`` (write): ``receive`` for a ring buffer.
-* ``03.closure-in-a-loop`` (fix): callbacks made in a loop that all see the last value.
-* ``03.loop-order`` (predict): the order in which asyncio runs ``call_soon`` / ``call_later`` callbacks.
-* ``03.finish-order`` (predict): the order in which tasks finish.
-* ``03.littles-law`` (predict): how many requests are inside a service, from its rate and latency.
-* ``03.mm1-wait`` (predict): the mean time in an M/M/1 queue at 90 % load.
+* ``03a.array-moves`` (predict): element moves of a list-based queue.
+* ``03a.ring-receive`` (write): ``receive`` for a ring buffer.
+* ``03a.closure-in-a-loop`` (fix): callbacks made in a loop that all see the last value.
+* ``03a.loop-order`` (predict): the order in which asyncio runs ``call_soon`` / ``call_later`` callbacks.
+* ``03a.finish-order`` (predict): the order in which tasks finish.
+* ``03a.worker`` (write): a worker that takes jobs from a queue until it is closed, checked on a VirtualClock.
 
 Predict exercises run their own code to know the answer.
 """
 
 from __future__ import annotations
 
+import asyncio
 import inspect
-import math
 import queue
 import textwrap
 from dataclasses import dataclass, field
 from typing import Any
 
 from asyncomm._checks import plural
+from asyncomm.async_queue import AsyncMessageQueue
 from asyncomm.callbacks import CallbackRegistry
-from asyncomm.course.exercises._core import Exercise, as_list, clean_text, real_number, register, whole_number
+from asyncomm.clock import VirtualClock
+from asyncomm.course.exercises._core import (
+    Exercise,
+    as_list,
+    as_notebook_code,
+    clean_text,
+    register,
+    whole_number,
+)
 from asyncomm.course.exercises.ch02 import _run
-from asyncomm.errors import QueueEmpty, QueueFull
-from asyncomm.labs.queueing import MM1, littles_law
+from asyncomm.errors import QueueClosed, QueueEmpty, QueueFull
 from asyncomm.labs.structures import ArrayQueue, count_moves
 
-__all__ = ["LOOP_PROGRAM", "Ring", "register_loggers"]
+__all__ = ["LOOP_PROGRAM", "WORKER_JOBS", "Ring", "register_loggers", "relay_race", "run_workers"]
 
 
-# -- 03.array-moves -----------------------------------------------------------------
+# -- 03a.array-moves -----------------------------------------------------------------
 
 _MOVES_N = 6
 
@@ -54,7 +61,7 @@ def _judge_moves(answer: Any) -> str | None:
 
 register(
     Exercise(
-        id="03.array-moves",
+        id="03a.array-moves",
         title="Predict the cost of draining a list",
         kind="predict",
         prompt=textwrap.dedent(f"""\
@@ -79,7 +86,7 @@ register(
 )
 
 
-# -- 03.ring-receive ----------------------------------------------------------------
+# -- 03a.ring-receive ----------------------------------------------------------------
 
 
 @dataclass
@@ -238,7 +245,7 @@ def _judge_ring(receive: Any) -> str | None:
 
 register(
     Exercise(
-        id="03.ring-receive",
+        id="03a.ring-receive",
         title="Write a ring buffer's receive",
         kind="write",
         prompt=textwrap.dedent("""\
@@ -277,11 +284,11 @@ register(
 )
 
 
-# -- 03.closure-in-a-loop -------------------------------------------------------------
+# -- 03a.closure-in-a-loop -------------------------------------------------------------
 
 
 def register_loggers(registry: CallbackRegistry, names: list[str], log: list[str]) -> None:
-    """The buggy code of ``03.closure-in-a-loop``: one callback per name,
+    """The buggy code of ``03a.closure-in-a-loop``: one callback per name,
     meant to append its own name to ``log`` when the registry is triggered."""
     for name in names:
         registry.register(lambda: log.append(name))  # noqa: B023 - the bug this exercise is about
@@ -336,7 +343,7 @@ def _judge_loggers(fixed: Any) -> str | None:
 
 register(
     Exercise(
-        id="03.closure-in-a-loop",
+        id="03a.closure-in-a-loop",
         title="Fix the closure-in-a-loop bug",
         kind="fix",
         prompt=textwrap.dedent("""\
@@ -367,7 +374,7 @@ register(
 )
 
 
-# -- 03.loop-order --------------------------------------------------------------------
+# -- 03a.loop-order --------------------------------------------------------------------
 
 LOOP_PROGRAM = textwrap.dedent("""\
     import asyncio
@@ -424,7 +431,7 @@ def _run_loop_program() -> list[str]:
 
 register(
     Exercise(
-        id="03.loop-order",
+        id="03a.loop-order",
         title="Predict the event loop's order",
         kind="predict",
         prompt="What does `log` hold at the end of this program?\n\n" + LOOP_PROGRAM,
@@ -456,11 +463,11 @@ register(
 )
 
 
-# -- 03.finish-order ------------------------------------------------------------------
+# -- 03a.finish-order ------------------------------------------------------------------
 
 
 async def relay_race(rt: Any) -> None:
-    """The program of exercise 03.finish-order."""
+    """The program of exercise 03a.finish-order."""
 
     async def runner(legs: int, pause: float) -> None:
         for _ in range(legs):
@@ -502,7 +509,7 @@ def _judge_finish_order(answer: Any) -> str | None:
 
 register(
     Exercise(
-        id="03.finish-order",
+        id="03a.finish-order",
         title="Predict the order tasks finish",
         kind="predict",
         prompt=(
@@ -535,105 +542,199 @@ register(
 )
 
 
-# -- 03.littles-law -------------------------------------------------------------------
+# -- 03a.worker -----------------------------------------------------------------------
 
-LITTLE_RATE = 200  # requests per second
-LITTLE_LATENCY_MS = 50  # mean time inside, in milliseconds
+#: The jobs the check sends: each is the seconds of (waiting) work it takes. Binary fractions, so sums are exact.
+WORKER_JOBS = [0.5, 0.25, 0.75, 0.25, 0.5, 1.0]
+_SEND_GAP = 0.125  # the producer pauses before each job, so a worker finds the queue empty but not closed
 
 
-def _judge_littles_law(answer: Any) -> str | None:
-    answer = real_number(answer)
-    if answer is None:
-        return "answer with a number of requests (it may have decimals)"
-    expected = littles_law(arrival_rate=LITTLE_RATE, W=LITTLE_LATENCY_MS / 1000)
-    if math.isclose(answer, expected, rel_tol=1e-6):
-        return None
-    if math.isclose(answer, LITTLE_RATE * LITTLE_LATENCY_MS, rel_tol=1e-6):
-        return "mind the units: the rate is per second, the latency in milliseconds; convert W to seconds"
-    if any(
-        math.isclose(answer, x, rel_tol=1e-6)
-        for x in (
-            LITTLE_RATE / LITTLE_LATENCY_MS,
-            LITTLE_RATE / (LITTLE_LATENCY_MS / 1000),
-            LITTLE_LATENCY_MS / LITTLE_RATE,
+def run_workers(worker: Any, jobs: list[float], workers: int = 1) -> tuple[list[Any], list[float], float]:
+    """Run ``workers`` copies of ``worker(queue, done)`` against a producer that sends ``jobs`` (pausing
+    1/8 s before each) and then closes the queue, on a VirtualClock. Returns what each worker returned,
+    ``done`` and the virtual time at the end.
+
+    >>> async def worker(jobs, done):
+    ...     handled = 0
+    ...     async for job in jobs:
+    ...         await asyncio.sleep(job)
+    ...         done.append(job)
+    ...         handled += 1
+    ...     return handled
+    >>> run_workers(worker, [1.0, 0.5], workers=2)
+    ([1, 1], [0.5, 1.0], 1.125)
+    """
+    clock = VirtualClock(deadlock_after=0.25)
+
+    async def main() -> tuple[list[Any], list[float], float]:
+        queue: AsyncMessageQueue[float] = AsyncMessageQueue(name="jobs")
+        done: list[float] = []
+
+        async def producer() -> None:
+            for job in jobs:
+                await asyncio.sleep(_SEND_GAP)
+                await queue.send(job)
+            queue.close()
+
+        _, *returned = await asyncio.gather(producer(), *(worker(queue, done) for _ in range(workers)))
+        return returned, done, asyncio.get_running_loop().time()
+
+    return clock.run(main())
+
+
+async def worker(jobs: AsyncMessageQueue[float], done: list[float]) -> int:
+    handled = 0
+    while True:
+        try:
+            job = await jobs.receive()
+        except QueueClosed:  # closed and drained: no job will ever come
+            return handled
+        await asyncio.sleep(job)  # the work: waiting, like a call to another service
+        done.append(job)
+        handled += 1
+
+
+async def _worker_without_loop(jobs: AsyncMessageQueue[float], done: list[float]) -> int:
+    job = await jobs.receive()
+    await asyncio.sleep(job)
+    done.append(job)
+    return 1
+
+
+async def _worker_letting_closed_escape(jobs: AsyncMessageQueue[float], done: list[float]) -> int:
+    handled = 0
+    while True:
+        job = await jobs.receive()
+        await asyncio.sleep(job)
+        done.append(job)
+        handled += 1
+
+
+async def _worker_stopping_when_empty(jobs: AsyncMessageQueue[float], done: list[float]) -> int:
+    handled = 0
+    while len(jobs):
+        job = await jobs.receive()
+        await asyncio.sleep(job)
+        done.append(job)
+        handled += 1
+    return handled
+
+
+async def _worker_not_waiting(jobs: AsyncMessageQueue[float], done: list[float]) -> int:
+    handled = 0
+    async for job in jobs:
+        done.append(job)
+        handled += 1
+    return handled
+
+
+async def _worker_handling_all_at_once(jobs: AsyncMessageQueue[float], done: list[float]) -> int:
+    async def handle(job: float) -> None:
+        await asyncio.sleep(job)
+        done.append(job)
+
+    started = [asyncio.ensure_future(handle(job)) async for job in jobs]
+    await asyncio.gather(*started)
+    return len(started)
+
+
+async def _worker_appending_before_the_work(jobs: AsyncMessageQueue[float], done: list[float]) -> int:
+    handled = 0
+    async for job in jobs:
+        done.append(job)
+        await asyncio.sleep(job)
+        handled += 1
+    return handled
+
+
+async def _worker_returning_nothing(jobs: AsyncMessageQueue[float], done: list[float]) -> None:
+    async for job in jobs:
+        await asyncio.sleep(job)
+        done.append(job)
+
+
+def _blocking_worker(jobs: Any, done: list[float]) -> int:
+    return 0
+
+
+def _judge_worker(fn: Any) -> str | None:
+    if not inspect.iscoroutinefunction(fn):
+        return "worker must be an `async def` function taking (jobs, done), so that the loop can run it as a task"
+    for workers in (1, 2):
+        expected_counts, expected_done, expected_end = run_workers(worker, WORKER_JOBS, workers)
+        try:
+            counts, done, end = run_workers(fn, WORKER_JOBS, workers)
+        except QueueClosed:
+            return (
+                "your worker let ac.QueueClosed escape: that is how a closed queue, once drained, says 'no more "
+                "jobs'. Catch it and return (or loop with `async for job in jobs`, which stops there)"
+            )
+        with_n = f"with {workers} worker{'s' if workers > 1 else ''}"
+        if sorted(done) != sorted(expected_done):
+            if len(done) < len(expected_done):
+                return (
+                    f"{with_n}, {len(done)} of the {len(expected_done)} jobs were done: the worker stopped "
+                    f"too early. A queue that is empty for a moment is not closed; keep receiving until "
+                    f"receive() raises ac.QueueClosed"
+                )
+            return f"{with_n}, `done` holds {done}: append each job once, after its work"
+        if end <= len(WORKER_JOBS) * _SEND_GAP:  # the producer's own time: no job's work waited
+            return (
+                f"{with_n}, the jobs took no time at all: do each job's work with `await asyncio.sleep(job)` "
+                f"(time.sleep would block the whole loop, and a sleep that is not awaited never runs)"
+            )
+        if done != expected_done or end != expected_end:
+            if end < expected_end:
+                return (
+                    f"{with_n}, the jobs overlapped (they ended at t={end:g}): a worker handles one job at a "
+                    f"time: await its work before taking the next job"
+                )
+            return (
+                f"{with_n}, the jobs finished in the order {done}: append a job to `done` when its work is "
+                f"finished, not when it is received"
+            )
+        if any(isinstance(count, bool) or not isinstance(count, int) for count in counts):
+            return f"return how many jobs this worker handled (a whole number); {with_n} they returned {counts}"
+        if counts != expected_counts:
+            return f"{with_n}, they returned {counts}, but handled {len(done)} jobs: count each job the worker handles"
+    return None
+
+
+register(
+    Exercise(
+        id="03a.worker",
+        title="Write a worker that stops when its queue is closed",
+        kind="write",
+        prompt=textwrap.dedent("""\
+        Write `async def worker(jobs, done)`. `jobs` is an ac.AsyncMessageQueue of jobs; a job is a number
+        of seconds of waiting work. The worker takes one job at a time until the queue is closed:
+          * receive a job; do its work with `await asyncio.sleep(job)`; then append the job to `done`;
+          * when receive() raises ac.QueueClosed (closed, and every job taken), return how many jobs
+            this worker handled.
+        The check runs it on a VirtualClock, alone and as two workers sharing one queue, against a
+        producer that pauses before each job and closes the queue after the last one."""),
+        judge=_judge_worker,
+        hints=[
+            "A worker is a loop around receive(). An empty queue only means 'wait': receive() waits for the next "
+            "job. Only ac.QueueClosed means 'stop'.",
+            "while True: try: job = await jobs.receive() / except ac.QueueClosed: return handled; then "
+            "await asyncio.sleep(job), done.append(job), handled += 1. (`async for job in jobs:` does the "
+            "receive and the stop for you.)",
+        ],
+        solution_text=as_notebook_code(textwrap.dedent(inspect.getsource(worker)), ["QueueClosed"]).replace(
+            "jobs: AsyncMessageQueue[float], done: list[float]) -> int", "jobs, done)"
         )
-    ):
-        return "Little's law multiplies: L = λ × W (a rate times a time gives a count)"
-    return "use Little's law, L = λ × W, with λ in requests per second and W in seconds"
-
-
-register(
-    Exercise(
-        id="03.littles-law",
-        title="Little's law: how many are inside?",
-        kind="predict",
-        prompt=(
-            f"A web service receives {LITTLE_RATE} requests per second, and a request spends "
-            f"{LITTLE_LATENCY_MS} ms inside it on average (waiting plus being handled). On average, how many "
-            f"requests are inside the service at the same moment?"
-        ),
-        judge=_judge_littles_law,
-        hints=[
-            "Little's law: L = λ W. It holds whatever the arrival pattern and the order of service.",
-            "λ is per second, so W must be in seconds: 50 ms = 0.05 s.",
+        + "\n# or: async for job in jobs: ... (it stops by itself when receive() raises ac.QueueClosed)\n",
+        reference=worker,
+        wrong_answers=[
+            _worker_without_loop,
+            _worker_letting_closed_escape,
+            _worker_stopping_when_empty,
+            _worker_not_waiting,
+            _worker_handling_all_at_once,
+            _worker_appending_before_the_work,
+            _worker_returning_nothing,
+            _blocking_worker,
         ],
-        solution_text=(
-            "answer = 10\n"
-            "# 10 requests: L = λ W = 200 /s × 0.05 s. Check it: "
-            "ac.labs.queueing.littles_law(arrival_rate=200, W=0.05)"
-        ),
-        reference=10,
-        wrong_answers=[10_000, 4, 4000, 0.25, 200, True, "10"],
-    )
-)
-
-
-# -- 03.mm1-wait ----------------------------------------------------------------------
-
-MM1_ARRIVAL_RATE = 9.0  # per second
-MM1_SERVICE_RATE = 10.0  # per second: 0.1 s per message on average
-
-
-def _judge_mm1_wait(answer: Any) -> str | None:
-    answer = real_number(answer)
-    if answer is None:
-        return "answer with a number of seconds"
-    q = MM1(MM1_ARRIVAL_RATE, MM1_SERVICE_RATE)
-    if math.isclose(answer, q.W, rel_tol=1e-3):
-        return None
-    if math.isclose(answer, 1 / MM1_SERVICE_RATE, rel_tol=1e-3):
-        return "that is the service time alone; at ρ = 0.9 most messages find others ahead of them and wait first"
-    if math.isclose(answer, q.Wq, rel_tol=1e-3):
-        return "that is Wq, the wait before service; W adds the service itself"
-    if math.isclose(answer, q.L, rel_tol=1e-3):
-        return "that is L, the mean number in the system; W is a time (Little: W = L / λ)"
-    if math.isclose(answer, 1 / MM1_ARRIVAL_RATE, rel_tol=1e-3):
-        return "that is the mean gap between arrivals; W depends on both rates"
-    return "for M/M/1, W = 1 / (μ − λ): the closer λ gets to μ, the longer the stay"
-
-
-register(
-    Exercise(
-        id="03.mm1-wait",
-        title="M/M/1: how long does a message stay?",
-        kind="predict",
-        prompt=(
-            f"Messages arrive at random (a Poisson stream) at λ = {MM1_ARRIVAL_RATE:g} per second. One consumer "
-            f"handles them in {1 / MM1_SERVICE_RATE:g} s on average (exponential service times, "
-            f"μ = {MM1_SERVICE_RATE:g} per second). What is W, the mean time a message spends in the system "
-            f"(waiting plus being handled), in seconds?"
-        ),
-        judge=_judge_mm1_wait,
-        hints=[
-            "ρ = λ / μ = 0.9: the consumer is busy 90 % of the time.",
-            "M/M/1: W = 1 / (μ − λ), or equivalently (1/μ) / (1 − ρ): the service time divided by the idle share.",
-        ],
-        solution_text=(
-            "answer = 1.0\n"
-            "# 1.0 s: W = 1 / (μ − λ) = 1 / (10 − 9). That is ten times the service time of 0.1 s: at 90 %\n"
-            "# load a message mostly waits. Check it: ac.labs.queueing.MM1(9, 10).W"
-        ),
-        reference=1.0,
-        wrong_answers=[0.1, 0.9, 9.0, 1 / 9, 0.5, "1", None],
     )
 )
