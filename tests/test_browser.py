@@ -1,4 +1,4 @@
-"""The widgets in a real browser: JupyterLab serving chapters 02, 03 and 05, driven in headless Chromium.
+"""The widgets in a real browser: JupyterLab serving chapters 02, 03a and 05, driven in headless Chromium.
 
 Debian's chromium is used through Playwright's ``executable_path``; no browser is downloaded.
 """
@@ -162,10 +162,10 @@ def test_chapter_02_widgets_respond_to_clicks_in_a_real_browser(jupyterlab):
         expect(calls.locator(".ac-fired")).to_contain_text("show")
 
 
-def test_chapter_03_event_loop_stepper_steps_forward_and_back_in_a_real_browser(jupyterlab):
+def test_chapter_03a_event_loop_stepper_steps_forward_and_back_in_a_real_browser(jupyterlab):
     from playwright.sync_api import expect
 
-    with _chapter_run_in_chromium(jupyterlab, "03-algorithms-and-models.ipynb") as page:
+    with _chapter_run_in_chromium(jupyterlab, "03a-mechanisms.ipynb") as page:
         loop = page.locator(".ac-loop-widget").first
         loop.scroll_into_view_if_needed()
         step = loop.locator(".ac-loop b").first

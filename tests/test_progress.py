@@ -111,16 +111,16 @@ def test_report_counts_each_outcome(course):
 
 
 def test_a_broken_notebook_or_a_missing_folder_says_what_to_do(course, tmp_path):
-    (course / "03-algorithms-and-models.ipynb").write_text("{not json", encoding="utf-8")
+    (course / "03b-queueing-models.ipynb").write_text("{not json", encoding="utf-8")
     what_to_do = "; open it in JupyterLab and save it again, or move it out of the course folder"
-    with pytest.raises(ValueError, match=re.escape("03-algorithms-and-models.ipynb: not JSON (Expecting ")) as err:
+    with pytest.raises(ValueError, match=re.escape("03b-queueing-models.ipynb: not JSON (Expecting ")) as err:
         progress(course)
     assert str(err.value).endswith(what_to_do) and isinstance(err.value, Unreadable)
     unreadable: list[str] = []
     rows = progress(course, unreadable=unreadable)  # with a list, the others are still read
-    assert [line.split(":")[0] for line in unreadable] == ["03-algorithms-and-models.ipynb"]
-    assert {row.outcome for row in rows if row.exercise.startswith("03.")} == {"not run"}
-    assert {row.outcome for row in rows if not row.exercise.startswith("03.")} == {"not attempted"}
+    assert [line.split(":")[0] for line in unreadable] == ["03b-queueing-models.ipynb"]
+    assert {row.outcome for row in rows if row.exercise.startswith("03b.")} == {"not run"}
+    assert {row.outcome for row in rows if not row.exercise.startswith("03b.")} == {"not attempted"}
     with pytest.raises(FileNotFoundError, match=re.escape("; make one with: python -m asyncomm lab")):
         progress(tmp_path / "nowhere")
 

@@ -1,6 +1,6 @@
 """Re-run chapters on a fresh kernel and save their outputs, as committed for strict nbval.
 
-    .venv/bin/python tools/execute_notebooks.py notebooks/03-algorithms-and-models.ipynb [...]
+    .venv/bin/python tools/execute_notebooks.py notebooks/03a-mechanisms.ipynb [...]
 
 Cells run in the notebook's folder, errors in cells tagged ``raises-exception`` are allowed (as in
 JupyterLab's Run All), and the per-cell timing metadata nbclient adds is dropped so diffs show only

@@ -26,8 +26,9 @@ __all__ = ["OUTCOMES", "ExerciseProgress", "Unreadable", "progress", "report"]
 #: What a row's ``outcome`` can be: the three of ``check`` and "not run" (no check output saved).
 OUTCOMES = ("correct", "incorrect", "not attempted", "not run")
 
-# The first line of a check's output: the symbol, the exercise id, the outcome (see exercises.Result).
-_RESULT = re.compile(r"^(?:✅|❌|⏳) \[(\d\d\.[\w-]+)\] (correct|incorrect|not attempted)\b", re.MULTILINE)
+# The first line of a check's output: the symbol, the exercise id (a split chapter's carries its letter,
+# 03a.worker), the outcome (see exercises.Result).
+_RESULT = re.compile(r"^(?:✅|❌|⏳) \[(\d\d[a-z]?\.[\w-]+)\] (correct|incorrect|not attempted)\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)
