@@ -53,8 +53,10 @@ SETTINGS = settings(
 
 #: For the thread machines: no shrinking. Which blocked thread wins a race is the scheduler's choice, so a
 #: replay rarely fails the same way, and each failing replay waits SETTLE_TIMEOUT: shrinking would take many
-#: minutes to end in hypothesis' "Flaky". The first failing example is reported as found.
-THREAD_SETTINGS = settings(SETTINGS, phases=[Phase.explicit, Phase.reuse, Phase.generate])
+#: minutes to end in hypothesis' "Flaky". The first failing example is reported as found. No example
+#: database either: replaying a saved example whose rules' preconditions depend on threads' timing ends in
+#: FlakyStrategyDefinition, which hides the failure it was saved for.
+THREAD_SETTINGS = settings(SETTINGS, phases=[Phase.explicit, Phase.generate], database=None)
 
 MAXSIZES = st.sampled_from([0, 1, 1, 2, 3])
 POLICIES = st.sampled_from(["block", "block", "block", "raise"])  # the drop policies lose messages by design
