@@ -126,7 +126,7 @@ def _chapter_run_in_chromium(jupyterlab, chapter: str):
 def test_chapter_02_widgets_respond_to_clicks_in_a_real_browser(jupyterlab):
     from playwright.sync_api import expect
 
-    with _chapter_run_in_chromium(jupyterlab, "02-core-concepts.ipynb") as page:
+    with _chapter_run_in_chromium(jupyterlab, "02b-three-patterns.ipynb") as page:
         queue = page.locator(".ac-queue-widget").first
         queue.scroll_into_view_if_needed()
         expect(queue).to_be_visible()
