@@ -8,7 +8,7 @@ import asyncomm as ac
 from asyncomm.course.exercises import Outcome
 from asyncomm.course.exercises.ch02 import FIFO_PROGRAM, LISTENER_PROGRAM, _run
 
-IDS = ["02b.fifo-order", "02b.listener-order", "02b.count-listener"]
+IDS = ["02b.fifo-order", "02b.listener-order", "02b.count-listener", "02b.producer-consumer", "02b.five-clicks"]
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
@@ -224,3 +224,38 @@ def test_predict_solutions_open_with_a_pasteable_answer():
         namespace = {}
         exec(ex.solution(), namespace)
         assert namespace["answer"] == ex.reference
+
+
+@pytest.mark.parametrize(
+    ("consumer", "hint"),
+    [
+        ("_consumer_serving_the_sentinel", "None is the producer's sentinel"),
+        ("_consumer_that_never_stops", "kept waiting after the sentinel"),
+        ("_consumer_stopping_when_empty", "an empty queue only means the next order has not come yet"),
+        ("_consumer_without_waiting", "get_nowait() raised QueueEmpty"),
+        ("_consumer_not_awaiting", "queue.get() is a coroutine"),
+        ("_plain_consumer", "define consumer with `async def`"),
+    ],
+)
+def test_producer_consumer_names_the_mistake(consumer, hint):
+    from asyncomm.course.exercises import ch02
+
+    assert hint in ac.exercises.get("02b.producer-consumer").check(getattr(ch02, consumer)).message
+
+
+def test_producer_consumer_accepts_the_worked_solution_and_an_async_for_free_form():
+    import asyncio
+
+    ex = ac.exercises.get("02b.producer-consumer")
+    namespace = {"asyncio": asyncio}
+    exec(ex.solution(), namespace)
+    assert ex.check(namespace["consumer"])
+
+    async def with_a_break(queue, served):
+        while True:
+            order = await queue.get()
+            if order is None:
+                break
+            served.append(order)
+
+    assert ex.check(with_a_break)
