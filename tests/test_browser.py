@@ -1,4 +1,4 @@
-"""The widgets in a real browser: JupyterLab serving chapters 02, 03 and 05, driven in headless Chromium.
+"""The widgets in a real browser: JupyterLab serving chapters 02b, 03 and 05, driven in headless Chromium.
 
 Debian's chromium is used through Playwright's ``executable_path``; no browser is downloaded.
 """

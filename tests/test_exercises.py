@@ -197,7 +197,8 @@ def test_the_cell_calls_name_their_exercise_and_print_what_a_learner_reads(capsy
     ac.solution("02b.fifo-order")
     assert capsys.readouterr().out == (
         f"{ac.exercises.get('02b.fifo-order').hints[0]}\n"
-        'exercise 02b.fifo-order has 2 hints, and hint 2 was the last; the worked answer: ac.solution("02b.fifo-order")\n'
+        "exercise 02b.fifo-order has 2 hints, and hint 2 was the last; "
+        'the worked answer: ac.solution("02b.fifo-order")\n'
         f"{ac.exercises.get('02b.fifo-order').solution()}\n"
     )
 

@@ -9,8 +9,7 @@ import warnings
 import pytest
 
 import asyncomm as ac
-from asyncomm.course.exercises import Outcome
-from asyncomm.course.exercises import ch02a
+from asyncomm.course.exercises import Outcome, ch02a
 
 IDS = ["02a.breakfast", "02a.never-awaited", "02a.timeout", "02a.unblock"]
 

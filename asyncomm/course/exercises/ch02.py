@@ -501,7 +501,7 @@ def _judge_consumer(consumer: Any) -> str | None:
     if any(inspect.iscoroutine(item) for item in served):
         return "queue.get() is a coroutine: `await queue.get()` waits for the next order and gives it to you"
     if None in served:
-        return "None is the producer's sentinel, \"no more orders\", not an order: stop there without serving it"
+        return 'None is the producer\'s sentinel, "no more orders", not an order: stop there without serving it'
     if state == "still waiting":
         return (
             f"your consumer served {served} and then kept waiting after the sentinel: when get() returns None, "

@@ -192,7 +192,7 @@ async def _remind_first_only(send: Any, names: Any) -> None:
 
 async def _remind_all_with_tasks_left_behind(send: Any, names: Any) -> None:
     for name in names:
-        asyncio.create_task(send(name))
+        asyncio.create_task(send(name))  # noqa: RUF006 - the mistake under test: a task nobody awaits
 
 
 def _remind_all_without_async(send: Any, names: Any) -> None:
