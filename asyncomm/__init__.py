@@ -64,7 +64,7 @@ _LAZY_NAMES = {
     "LoopStepper": "asyncomm.teaching",
     "QueueStepper": "asyncomm.teaching",
     # The course's exercises module, and the calls a chapter's exercise cells make, each naming its exercise:
-    # ac.exercise("02.fifo-order"), ac.check("02.fifo-order", answer), ac.hint(...), ac.solution(...).
+    # ac.exercise("02b.fifo-order"), ac.check("02b.fifo-order", answer), ac.hint(...), ac.solution(...).
     "exercises": "asyncomm.course",
     "exercise": "asyncomm.course.exercises",
     "check": "asyncomm.course.exercises",

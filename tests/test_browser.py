@@ -1,4 +1,4 @@
-"""The widgets in a real browser: JupyterLab serving chapters 02, 03a and 05, driven in headless Chromium.
+"""The widgets in a real browser: JupyterLab serving chapters 02b, 03a and 05, driven in headless Chromium.
 
 Debian's chromium is used through Playwright's ``executable_path``; no browser is downloaded.
 """
@@ -126,7 +126,7 @@ def _chapter_run_in_chromium(jupyterlab, chapter: str):
 def test_chapter_02_widgets_respond_to_clicks_in_a_real_browser(jupyterlab):
     from playwright.sync_api import expect
 
-    with _chapter_run_in_chromium(jupyterlab, "02-core-concepts.ipynb") as page:
+    with _chapter_run_in_chromium(jupyterlab, "02b-three-patterns.ipynb") as page:
         queue = page.locator(".ac-queue-widget").first
         queue.scroll_into_view_if_needed()
         expect(queue).to_be_visible()

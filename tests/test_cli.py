@@ -41,7 +41,7 @@ def test_progress_of_a_missing_folder_works_without_docstrings(tmp_path):
 
 
 # -- `lab` stays inside its folder -------------------------------------------------------------------------
-CHAPTER = "02-core-concepts.ipynb"
+CHAPTER = "02b-three-patterns.ipynb"
 LINK_REFUSED = "is a symbolic link; asyncomm never writes through a link"
 
 

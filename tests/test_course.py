@@ -18,7 +18,8 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 EXPECTED = [
     "00-start-here",
     "01-background",
-    "02-core-concepts",
+    "02a-async-basics",
+    "02b-three-patterns",
     "03a-mechanisms",
     "03b-queueing-models",
     "04-code-example",
@@ -71,15 +72,15 @@ def test_copy_course_keeps_edited_files_unless_asked(tmp_path):
     report = ac.course.copy_course(tmp_path)
     assert sorted(n for n in report.copied if n.endswith(".ipynb")) == [f"{name}.ipynb" for name in EXPECTED]
     assert "data/glossary.csv" in report.copied
-    edited = tmp_path / "02-core-concepts.ipynb"
+    edited = tmp_path / "02b-three-patterns.ipynb"
     edited.write_text("my notes", encoding="utf-8")
     again = ac.course.copy_course(tmp_path)
-    assert again.kept == ["02-core-concepts.ipynb"] and not again.copied
+    assert again.kept == ["02b-three-patterns.ipynb"] and not again.copied
     assert edited.read_text(encoding="utf-8") == "my notes"
     forced = ac.course.copy_course(tmp_path, overwrite=True)
-    assert forced.replaced == ["02-core-concepts.ipynb"]
-    assert (tmp_path / "02-core-concepts.ipynb.bak").read_text(encoding="utf-8") == "my notes"
-    assert edited.read_bytes() == (ROOT / "notebooks" / "02-core-concepts.ipynb").read_bytes()
+    assert forced.replaced == ["02b-three-patterns.ipynb"]
+    assert (tmp_path / "02b-three-patterns.ipynb.bak").read_text(encoding="utf-8") == "my notes"
+    assert edited.read_bytes() == (ROOT / "notebooks" / "02b-three-patterns.ipynb").read_bytes()
 
 
 def test_copy_course_refuses_a_file_as_target(tmp_path):

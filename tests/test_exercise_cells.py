@@ -1,7 +1,7 @@
 """An exercise is bound to its cells by id: after *Run All*, any answer cell can be run again, in any order.
 
 Cells used to share a global, ``ex = ac.exercises.get(...)``: after Run All it was the chapter's last exercise, so
-going back to exercise 1 checked the right answer against another exercise ("❌ [02.five-clicks] incorrect"), and
+going back to exercise 1 checked the right answer against another exercise ("❌ [02b.five-clicks] incorrect"), and
 ``progress`` recorded the outcome under the wrong id. Now every call names its exercise.
 
 The cells are found by pattern, not by a list of notebooks (chapters get split and renamed): an *answer cell* is
@@ -89,9 +89,9 @@ def test_no_cell_shares_an_exercise_through_a_global_and_every_named_id_exists()
 
 
 def test_the_reference_replaces_the_learners_part_and_keeps_the_check():
-    source = 'answer = ...   # your answer here\nac.check("02.fifo-order", answer)'
-    assert with_reference(source, "02.fifo-order").splitlines()[0] == "answer = ['c', 'd', 'f']"
-    assert with_reference(source, "02.fifo-order").endswith('\n\nac.check("02.fifo-order", answer)')
+    source = 'answer = ...   # your answer here\nac.check("02b.fifo-order", answer)'
+    assert with_reference(source, "02b.fifo-order").splitlines()[0] == "answer = ['c', 'd', 'f']"
+    assert with_reference(source, "02b.fifo-order").endswith('\n\nac.check("02b.fifo-order", answer)')
 
 
 # -- executed: Run All, then every answer cell again, last one first ---------------------------------------------------

@@ -188,24 +188,25 @@ def test_the_solution_pasted_into_a_cell_defines_what_the_notebook_checks_and_pa
 
 
 def test_the_cell_calls_name_their_exercise_and_print_what_a_learner_reads(capsys):
-    ac.exercise("02.fifo-order")
-    assert capsys.readouterr().out == ac.exercises.get("02.fifo-order").prompt + "\n"
-    assert repr(ac.check("02.fifo-order", ["c", "d", "f"])) == "✅ [02.fifo-order] correct: well done!"
-    assert repr(ac.check("02.five-clicks", ["c", "d", "f"])).startswith("❌ [02.five-clicks] incorrect: ")
-    ac.hint("02.fifo-order")
-    ac.hint("02.fifo-order", 3)
-    ac.solution("02.fifo-order")
+    ac.exercise("02b.fifo-order")
+    assert capsys.readouterr().out == ac.exercises.get("02b.fifo-order").prompt + "\n"
+    assert repr(ac.check("02b.fifo-order", ["c", "d", "f"])) == "✅ [02b.fifo-order] correct: well done!"
+    assert repr(ac.check("02b.five-clicks", ["c", "d", "f"])).startswith("❌ [02b.five-clicks] incorrect: ")
+    ac.hint("02b.fifo-order")
+    ac.hint("02b.fifo-order", 3)
+    ac.solution("02b.fifo-order")
     assert capsys.readouterr().out == (
-        f"{ac.exercises.get('02.fifo-order').hints[0]}\n"
-        'exercise 02.fifo-order has 2 hints, and hint 2 was the last; the worked answer: ac.solution("02.fifo-order")\n'
-        f"{ac.exercises.get('02.fifo-order').solution()}\n"
+        f"{ac.exercises.get('02b.fifo-order').hints[0]}\n"
+        "exercise 02b.fifo-order has 2 hints, and hint 2 was the last; "
+        'the worked answer: ac.solution("02b.fifo-order")\n'
+        f"{ac.exercises.get('02b.fifo-order').solution()}\n"
     )
 
 
-@pytest.mark.parametrize("call", [ac.exercise, ac.hint, ac.solution, lambda wrong: ac.check(wrong, "02.fifo-order")])
+@pytest.mark.parametrize("call", [ac.exercise, ac.hint, ac.solution, lambda wrong: ac.check(wrong, "02b.fifo-order")])
 def test_an_id_that_is_not_a_string_says_what_the_first_argument_is(call):
     message = (
-        "the first argument is the exercise's id, a string such as '02.fifo-order', got ['c', 'd'] (list); "
+        "the first argument is the exercise's id, a string such as '02b.fifo-order', got ['c', 'd'] (list); "
         "copy the id from the cell above"
     )
     with pytest.raises(TypeError, match=re.escape(message)):

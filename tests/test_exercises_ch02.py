@@ -8,7 +8,7 @@ import asyncomm as ac
 from asyncomm.course.exercises import Outcome
 from asyncomm.course.exercises.ch02 import FIFO_PROGRAM, LISTENER_PROGRAM, _run
 
-IDS = ["02.fifo-order", "02.listener-order", "02.count-listener"]
+IDS = ["02b.fifo-order", "02b.listener-order", "02b.count-listener", "02b.producer-consumer", "02b.five-clicks"]
 
 
 @pytest.mark.parametrize("exercise_id", IDS)
@@ -28,13 +28,13 @@ def test_placeholder_is_not_attempted(exercise_id):
 
 
 def test_predict_references_are_what_the_library_does():
-    assert _run(FIFO_PROGRAM, "q.snapshot()") == ac.exercises.get("02.fifo-order").reference
-    assert _run(LISTENER_PROGRAM, "calls") == ac.exercises.get("02.listener-order").reference
+    assert _run(FIFO_PROGRAM, "q.snapshot()") == ac.exercises.get("02b.fifo-order").reference
+    assert _run(LISTENER_PROGRAM, "calls") == ac.exercises.get("02b.listener-order").reference
 
 
 def test_prompts_show_the_programs():
-    assert FIFO_PROGRAM in ac.exercises.get("02.fifo-order").prompt
-    assert LISTENER_PROGRAM in ac.exercises.get("02.listener-order").prompt
+    assert FIFO_PROGRAM in ac.exercises.get("02b.fifo-order").prompt
+    assert LISTENER_PROGRAM in ac.exercises.get("02b.listener-order").prompt
 
 
 @pytest.mark.parametrize(
@@ -48,7 +48,7 @@ def test_prompts_show_the_programs():
     ],
 )
 def test_fifo_hints(answer, hint):
-    assert hint in ac.exercises.get("02.fifo-order").check(answer).message
+    assert hint in ac.exercises.get("02b.fifo-order").check(answer).message
 
 
 @pytest.mark.parametrize(
@@ -61,14 +61,14 @@ def test_fifo_hints(answer, hint):
     ],
 )
 def test_listener_order_hints(answer, hint):
-    assert hint in ac.exercises.get("02.listener-order").check(answer).message
+    assert hint in ac.exercises.get("02b.listener-order").check(answer).message
 
 
 def test_write_exercise_with_an_unwritten_body_is_not_attempted():
     def register_counter(bus, event):
         raise NotImplementedError
 
-    assert ac.exercises.get("02.count-listener").check(register_counter).outcome is Outcome.NOT_ATTEMPTED
+    assert ac.exercises.get("02b.count-listener").check(register_counter).outcome is Outcome.NOT_ATTEMPTED
 
 
 def test_count_listener_accepts_other_correct_solutions():
@@ -89,13 +89,13 @@ def test_count_listener_accepts_other_correct_solutions():
         bus.register(event, counter.hear)
         return lambda: counter.n
 
-    ex = ac.exercises.get("02.count-listener")
+    ex = ac.exercises.get("02b.count-listener")
     assert ex.check(with_a_list)
     assert ex.check(with_a_bound_method)
 
 
 def test_count_listener_hints():
-    ex = ac.exercises.get("02.count-listener")
+    ex = ac.exercises.get("02b.count-listener")
 
     def counts_twice(bus, event):
         n = [0]
@@ -109,7 +109,7 @@ def test_count_listener_hints():
 
 
 def test_solution_code_passes_its_own_check():
-    ex = ac.exercises.get("02.count-listener")
+    ex = ac.exercises.get("02b.count-listener")
     namespace = {}
     exec(ex.solution(), namespace)
     assert ex.check(namespace["register_counter"]).outcome is Outcome.CORRECT
@@ -124,37 +124,37 @@ def message(exercise_id, answer):
 
 @pytest.mark.parametrize("answer", [("c", "d", "f"), ["C", "D", "F"], ["'c'", " d", "f "], ('"c"', "D", "f")])
 def test_fifo_order_accepts_a_tuple_and_messages_written_loosely(answer):
-    assert ac.exercises.get("02.fifo-order").check(answer).outcome is Outcome.CORRECT
+    assert ac.exercises.get("02b.fifo-order").check(answer).outcome is Outcome.CORRECT
 
 
 def test_fifo_order_names_an_item_that_is_not_a_message_and_keeps_hints_on_cleaned_items():
     from asyncomm.course.exercises.ch02 import FIFO_SENT
 
     assert FIFO_SENT == ("a", "b", "c", "d", "e", "f")
-    assert message("02.fifo-order", ["c", "d", "g"]) == "'g' is not a message the program sends"
-    assert message("02.fifo-order", ("C", "D", "x y")) == "'x y' is not a message the program sends"
-    assert message("02.fifo-order", ["c", "d", 6]) == (
+    assert message("02b.fifo-order", ["c", "d", "g"]) == "'g' is not a message the program sends"
+    assert message("02b.fifo-order", ("C", "D", "x y")) == "'x y' is not a message the program sends"
+    assert message("02b.fifo-order", ["c", "d", 6]) == (
         "answer with a list of the queued messages, oldest first, such as ['x', 'y']"
     )
-    assert message("02.fifo-order", ("C", "D", "E", "F")).startswith("the queue holds at most 3 messages")
-    assert message("02.fifo-order", ("F", "D", "C")).startswith("right messages, wrong order")
+    assert message("02b.fifo-order", ("C", "D", "E", "F")).startswith("the queue holds at most 3 messages")
+    assert message("02b.fifo-order", ("F", "D", "C")).startswith("right messages, wrong order")
 
 
 def test_five_clicks_reads_answers_like_fifo_order():
     from asyncomm.course.exercises.ch02 import FIVE_CLICKS_SENT
 
-    ex = ac.exercises.get("02.five-clicks")
+    ex = ac.exercises.get("02b.five-clicks")
     assert FIVE_CLICKS_SENT == ("a", "b", "c", "d")
     assert ex.check(("b", "d")) and ex.check(["B", " 'd' "])
-    assert message("02.five-clicks", ["b", "e"]) == "'e' is not a message the program sends"
-    assert message("02.five-clicks", ("D", "B")) == "right messages? check the order: the front (oldest) comes first"
-    assert message("02.five-clicks", "b d") == (
+    assert message("02b.five-clicks", ["b", "e"]) == "'e' is not a message the program sends"
+    assert message("02b.five-clicks", ("D", "B")) == "right messages? check the order: the front (oldest) comes first"
+    assert message("02b.five-clicks", "b d") == (
         "answer with a list of the messages the widget shows, front first, such as ['x']"
     )
 
 
 def test_listener_order_accepts_a_tuple_and_any_case():
-    ex = ac.exercises.get("02.listener-order")
+    ex = ac.exercises.get("02b.listener-order")
     assert ex.check(("a1", "b1", "c1", "a2")) and ex.check(["A1", " b1", "'C1'", "a2"])
 
 
@@ -178,11 +178,11 @@ def test_listener_order_accepts_a_tuple_and_any_case():
     ],
 )
 def test_listener_order_validates_items_first_then_names_the_mistake(answer, expected):
-    assert message("02.listener-order", answer) == expected
+    assert message("02b.listener-order", answer) == expected
 
 
 def test_count_listener_names_the_error_its_listener_raised():
-    ex = ac.exercises.get("02.count-listener")
+    ex = ac.exercises.get("02b.count-listener")
 
     def forgot_nonlocal(bus, event):
         count = 0
@@ -219,8 +219,43 @@ def test_count_listener_names_the_error_its_listener_raised():
 
 
 def test_predict_solutions_open_with_a_pasteable_answer():
-    for exercise_id in ("02.fifo-order", "02.listener-order", "02.five-clicks"):
+    for exercise_id in ("02b.fifo-order", "02b.listener-order", "02b.five-clicks"):
         ex = ac.exercises.get(exercise_id)
         namespace = {}
         exec(ex.solution(), namespace)
         assert namespace["answer"] == ex.reference
+
+
+@pytest.mark.parametrize(
+    ("consumer", "hint"),
+    [
+        ("_consumer_serving_the_sentinel", "None is the producer's sentinel"),
+        ("_consumer_that_never_stops", "kept waiting after the sentinel"),
+        ("_consumer_stopping_when_empty", "an empty queue only means the next order has not come yet"),
+        ("_consumer_without_waiting", "get_nowait() raised QueueEmpty"),
+        ("_consumer_not_awaiting", "queue.get() is a coroutine"),
+        ("_plain_consumer", "define consumer with `async def`"),
+    ],
+)
+def test_producer_consumer_names_the_mistake(consumer, hint):
+    from asyncomm.course.exercises import ch02
+
+    assert hint in ac.exercises.get("02b.producer-consumer").check(getattr(ch02, consumer)).message
+
+
+def test_producer_consumer_accepts_the_worked_solution_and_an_async_for_free_form():
+    import asyncio
+
+    ex = ac.exercises.get("02b.producer-consumer")
+    namespace = {"asyncio": asyncio}
+    exec(ex.solution(), namespace)
+    assert ex.check(namespace["consumer"])
+
+    async def with_a_break(queue, served):
+        while True:
+            order = await queue.get()
+            if order is None:
+                break
+            served.append(order)
+
+    assert ex.check(with_a_break)

@@ -63,12 +63,12 @@ def test_a_fresh_course_has_every_exercise_but_the_warm_up_not_attempted(course)
 
 
 def test_saved_answers_show_up_and_the_check_run_last_wins(course):
-    chapter = course / "02-core-concepts.ipynb"
-    ex = ac.exercises.get("02.fifo-order")
-    _answer(chapter, "02.fifo-order", ex.reference, count=40)
-    assert _outcomes(course)["02.fifo-order"] == "correct"
-    _answer(chapter, "02.fifo-order", ex.wrong_answers[0], count=41)  # tried again, got it wrong
-    assert _outcomes(course)["02.fifo-order"] == "incorrect"
+    chapter = course / "02b-three-patterns.ipynb"
+    ex = ac.exercises.get("02b.fifo-order")
+    _answer(chapter, "02b.fifo-order", ex.reference, count=40)
+    assert _outcomes(course)["02b.fifo-order"] == "correct"
+    _answer(chapter, "02b.fifo-order", ex.wrong_answers[0], count=41)  # tried again, got it wrong
+    assert _outcomes(course)["02b.fifo-order"] == "incorrect"
 
 
 def test_a_check_elsewhere_counts_only_when_the_chapter_has_none(course):

@@ -1,7 +1,7 @@
 """The course around the library: finding and copying the chapters, the exercises, progress.
 
 * :mod:`~asyncomm.course.locator` -- where the chapters and data are, and copying them for a learner;
-* :mod:`~asyncomm.course.exercises` -- the self-checking exercises (``ac.exercises.get("02.five-clicks")``);
+* :mod:`~asyncomm.course.exercises` -- the self-checking exercises (``ac.exercises.get("02b.five-clicks")``);
 * :mod:`~asyncomm.course.progress` -- ``python -m asyncomm progress``.
 
 A wheel ships the chapters in ``notebooks/`` and ``data/`` beside these modules.

@@ -155,9 +155,9 @@ def copy_course(target: Path | str, *, overwrite: bool = False) -> CopyReport:
     >>> import pathlib, tempfile
     >>> folder = pathlib.Path(tempfile.mkdtemp())
     >>> _ = copy_course(folder)
-    >>> _ = (folder / "02-core-concepts.ipynb").write_text("my notes")
+    >>> _ = (folder / "02b-three-patterns.ipynb").write_text("my notes")
     >>> copy_course(folder).kept
-    ['02-core-concepts.ipynb']
+    ['02b-three-patterns.ipynb']
     """
     target = Path(target).expanduser()
     if target.exists() and not target.is_dir():

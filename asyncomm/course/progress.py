@@ -1,7 +1,7 @@
 """How far a learner got: every exercise's last outcome, read from the saved notebooks.
 
 A learner's notebook already holds the answer to "where am I?": each
-``ac.check("02.fifo-order", answer)`` cell shows a line such as ``✅ [02.fifo-order] correct: ...``.
+``ac.check("02b.fifo-order", answer)`` cell shows a line such as ``✅ [02b.fifo-order] correct: ...``.
 :func:`progress` reads those lines from the ``.ipynb`` files of a course folder
 (plain JSON: no kernel, nothing is run), and :func:`report` turns them into a
 table. A teacher runs ``python -m asyncomm progress DIR`` over each learner's
@@ -37,7 +37,7 @@ class ExerciseProgress:
 
     ``notebook`` is the file its last saved check came from (``""`` if none).
 
-    >>> ExerciseProgress("02.fifo-order", "Predict the FIFO order", "correct", "02-core-concepts.ipynb").done
+    >>> ExerciseProgress("02b.fifo-order", "Predict the FIFO order", "correct", "02b-three-patterns.ipynb").done
     True
     """
 
@@ -163,11 +163,11 @@ def progress(folder: str | Path, *, unreadable: list[str] | None = None) -> list
 def report(rows: list[ExerciseProgress]) -> str:
     """A text table of ``rows`` with a summary line (what the ``progress`` command prints).
 
-    >>> print(report([ExerciseProgress("02.fifo-order", "Predict the FIFO order", "correct"),
-    ...               ExerciseProgress("02.listener-order", "Predict the listener call order", "not run")]))
+    >>> print(report([ExerciseProgress("02b.fifo-order", "Predict the FIFO order", "correct"),
+    ...               ExerciseProgress("02b.listener-order", "Predict the listener call order", "not run")]))
     exercise            outcome        title
-    02.fifo-order       correct        Predict the FIFO order
-    02.listener-order   not run        Predict the listener call order
+    02b.fifo-order       correct        Predict the FIFO order
+    02b.listener-order   not run        Predict the listener call order
     <BLANKLINE>
     1 of 2 exercises correct; 0 incorrect, 0 not attempted, 1 not run
     """

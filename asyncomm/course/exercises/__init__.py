@@ -2,10 +2,10 @@
 
 In a notebook, every call names its exercise, so that cells can be re-run in any order::
 
-    ac.exercise("02.fifo-order")            # prints the question
-    ac.check("02.fifo-order", answer)       # correct / incorrect with a hint / not attempted
-    ac.hint("02.fifo-order", 1)
-    ac.solution("02.fifo-order")
+    ac.exercise("02b.fifo-order")            # prints the question
+    ac.check("02b.fifo-order", answer)       # correct / incorrect with a hint / not attempted
+    ac.hint("02b.fifo-order", 1)
+    ac.solution("02b.fifo-order")
 
 ``get(id)`` returns the :class:`Exercise` itself (its ``check``, ``hint``, ``solution``), for code and tests.
 

@@ -2,12 +2,12 @@
 
 A prompt cell shows the question, and the answer cell below it checks the answer::
 
-    ac.exercise("02.fifo-order")
+    ac.exercise("02b.fifo-order")
 
     answer = ...   # your answer
-    ac.check("02.fifo-order", answer)
+    ac.check("02b.fifo-order", answer)
 
-Stuck: ``ac.hint("02.fifo-order", 1)``, then ``ac.solution("02.fifo-order")``.
+Stuck: ``ac.hint("02b.fifo-order", 1)``, then ``ac.solution("02b.fifo-order")``.
 
 Why the id on every call: cells that shared a global ``ex = ac.exercises.get(...)`` broke after *Run All*
 (``ex`` was then the chapter's last exercise, so going back to the first one checked the wrong exercise, showed
@@ -26,7 +26,7 @@ __all__ = ["check", "exercise", "hint", "solution"]
 def _exercise(exercise_id: Any) -> Exercise:
     if not isinstance(exercise_id, str):
         raise TypeError(
-            f"the first argument is the exercise's id, a string such as '02.fifo-order', "
+            f"the first argument is the exercise's id, a string such as '02b.fifo-order', "
             f"got {exercise_id!r} ({type(exercise_id).__name__}); copy the id from the cell above"
         )
     return get(exercise_id)

@@ -9,7 +9,7 @@ Three outcomes, never more:
 
 A chapter module (``ch01.py`` ...) builds its exercises with :class:`Exercise`
 and ``register``s them; a notebook's cells name the exercise they are about on every call
-(``ac.check("02.fifo-order", answer)``, see ``_cells.py``), and code fetches one with ``get(id)``.
+(``ac.check("02b.fifo-order", answer)``, see ``_cells.py``), and code fetches one with ``get(id)``.
 """
 
 from __future__ import annotations
@@ -40,9 +40,9 @@ _SYMBOL = {Outcome.CORRECT: "✅", Outcome.INCORRECT: "❌", Outcome.NOT_ATTEMPT
 class Result:
     """What ``check`` returns; it shows itself as one line in a notebook, and is true only when correct.
 
-    >>> result = Result("02.fifo-order", Outcome.INCORRECT, "the first message sent is the first received")
+    >>> result = Result("02b.fifo-order", Outcome.INCORRECT, "the first message sent is the first received")
     >>> result, bool(result)
-    (❌ [02.fifo-order] incorrect: the first message sent is the first received, False)
+    (❌ [02b.fifo-order] incorrect: the first message sent is the first received, False)
     """
 
     exercise: str
@@ -238,10 +238,10 @@ _REGISTRY: dict[str, Exercise] = {}
 def register(exercise: Exercise) -> Exercise:
     """Add ``exercise`` to the course (each chapter module calls this at import); ids must be unique.
 
-    >>> register(get("02.fifo-order"))
+    >>> register(get("02b.fifo-order"))
     Traceback (most recent call last):
     ...
-    ValueError: exercise id '02.fifo-order' is used twice
+    ValueError: exercise id '02b.fifo-order' is used twice
     """
     if exercise.id in _REGISTRY:
         raise ValueError(f"exercise id {exercise.id!r} is used twice")
@@ -252,8 +252,8 @@ def register(exercise: Exercise) -> Exercise:
 def get(exercise_id: str) -> Exercise:
     """The exercise with this id; a wrong id lists the right ones.
 
-    >>> get("02.fifo-order").check(...)
-    ⏳ [02.fifo-order] not attempted: replace the ... placeholder with your answer, then run the cell again
+    >>> get("02b.fifo-order").check(...)
+    ⏳ [02b.fifo-order] not attempted: replace the ... placeholder with your answer, then run the cell again
     """
     from asyncomm.course.exercises import _load_all
 

@@ -1,9 +1,11 @@
-"""Chapter 02 exercises: the three patterns' semantics.
+"""Chapter 02b exercises: the three patterns' semantics (02a's, on async from zero, are in ``ch02a``).
 
-* ``02.fifo-order`` (predict): a bounded queue's contents after a run of operations.
-* ``02.listener-order`` (predict): who is called when, with a ``once`` listener
+* ``02b.fifo-order`` (predict): a bounded queue's contents after a run of operations.
+* ``02b.producer-consumer`` (write): an asyncio consumer that stops at the producer's sentinel.
+* ``02b.five-clicks`` (predict): the queue widget after five clicks.
+* ``02b.listener-order`` (predict): who is called when, with a ``once`` listener
   and a listener removed during a trigger.
-* ``02.count-listener`` (write): register a listener that counts an event.
+* ``02b.count-listener`` (write): register a listener that counts an event.
 
 The predict exercises run their own code to know the answer, so prompt and
 truth cannot drift apart.
@@ -11,11 +13,14 @@ truth cannot drift apart.
 
 from __future__ import annotations
 
+import asyncio
+import inspect
 import re
 import textwrap
 from collections.abc import Callable, Collection, Hashable
 from typing import Any
 
+from asyncomm.clock import VirtualClock
 from asyncomm.course.exercises._core import Exercise, as_list, clean_text, register
 from asyncomm.errors import TriggerFailed
 from asyncomm.events import EventBus
@@ -44,7 +49,7 @@ def _read_messages(answer: Any, sent: Collection[str], form: str) -> list[str] |
     return [clean_text(item) for item in items]
 
 
-# -- 02.fifo-order ----------------------------------------------------------------
+# -- 02b.fifo-order ----------------------------------------------------------------
 
 FIFO_PROGRAM = textwrap.dedent("""\
     q = ac.MessageQueue(maxsize=3)
@@ -84,7 +89,7 @@ def _judge_fifo(answer: Any) -> str | None:
 
 register(
     Exercise(
-        id="02.fifo-order",
+        id="02b.fifo-order",
         title="Predict a bounded queue's contents",
         kind="predict",
         prompt=(
@@ -116,7 +121,7 @@ register(
 )
 
 
-# -- 02.listener-order --------------------------------------------------------------
+# -- 02b.listener-order --------------------------------------------------------------
 
 LISTENER_PROGRAM = textwrap.dedent("""\
     bus = ac.EventBus()
@@ -179,7 +184,7 @@ def _judge_listeners(answer: Any) -> str | None:
 
 register(
     Exercise(
-        id="02.listener-order",
+        id="02b.listener-order",
         title="Predict the listener call order",
         kind="predict",
         prompt="What does the list `calls` hold after this program?\n\n" + LISTENER_PROGRAM,
@@ -210,7 +215,7 @@ register(
 )
 
 
-# -- 02.count-listener --------------------------------------------------------------
+# -- 02b.count-listener --------------------------------------------------------------
 
 
 def _reference_counter(bus: EventBus, event: Hashable) -> Callable[[], int]:
@@ -320,7 +325,7 @@ def _listener_failed(error: BaseException, args: tuple[Any, ...], kwargs: dict[s
 
 register(
     Exercise(
-        id="02.count-listener",
+        id="02b.count-listener",
         title="Write a listener that counts",
         kind="write",
         prompt=textwrap.dedent("""\
@@ -361,7 +366,7 @@ register(
 )
 
 
-# -- 02.five-clicks ----------------------------------------------------------------
+# -- 02b.five-clicks ----------------------------------------------------------------
 
 FIVE_CLICKS = [("send", "a"), ("send", "b"), ("send", "c"), ("receive",), ("send", "d")]
 FIVE_CLICKS_SENT = tuple(args[0] for verb, *args in FIVE_CLICKS if verb == "send")
@@ -396,7 +401,7 @@ def _judge_five_clicks(answer: Any) -> str | None:
 
 register(
     Exercise(
-        id="02.five-clicks",
+        id="02b.five-clicks",
         title="Predict the queue widget after five clicks",
         kind="predict",
         prompt=(
@@ -414,5 +419,131 @@ register(
         # -> Send 'd' -> ['b', 'd']."""),
         reference=["b", "d"],
         wrong_answers=[["a", "b"], ["c", "d"], ["b", "c", "d"], ["d", "b"], ("D", "B"), ["b", "e"], "b d"],
+    )
+)
+
+
+# -- 02b.producer-consumer -----------------------------------------------------------------------------------------
+
+#: What the check's producer sends, one a second, then the sentinel None.
+ORDERS = ("tea", "cake", "jam")
+
+
+async def _reference_consumer(queue: asyncio.Queue[Any], served: list[Any]) -> None:
+    while (order := await queue.get()) is not None:
+        served.append(order)
+
+
+async def _consumer_serving_the_sentinel(queue: asyncio.Queue[Any], served: list[Any]) -> None:
+    while True:
+        order = await queue.get()
+        served.append(order)
+        if order is None:
+            return
+
+
+async def _consumer_that_never_stops(queue: asyncio.Queue[Any], served: list[Any]) -> None:
+    while True:
+        order = await queue.get()
+        if order is not None:
+            served.append(order)
+
+
+async def _consumer_stopping_when_empty(queue: asyncio.Queue[Any], served: list[Any]) -> None:
+    while not queue.empty():
+        served.append(await queue.get())
+
+
+async def _consumer_without_waiting(queue: asyncio.Queue[Any], served: list[Any]) -> None:
+    while (order := queue.get_nowait()) is not None:
+        served.append(order)
+
+
+async def _consumer_not_awaiting(queue: asyncio.Queue[Any], served: list[Any]) -> None:
+    for _ in ORDERS:
+        served.append(queue.get())
+
+
+def _plain_consumer(queue: Any, served: list[Any]) -> None:
+    served.extend(ORDERS)
+
+
+def _judge_consumer(consumer: Any) -> str | None:
+    if not callable(consumer):
+        return "set answer to your function itself: answer = consumer (no parentheses)"
+    if not inspect.iscoroutinefunction(consumer):
+        return "define consumer with `async def`, so that it can await the queue"
+    served: list[Any] = []
+
+    async def main() -> str | None:
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        task = asyncio.create_task(consumer(queue, served))
+        for order in ORDERS:
+            await asyncio.sleep(1)  # an order a second: in between, the queue is empty but not finished
+            await queue.put(order)
+        await queue.put(None)
+        done, _ = await asyncio.wait([task], timeout=10)
+        if not done:
+            return "still waiting"
+        task.result()  # the consumer's own error, if any, is the mistake to report
+        return None
+
+    try:
+        state = VirtualClock().run(main())
+    except asyncio.QueueEmpty:
+        return (
+            "get_nowait() raised QueueEmpty: between two orders the queue is empty for now. "
+            "`await queue.get()` waits for the next order instead"
+        )
+    for item in served:
+        if inspect.iscoroutine(item):
+            item.close()
+    if any(inspect.iscoroutine(item) for item in served):
+        return "queue.get() is a coroutine: `await queue.get()` waits for the next order and gives it to you"
+    if None in served:
+        return 'None is the producer\'s sentinel, "no more orders", not an order: stop there without serving it'
+    if state == "still waiting":
+        return (
+            f"your consumer served {served} and then kept waiting after the sentinel: when get() returns None, "
+            f"return (or break out of the loop)"
+        )
+    if list(served) != list(ORDERS):
+        return (
+            f"your consumer served {served} and stopped: an empty queue only means the next order has not come "
+            f"yet. Wait for it with `await queue.get()`; only the sentinel means the end"
+        )
+    return None
+
+
+register(
+    Exercise(
+        id="02b.producer-consumer",
+        title="Write a consumer that stops at the sentinel",
+        kind="write",
+        prompt=textwrap.dedent("""\
+        Write `async def consumer(queue, served)`. `queue` is an asyncio.Queue; a producer puts an order
+        into it every second, then None, the sentinel that means "no more orders". The consumer appends
+        each order to the list `served`, in order, and returns once it gets the sentinel (which it does
+        not serve). The check runs it beside its own producer, on a virtual clock."""),
+        judge=_judge_consumer,
+        hints=[
+            "Between two orders the queue is empty, and that does not mean the producer is done: "
+            "`await queue.get()` waits for the next one. Only the sentinel means the end.",
+            "while (order := await queue.get()) is not None: served.append(order)",
+        ],
+        solution_text=textwrap.dedent("""\
+        async def consumer(queue, served):
+            while (order := await queue.get()) is not None:   # None: the producer is done
+                served.append(order)"""),
+        reference=_reference_consumer,
+        wrong_answers=[
+            _consumer_serving_the_sentinel,
+            _consumer_that_never_stops,
+            _consumer_stopping_when_empty,
+            _consumer_without_waiting,
+            _consumer_not_awaiting,
+            _plain_consumer,
+            "consumer",
+        ],
     )
 )
