@@ -27,7 +27,7 @@ __all__ = ["OUTCOMES", "ExerciseProgress", "Unreadable", "progress", "report"]
 OUTCOMES = ("correct", "incorrect", "not attempted", "not run")
 
 # The first line of a check's output: the symbol, the exercise id, the outcome (see exercises.Result).
-_RESULT = re.compile(r"^(?:✅|❌|⏳) \[(\d\d\.[\w-]+)\] (correct|incorrect|not attempted)\b", re.MULTILINE)
+_RESULT = re.compile(r"^(?:✅|❌|⏳) \[(\d\d[a-z]?\.[\w-]+)\] (correct|incorrect|not attempted)\b", re.MULTILINE)
 
 
 @dataclass(frozen=True)

@@ -458,7 +458,7 @@ register(
             f"A queue with maxsize={BLOCKING_MAXSIZE} and policy 'drop' feeds one consumer. Messages arrive at "
             f"random (a Poisson stream) at {BLOCKING_ARRIVAL_RATE:g} per second; the consumer needs "
             f"{1 / BLOCKING_SERVICE_RATE:g} s per message on average (exponential service times). In the long "
-            f"run, what share of the messages is dropped? Work it out by hand first, with chapter 03's M/M/1/K "
+            f"run, what share of the messages is dropped? Work it out by hand first, with chapter 03b's M/M/1/K "
             f"formula, then check it. Answer with a number between 0 and 1."
         ),
         judge=_judge_blocking,
