@@ -1,4 +1,4 @@
-"""The widgets in a real browser: JupyterLab serving chapters 02b, 03a and 05, driven in headless Chromium.
+"""The widgets in a real browser: JupyterLab serving chapters 02b, 03a and 05a, driven in headless Chromium.
 
 Debian's chromium is used through Playwright's ``executable_path``; no browser is downloaded.
 """
@@ -181,10 +181,10 @@ def test_chapter_03a_event_loop_stepper_steps_forward_and_back_in_a_real_browser
         expect(forward).to_be_disabled()
 
 
-def test_chapter_05_queueing_lab_follows_its_slider_in_a_real_browser(jupyterlab):
+def test_chapter_05a_queueing_lab_follows_its_slider_in_a_real_browser(jupyterlab):
     from playwright.sync_api import expect
 
-    with _chapter_run_in_chromium(jupyterlab, "05-challenges.ipynb") as page:
+    with _chapter_run_in_chromium(jupyterlab, "05a-bottlenecks-and-backpressure.ipynb") as page:
         lab = page.locator(".ac-qlab").first
         lab.scroll_into_view_if_needed()
         summary = lab.locator(".ac-qlab-summary-pane")

@@ -73,15 +73,15 @@ ALIASES = {
 
 #: Bold phrases that stress a word or label a row, not terms to look up.
 EMPHASIS = {
-    *("add up", "all", "and", "not", "one", "when", "who", "long", "right", "time", "holds", "stores", "fails"),
+    *("add up", "all", "and", "not", "one", "when", "who", "long", "right", "time", "stores", "fails"),
     *("correct", "incorrect", "not attempted", "corrected", "asyncomm", "slider", "jumps", "sequential"),
-    *("send", "receive", "clear", "close", "closed", "remove", "registers", "wait", "wait for", "waits", "waiting"),
+    *("send", "receive", "clear", "close", "closed", "remove", "registers", "wait", "wait for", "waits"),
     *("block", "drop", "unbounded", "as an array", "async vs sync", "choose by property", "choosing a pattern"),
     *("at trigger time", "when it started", "when tasks wait", "who from whom", "wants to react", "has news"),
     *("another process", "different programs", "several machines", "several processes", "processes or machines"),
     *("counts", "data", "name", "ids", "state", "front", "oldest", "growth", "element moves", "per operation"),
-    *("estimate", "theory", "the fast simulation", "exactly one", "one-to-one", "finished", "inline", "linearly"),
-    *("lose messages", "more consumers", "move the wait", "survive the consumer", "overlap", "optimising"),
+    *("exactly one", "one-to-one", "finished", "inline", "linearly"),
+    *("more consumers", "survive the consumer", "overlap", "optimising"),
     *("passes the data", "properties", "received once", "sent once", "reduces resource usage", "resources"),
     *("rule of thumb", "slogans", "slow listeners", "time is real", "what changes", "what goes wrong"),
     *("without awaiting", "compute"),

@@ -72,13 +72,13 @@ def test_saved_answers_show_up_and_the_check_run_last_wins(course):
 
 
 def test_a_check_elsewhere_counts_only_when_the_chapter_has_none(course):
-    chapter = course / "05-challenges.ipynb"
-    nb, cells = _check_cells(chapter, "05.queue-length")
+    chapter = course / "05a-bottlenecks-and-backpressure.ipynb"
+    nb, cells = _check_cells(chapter, "05a.queue-length")
     nb["cells"].remove(cells[0])  # the learner deleted the check cell
     chapter.write_text(json.dumps(nb), encoding="utf-8")
-    assert _outcomes(course)["05.queue-length"] == "not run"
+    assert _outcomes(course)["05a.queue-length"] == "not run"
 
-    ex = ac.exercises.get("05.queue-length")
+    ex = ac.exercises.get("05a.queue-length")
     scratch = {
         "cells": [
             {
@@ -98,7 +98,7 @@ def test_a_check_elsewhere_counts_only_when_the_chapter_has_none(course):
         ]
     }
     (course / "my-scratch.ipynb").write_text(json.dumps(scratch), encoding="utf-8")
-    [row] = [row for row in progress(course) if row.exercise == "05.queue-length"]
+    [row] = [row for row in progress(course) if row.exercise == "05a.queue-length"]
     assert (row.outcome, row.notebook, row.done) == ("correct", "my-scratch.ipynb", True)
 
 
