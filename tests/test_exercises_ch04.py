@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import queue
 from typing import Any
 
 import pytest
@@ -10,7 +11,7 @@ import asyncomm as ac
 from asyncomm.course.exercises import Outcome
 from asyncomm.course.exercises.ch04 import SEED_BUG_MENU, SEED_BUGS
 
-IDS = ["04.predict-crash", "04.find-bugs", "04.fix-trigger"]
+IDS = ["04.predict-crash", "04.find-bugs", "04.fix-clear", "04.fix-trigger"]
 
 
 def test_predict_crash_accepts_the_class_or_its_name() -> None:
@@ -166,3 +167,111 @@ def test_predict_crash_solution_opens_with_the_answer() -> None:
 
 def test_the_chapter_registers_exactly_these_exercises():
     assert sorted(ex.id for ex in ac.exercises.all_exercises() if ex.id.startswith("04.")) == sorted(IDS)
+
+
+def _seed_with_the_crash_patched() -> dict[str, Any]:
+    """The seed's program with only the crash removed: trigger_event hands each listener the message."""
+    patched = ac.course.load_seed_example()
+
+    class EventDriver(patched["EventDriver"]):  # type: ignore[name-defined, misc]
+        def trigger_event(self) -> None:
+            for listener in self.events:
+                listener("Hello, World!")
+
+    patched["EventDriver"] = EventDriver
+    return patched
+
+
+def test_never_received_the_message_is_sent_never_received_then_cleared() -> None:
+    # bug "never-received": what chapter 04 section 3 reads off the recorded run
+    patched = _seed_with_the_crash_patched()
+    flow = ac.labs.diagrams.record_calls(patched["main"])
+    names = [call.name for call in flow.calls]
+    assert flow.error is None and "never-received" in SEED_BUGS
+    assert "MessageQueue.receive_message" not in names and "Queue.get" not in names
+    assert names.index("MessageQueue.send_message") < names.index("MessageQueue.clear_queue")
+    assert names.count("callback_function") == 2  # in the trigger and on the thread, each handed the string
+    assert flow.output.count("Received message: Hello, World!") == 2
+
+
+def test_the_published_main_runs_on_one_thread_and_stops_before_the_clear() -> None:
+    seed = ac.course.load_seed_example()
+    flow = ac.labs.diagrams.record_calls(seed["main"])
+    assert flow.threads == ("MainThread",)
+    assert flow.error is not None and flow.error.startswith("TypeError")
+    assert "MessageQueue.clear_queue" not in [call.name for call in flow.calls]
+
+
+def test_the_patched_main_really_clears_a_message_that_was_in_the_queue() -> None:
+    patched = _seed_with_the_crash_patched()
+    sizes: list[int] = []
+    base = patched["MessageQueue"]
+
+    class Watched(base):  # type: ignore[valid-type, misc]
+        def clear_queue(self) -> None:
+            sizes.append(self.queue.qsize())
+            super().clear_queue()
+            sizes.append(self.queue.qsize())
+
+    patched["MessageQueue"] = Watched
+    ac.labs.diagrams.record_calls(patched["main"])
+    assert sizes == [1, 0]
+
+
+def test_fix_clear_reference_and_each_mistake() -> None:
+    ex = ac.exercises.get("04.fix-clear")
+    assert ex.check(ex.reference).outcome is Outcome.CORRECT
+    seed = ac.course.load_seed_example()
+    assert ex.check(seed["MessageQueue"]).message.startswith(
+        "the race of section 5.4 still happens: the receiver raised IndexError: pop from an empty deque"
+    )
+
+    class LockOnly(seed["MessageQueue"]):  # type: ignore[misc]
+        def clear_queue(self) -> None:
+            with self.queue.mutex:
+                self.queue.queue.clear()
+
+    assert ex.check(LockOnly).message == (
+        "queue.join() would wait for ever: the 3 dropped messages still count as unfinished tasks; "
+        "call task_done() once for each message you drop"
+    )
+
+    class CountedNoWake(seed["MessageQueue"]):  # type: ignore[misc]
+        def clear_queue(self) -> None:
+            with self.queue.mutex:
+                self.queue.unfinished_tasks -= len(self.queue.queue)
+                self.queue.queue.clear()
+
+    assert ex.check(CountedNoWake).message.startswith("a sender waiting for room on a full queue was not woken")
+
+    class NotifyingClear(CountedNoWake):
+        def clear_queue(self) -> None:
+            with self.queue.mutex:
+                self.queue.unfinished_tasks -= len(self.queue.queue)
+                self.queue.queue.clear()
+                self.queue.not_full.notify_all()
+
+    assert ex.check(NotifyingClear).outcome is Outcome.CORRECT  # the lock-level fix is right too
+
+    class Replaces(seed["MessageQueue"]):  # type: ignore[misc]
+        def clear_queue(self) -> None:
+            self.queue = queue.Queue()
+
+    assert ex.check(Replaces).message.startswith("clear_queue() put a new Queue in self.queue")
+    assert ex.check(ex.reference()).message.startswith("set answer to your class itself")
+
+    class KeepsOne(seed["MessageQueue"]):  # type: ignore[misc]
+        def clear_queue(self) -> None:
+            if self.queue.qsize() > 1:
+                self.queue.get_nowait()
+                self.queue.task_done()
+
+    assert ex.check(KeepsOne).message == "clear_queue() left 2 of 3 messages in the queue"
+
+
+def test_fix_clear_solution_runs_and_passes() -> None:
+    ex = ac.exercises.get("04.fix-clear")
+    namespace: dict[str, Any] = {}
+    exec(ex.solution(), namespace)
+    assert namespace["answer"] is namespace["SafeMessageQueue"]
+    assert ex.check(namespace["answer"]).outcome is Outcome.CORRECT

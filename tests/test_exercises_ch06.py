@@ -121,3 +121,56 @@ def test_batch_fix_solution_ends_with_the_line_the_notebook_checks():
     namespace = {"ac": ac}
     exec(ex.solution(), namespace)
     assert ex.check(namespace["fixed"]).outcome is Outcome.CORRECT
+
+
+def test_decide_reference_covers_every_situation_of_the_guide():
+    from asyncomm.course.exercises.ch06 import DECISIONS, choose_pattern
+
+    assert {needs: choose_pattern(set(needs)) for needs in DECISIONS} == DECISIONS
+    assert set(DECISIONS.values()) == {"queue", "event", "event + queue", "callback"}
+
+
+def test_decide_hints_name_the_property_that_was_missed():
+    from asyncomm.course.exercises.ch06 import choose_pattern
+
+    def forgets_absent_parties(needs):
+        return "event" if "fan out" in needs else choose_pattern(needs)
+
+    def workers_on_a_bus(needs):
+        return "event" if needs == {"share work"} else choose_pattern(needs)
+
+    assert message("06.decide", forgets_absent_parties).startswith("a bus keeps nothing")
+    assert message("06.decide", workers_on_a_bus).startswith("every listener hears every trigger")
+    assert message("06.decide", lambda needs: "broker") == (
+        "for ['buffer'] your function returned 'broker'; return one of 'queue', 'event', 'event + queue', 'callback'"
+    )
+    assert message("06.decide", "queue") == 'pass your function itself: ac.check("06.decide", choose_pattern)'
+
+
+def test_decide_accepts_other_names_of_each_pattern():
+    from asyncomm.course.exercises.ch06 import choose_pattern
+
+    names = {"queue": "Message Queue", "event": "pub/sub", "event + queue": "Event bus + a queue per party"}
+
+    def other_names(needs):
+        result = choose_pattern(needs)
+        return names.get(result, result)
+
+    assert ac.exercises.get("06.decide").check(other_names).outcome is Outcome.CORRECT
+
+
+def test_decide_placeholder_is_not_attempted_and_solution_defines_the_checked_name():
+    ex = ac.exercises.get("06.decide")
+
+    def choose_pattern(needs):
+        raise NotImplementedError
+
+    assert ex.check(choose_pattern).outcome is Outcome.NOT_ATTEMPTED
+    namespace = {}
+    exec(ex.solution(), namespace)
+    assert ex.check(namespace["choose_pattern"]).outcome is Outcome.CORRECT
+
+
+def test_the_chapter_registers_exactly_these_exercises():
+    ids = sorted(ex.id for ex in ac.exercises.all_exercises() if ex.id.startswith("06."))
+    assert ids == ["06.batch-fix", "06.choose-pattern", "06.decide", "06.gather-time"]

@@ -1,4 +1,4 @@
-"""Exercises of chapter 04 (the seed's code example): predict its crash, find its bugs, fix its trigger.
+"""Exercises of chapter 04 (the seed's code example): predict its crash, find its bugs, fix its clear and its trigger.
 
 >>> from asyncomm import exercises
 >>> exercises.get("04.find-bugs").check({"prints-method"}).outcome.value
@@ -8,11 +8,15 @@
 from __future__ import annotations
 
 import inspect
+import queue
 import textwrap
+import threading
+import time
 from typing import Any
 
-from asyncomm.course.exercises._core import Exercise, clean_text, register
+from asyncomm.course.exercises._core import Exercise, clean_text, describe_error, register
 from asyncomm.course.locator import load_seed_example
+from asyncomm.teaching.interleave import race_clear_during_receive
 
 __all__ = ["SEED_BUGS", "SEED_BUG_MENU"]
 
@@ -34,6 +38,8 @@ SEED_BUG_MENU: dict[str, str] = {
     "remove-ignores-missing": "remove_listener() silently ignores a listener that was never registered",
     "thread-not-joined": "the thread is started but never joined: main() may end before the callback ran",
     "not-a-callback": "the 'callback' is just a function run in a new thread: no work finishes and calls it back",
+    "never-received": "nothing ever receives the message main() puts in the queue: the thread is handed its own "
+    "copy, and clear_queue() (once the crash is fixed) throws the queued one away",
 }
 
 SEED_BUGS: frozenset[str] = frozenset(
@@ -47,6 +53,7 @@ SEED_BUGS: frozenset[str] = frozenset(
         "shadows-module",
         "thread-not-joined",
         "not-a-callback",
+        "never-received",
     }
 )
 
@@ -178,6 +185,146 @@ register(
             set(SEED_BUG_MENU),
             {"not-on-menu"},
             set(SEED_BUGS - {"remove-during-trigger"}),
+        ],
+    )
+)
+
+
+# -- 04.fix-clear ----------------------------------------------------------------
+
+
+class _SafeMessageQueue:
+    def __init__(self):
+        self.queue = queue.Queue()
+
+    def send_message(self, message):
+        self.queue.put(message)
+
+    def receive_message(self):
+        return self.queue.get()
+
+    def clear_queue(self):
+        while True:  # take each message through the Queue's own lock, as a receiver would
+            try:
+                self.queue.get_nowait()
+            except queue.Empty:
+                return
+            self.queue.task_done()  # a dropped message is done: join() must not wait for it
+
+
+class _LockOnly(_SafeMessageQueue):  # no race, but the bookkeeping still counts dropped messages
+    def clear_queue(self):
+        with self.queue.mutex:
+            self.queue.queue.clear()
+
+
+class _NoWakeUp(_SafeMessageQueue):  # no race, right count, but a blocked sender sleeps on
+    def clear_queue(self):
+        with self.queue.mutex:
+            self.queue.unfinished_tasks -= len(self.queue.queue)
+            self.queue.queue.clear()
+
+
+class _NewQueue(_SafeMessageQueue):  # whoever waits on the old Queue keeps waiting there
+    def clear_queue(self):
+        self.queue = queue.Queue()
+
+
+#: How long the check gives a blocked sender to wake after clear_queue() (seconds); a woken one takes microseconds.
+WAKE_TIMEOUT = 1.0
+
+
+def _sender_woken(answer: type) -> str | None:
+    """Block a sender on a full queue (maxsize 1), clear, and see whether the sender gets on."""
+    mq = answer()
+    bounded: queue.Queue[Any] = queue.Queue(maxsize=1)
+    mq.queue = bounded
+    mq.send_message("a")
+    sender = threading.Thread(target=mq.send_message, args=("b",), daemon=True)
+    sender.start()
+    deadline = time.monotonic() + 5.0
+    while len(bounded.not_full._waiters) != 1:  # type: ignore[attr-defined]  # CPython's list of sleepers
+        if time.monotonic() > deadline or not sender.is_alive():
+            raise RuntimeError("04.fix-clear: the test's sender never blocked on the full queue")
+        time.sleep(0.001)
+    mq.clear_queue()
+    sender.join(WAKE_TIMEOUT)
+    if not sender.is_alive():
+        return None
+    while bounded.qsize():  # make room on the test's own queue, and wake its sender, so the thread ends
+        bounded.get_nowait()
+    with bounded.not_full:
+        bounded.not_full.notify_all()
+    sender.join(5.0)
+    if mq.queue is not bounded:
+        return (
+            "clear_queue() put a new Queue in self.queue: a sender already waiting on the old one is never woken "
+            "(and a receiver there never gets a message); empty the queue you have"
+        )
+    return (
+        "a sender waiting for room on a full queue was not woken by clear_queue(): emptying the deque does not "
+        "notify it; take the messages out with get_nowait(), which wakes it as any receive does"
+    )
+
+
+def _judge_clear(answer: Any) -> str | None:
+    if not isinstance(answer, type):
+        return "set answer to your class itself (answer = SafeMessageQueue), not an instance or a string"
+    for method in ("send_message", "receive_message", "clear_queue"):
+        if not callable(getattr(answer, method, None)):
+            return f"your class has no method {method}(); keep the seed's methods"
+    outcome = race_clear_during_receive(answer())
+    if outcome.error is not None:
+        return (
+            f"the race of section 5.4 still happens: the receiver raised {describe_error(outcome.error)}; "
+            "clear_queue() must wait for the Queue's lock, as get() and put() do"
+        )
+    if outcome.received != "Hello, World!" or outcome.left:
+        return "with a receive under way, the receiver must get its message and the clear empty the rest"
+    mq = answer()
+    for message in ("a", "b", "c"):
+        mq.send_message(message)
+    mq.clear_queue()
+    if mq.queue.qsize():
+        return f"clear_queue() left {mq.queue.qsize()} of 3 messages in the queue"
+    if mq.queue.unfinished_tasks:
+        return (
+            f"queue.join() would wait for ever: the {mq.queue.unfinished_tasks} dropped messages still count as "
+            "unfinished tasks; call task_done() once for each message you drop"
+        )
+    return _sender_woken(answer)
+
+
+register(
+    Exercise(
+        id="04.fix-clear",
+        title="Fix clear_queue so it goes through the queue's lock",
+        kind="fix",
+        prompt=(
+            "The seed's clear_queue() empties the deque inside queue.Queue behind the Queue's back. Fix it in the "
+            "cell below (the seed's MessageQueue, renamed) so that: a receive under way still gets its message "
+            "(the race above cannot happen); queue.join() does not wait for the dropped messages; a sender "
+            "blocked on a full queue is woken. Then set `answer = SafeMessageQueue`."
+        ),
+        judge=_judge_clear,
+        hints=[
+            "Could you empty the queue with the Queue's own public methods, one message at a time, until it "
+            "says it is empty? Those methods take the lock, and wake blocked senders, for you.",
+            "Loop: `self.queue.get_nowait()` until it raises `queue.Empty`; after each message, "
+            "`self.queue.task_done()`, because a dropped message is done too.",
+        ],
+        solution_text=(
+            "import queue\n\n\n"
+            + textwrap.dedent(inspect.getsource(_SafeMessageQueue)).replace("_SafeMessageQueue", "SafeMessageQueue")
+            + "\n\nanswer = SafeMessageQueue\n"
+        ),
+        reference=_SafeMessageQueue,
+        wrong_answers=[
+            load_seed_example()["MessageQueue"],  # the seed's class, as published
+            _LockOnly,
+            _NoWakeUp,
+            _NewQueue,
+            _SafeMessageQueue(),
         ],
     )
 )

@@ -1,5 +1,6 @@
 """Chapter 06 exercises (FAQ): gather versus sequential time, choosing a
-pattern by its properties, and a batching receive that must not lose messages.
+pattern by its properties (then writing that choice as a function), and a
+batching receive that must not lose messages.
 
 Every check computes the truth by running the experiment on a VirtualClock,
 never from a stored number.
@@ -19,7 +20,7 @@ from asyncomm.clock import VirtualClock, current_clock
 from asyncomm.course.exercises._core import Exercise, as_notebook_code, clean_text, real_number, register
 from asyncomm.errors import Deadlock, QueueClosed, QueueEmpty, UsageError
 
-__all__ = ["busy", "receive_batch"]
+__all__ = ["DECISIONS", "busy", "choose_pattern", "receive_batch"]
 
 
 # -- 06.gather-time -----------------------------------------------------------
@@ -269,6 +270,134 @@ register(
             {1: "queue", 2: "CallbackRegistry", 3: "callback"},
             {1: "queue", 2: "event", 3: "webhook"},
         ],
+    )
+)
+
+
+# -- 06.decide ---------------------------------------------------------------------
+
+#: The situations of chapter 06's decision guide: the properties a situation needs -> the pattern.
+DECISIONS: dict[frozenset[str], str] = {
+    frozenset({"buffer"}): "queue",
+    frozenset({"share work"}): "queue",
+    frozenset({"buffer", "share work"}): "queue",
+    frozenset({"fan out"}): "event",
+    frozenset({"fan out", "buffer"}): "event + queue",
+    frozenset({"one result"}): "callback",
+}
+_PATTERNS = ("queue", "event", "event + queue", "callback")
+
+
+def _pattern_name(result: Any) -> str | None:
+    """A returned pattern in its canonical form, or None: 'Event bus + a queue per party' -> 'event + queue'."""
+    if not isinstance(result, str):
+        return None
+    found = set()
+    for part in clean_text(result).split("+"):
+        part = part.strip()
+        if part in _ALIASES:
+            found.add(_ALIASES[part])
+        elif "queue" in part:
+            found.add("queue")
+        elif "event" in part or "bus" in part:
+            found.add("event")
+        else:
+            return None
+    if found == {"event", "queue"} and "+" in result:
+        return "event + queue"
+    return found.pop() if len(found) == 1 and "+" not in result else None
+
+
+_WRONG_CHOICE = {
+    ("fan out + buffer", "event"): "a bus keeps nothing: a party that is away when the event happens misses it "
+    "(property 5). What must each party have, to keep events while it is away?",
+    ("fan out + buffer", "queue"): "one queue gives each message to ONE receiver (property 3), so the parties "
+    "would share the events instead of each getting all of them",
+    ("fan out + buffer", "callback"): "a callback is one-to-one and keeps nothing; here several parties each need "
+    "every event, kept while they are away",
+    ("share work", "event"): "every listener hears every trigger, so every worker would do every job; which "
+    "pattern gives each message to exactly one receiver (property 3)?",
+    ("fan out", "queue"): "in a queue each message goes to one receiver; here every party must hear every "
+    "happening (property 4)",
+    ("fan out", "event + queue"): "nobody here needs to be away and catch up: the bus alone fans out; add a "
+    "queue per party only when a party must not miss events",
+}
+
+
+def _judge_decide(answer: Any) -> str | None:
+    if not callable(answer):
+        return 'pass your function itself: ac.check("06.decide", choose_pattern)'
+    problems = []
+    for needs, expected in DECISIONS.items():
+        returned = answer(set(needs))
+        name = _pattern_name(returned)
+        label = " + ".join(sorted(needs, key=["fan out", "share work", "buffer", "one result"].index))
+        if name is None:
+            return f"for {sorted(needs)} your function returned {returned!r}; return one of " + ", ".join(
+                map(repr, _PATTERNS)
+            )
+        if name != expected:
+            problems.append(
+                _WRONG_CHOICE.get(
+                    (label, name),
+                    f"for {sorted(needs)} you chose {name!r}; look again at the property that decides it",
+                )
+            )
+    return problems[0] if problems else None
+
+
+def choose_pattern(needs):
+    if "fan out" in needs:
+        return "event + queue" if "buffer" in needs else "event"
+    if "buffer" in needs or "share work" in needs:
+        return "queue"
+    return "callback"
+
+
+def _always_queue(needs: set[str]) -> str:
+    return "queue"
+
+
+def _fan_out_forgets_absent_parties(needs: set[str]) -> str:
+    if "fan out" in needs:
+        return "event"
+    return "queue" if needs & {"buffer", "share work"} else "callback"
+
+
+def _buffer_first(needs: set[str]) -> str:  # a buffer wins over everything: the parties would share the events
+    if "buffer" in needs or "share work" in needs:
+        return "queue"
+    return "event" if "fan out" in needs else "callback"
+
+
+def _returns_nothing(needs: set[str]) -> None:
+    return None
+
+
+register(
+    Exercise(
+        id="06.decide",
+        title="Write the decision guide as a function",
+        kind="write",
+        prompt=textwrap.dedent("""\
+        Write the decision guide as code. choose_pattern(needs) gets the set of properties a situation
+        needs, drawn from:
+          "buffer"      messages must wait for a receiver that is slow, busy or away
+          "share work"  each job goes to one of several workers
+          "fan out"     one happening reaches several parties, more joining later
+          "one result"  one caller wants one job's result when it completes
+        It returns "queue", "event", "event + queue" (a bus, plus a queue per party) or "callback".
+        The check tries every situation of the guide's table."""),
+        judge=_judge_decide,
+        hints=[
+            "Start from the property that changes the shape most: does one happening go to several parties? "
+            "Then ask whether those parties may be away.",
+            'if "fan out" in needs: a bus, plus a queue per party when "buffer" is needed too; otherwise '
+            '"buffer" or "share work" need a queue; what is left is one result for one caller.',
+        ],
+        solution_text=textwrap.dedent(inspect.getsource(choose_pattern)),
+        reference=choose_pattern,
+        wrong_answers=[_always_queue, _fan_out_forgets_absent_parties, _buffer_first, _returns_nothing, "queue"],
     )
 )
 
