@@ -13,6 +13,7 @@ Each module loads the first time it is used, so ``import asyncomm`` stays light:
 * :mod:`~asyncomm.labs.sockets` -- many slow clients of a real loopback server, timed like the timing lab;
 * :mod:`~asyncomm.labs.messaging` -- the RabbitMQ tutorials' patterns: topic routing and fan-out, request-reply,
   fair dispatch with prefetch;
+* :mod:`~asyncomm.labs.levers` -- chapter 06's optimisation levers (bounded queues, batching, slow work moved off);
 * :mod:`~asyncomm.labs.pipeline` -- the capstone pipeline; :mod:`~asyncomm.labs.structures` -- queues as linked
   list, array and ring buffer.
 
@@ -29,6 +30,7 @@ SUBMODULES = (
     "bench",
     "diagrams",
     "faults",
+    "levers",
     "messaging",
     "pipeline",
     "plots",
