@@ -39,10 +39,9 @@ __all__ = ["acked_order", "pipeline", "run_jobs"]
 async def pipeline(messages: list, trace: Trace) -> list:
     """producer -> queue -> 2 workers -> "done" events -> callbacks; returns the results.
 
-        >>> from asyncomm.labs.pipeline import run_pipeline
-    from asyncomm.reliable.memory import ReliableQueue
-        >>> run_pipeline(pipeline, ["a", "b", "c"]).report()
-        'pipeline OK: 17 trace rows, finished at t=2 s'
+    >>> from asyncomm.labs.pipeline import run_pipeline
+    >>> run_pipeline(pipeline, ["a", "b", "c"]).report()
+    'pipeline OK: 17 trace rows, finished at t=2 s'
     """
     queue = AsyncMessageQueue(trace=trace, name="jobs")
     bus = EventBus(trace=trace, name="bus")
