@@ -87,3 +87,53 @@ def test_capstone_shows_the_error_inside_a_failed_trigger():
         "your code raised TriggerFailed: 1 of 1 listener for event 'done' raised (1 sub-exception); the first "
         "inside it: TypeError: list.append() takes no keyword arguments"
     )
+
+
+# -- 07.redelivery-order -----------------------------------------------------------------------------------------
+
+
+def test_redelivery_order_comes_from_the_queue_itself():
+    from asyncomm.course.exercises.ch07 import acked_order
+
+    assert acked_order() == ["m2", "m3", "m4", "m1", "m5"]
+    assert ac.exercises.get("07.redelivery-order").reference == acked_order()
+
+
+def test_redelivery_order_hints_target_each_misconception():
+    ex = ac.exercises.get("07.redelivery-order")
+    assert ex.check(("M2", "m3", " m4", "'m1'", "m5")).outcome is Outcome.CORRECT
+    assert ex.check(["m1", "m2", "m3", "m4", "m5"]).message.startswith("the queue hands messages out in order, but A")
+    assert ex.check(["m2", "m3", "m4", "m5", "m1"]).message.startswith("m1 does come back, and a message that comes")
+    assert (
+        ex.check(["m2", "m3", "m4"]).message
+        == "every message is acked exactly once in the end: list m1 .. m5, each once"
+    )
+    assert ex.check("m2 m3 m4 m1 m5").message.startswith("answer with a list of names")
+
+
+# -- 07.stdlib-workers --------------------------------------------------------------------------------------------
+
+
+def test_stdlib_workers_reference_uses_only_the_standard_library():
+    solution = ac.exercises.get("07.stdlib-workers").solution()
+    assert "ac." not in solution and "asyncio.Queue()" in solution and "asyncio.TaskGroup()" in solution
+    namespace: dict = {}
+    exec(solution, {"asyncio": __import__("asyncio")}, namespace)  # the solution runs as pasted in a cell
+    assert ac.exercises.get("07.stdlib-workers").check(namespace["run_jobs"]).outcome is Outcome.CORRECT
+
+
+def test_stdlib_workers_hints():
+    from asyncomm.course.exercises.ch07 import _one_after_another, _stdlib_variant
+
+    ex = ac.exercises.get("07.stdlib-workers")
+    assert ex.check(_stdlib_variant(sentinels=1)).message.startswith(
+        "with jobs ['a', 'b', 'c', 'd', 'e'] the program never ended: a worker still waits in queue.get()"
+    )
+    assert ex.check(_one_after_another).message.startswith("with 5 jobs it took 5 s: the jobs ran one after another")
+    assert ex.check(_stdlib_variant(workers=3, sentinels=3)).message == "with 5 jobs 2 workers need 3 s, yours took 2 s"
+    assert ex.check(lambda jobs: jobs).message == "run_jobs must be an `async def` function taking the list of jobs"
+
+    async def run_jobs_todo(jobs):
+        raise NotImplementedError
+
+    assert ex.check(run_jobs_todo).outcome is Outcome.NOT_ATTEMPTED

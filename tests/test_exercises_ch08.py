@@ -18,7 +18,7 @@ from asyncomm.course.exercises.ch08 import (
 from asyncomm.labs.redis_lab import BrokerSession
 from asyncomm.reliable.redis_streams import RedisStreamQueue
 
-IDS = ["08.dead-letters", "08.visibility-timeout", "08.round-trips"]
+IDS = ["08.dead-letters", "08.visibility-timeout", "08.round-trips", "08.rpc-client"]
 
 
 # -- 08.dead-letters ---------------------------------------------------------------------------------------------
@@ -65,8 +65,10 @@ def test_dead_letters_accepts_any_collection_of_names():
     ("answer", "start"),
     [
         (55, None),
-        (90, None),
+        (80, None),
         (72.5, None),
+        (80.5, "a crashed consumer's job only just restarts in time"),
+        (90, "a crashed consumer's job only just restarts in time"),
         (44, "with visibility_timeout=44 the 45 s job was handed to a second consumer at t = 44 s"),
         (45, "with visibility_timeout=45 the 45 s job was handed to a second consumer at t = 45 s"),
         (54.9, "the longest job only just fits"),
@@ -174,3 +176,54 @@ def test_the_quick_start_installs_redis_py_so_08_needs_only_a_redis_server():
     quick_start = (root / "README.md").read_text(encoding="utf-8").split("# 1. set up and open the course")[1]
     assert "pip install '.[course]'" in quick_start.splitlines()[1]
     assert names(extras["redis"]) <= names(extras["course"]) and "redis" in names(extras["course"])
+
+
+# -- 08.rpc-client -------------------------------------------------------------------------------------------------
+
+
+def test_rpc_client_solution_runs_as_pasted_in_the_chapter():
+    import uuid
+
+    namespace: dict = {}
+    exec(ac.exercises.get("08.rpc-client").solution(), {"ac": ac, "uuid": uuid}, namespace)
+    assert ac.exercises.get("08.rpc-client").check(namespace["rpc_client"]).outcome is Outcome.CORRECT
+
+
+def test_rpc_client_reference_passes_the_messaging_checker_on_a_given_server(redis_url):
+    from asyncomm.course.exercises.ch08 import rpc_client
+    from asyncomm.labs.messaging import check_rpc_client_redis
+
+    found = check_rpc_client_redis(rpc_client, redis_url, n=3)
+    assert found.ok and found.results == [1, 4, 9], found
+
+
+def test_rpc_client_placeholder_is_recognised_without_running_it():
+    """Run, the placeholder would keep the checking server waiting 5 s for requests that never come."""
+    from asyncomm.course.exercises.ch08 import _only_raises_not_implemented
+
+    def rpc_client(requests, bodies):
+        """Not written yet."""
+        raise NotImplementedError  # replace this line
+
+    def started(requests, bodies):
+        requests.send({"body": 1})
+        raise NotImplementedError
+
+    assert _only_raises_not_implemented(rpc_client)
+    assert not _only_raises_not_implemented(started)
+    assert not _only_raises_not_implemented(print)  # no source: judged by running it
+    assert ac.exercises.get("08.rpc-client").check(rpc_client).outcome is Outcome.NOT_ATTEMPTED
+
+
+def test_rpc_client_hints_name_each_mistake():
+    from asyncomm.course.exercises.ch08 import _rpc_variant
+
+    ex = ac.exercises.get("08.rpc-client")
+    assert ex.check(_rpc_variant(same_id=True)).message.startswith("two requests carried the same correlation_id")
+    assert ex.check(_rpc_variant(check_id=False, reorder=False)).message.startswith("a reply whose correlation_id")
+    assert ex.check(_rpc_variant(reorder=False)).message.startswith("the replies came back in a different order")
+
+    async def rpc_client(requests, bodies):
+        return []
+
+    assert ex.check(rpc_client).message.startswith("rpc_client must be a plain function (def, not async def)")

@@ -1,6 +1,7 @@
-"""Exercises of chapter 08 (a real broker): predict the dead letters, choose a visibility timeout,
-count round trips. Every check runs without a Redis server: the in-memory queue follows the same
-contract (the tests replay the dead-letter scenario on a real server too).
+"""Exercises of chapter 08 (a real broker): choose a visibility timeout, write a request-reply client,
+count round trips, predict the dead letters. The predictions are checked without a Redis server (the
+in-memory queue follows the same contract; the tests replay the dead-letter scenario on a real server
+too); the request-reply client runs on Redis (a private redis-server, else ``REDIS_URL``).
 
 >>> from asyncomm import exercises
 >>> exercises.get("08.visibility-timeout").check(60).outcome.value
@@ -9,16 +10,24 @@ contract (the tests replay the dead-letter scenario on a real server too).
 
 from __future__ import annotations
 
+import ast
+import atexit
+import inspect
 import math
+import os
+import textwrap
+import uuid
 from collections.abc import Callable, Collection
 from typing import Any
 
 from asyncomm.clock import VirtualClock
-from asyncomm.course.exercises._core import Exercise, as_list, clean_text, real_number, register
-from asyncomm.errors import QueueEmpty
+from asyncomm.course.exercises._core import Exercise, as_list, as_notebook_code, clean_text, real_number, register
+from asyncomm.errors import BrokerUnavailable, QueueEmpty
 from asyncomm.reliable import ReliableQueue
+from asyncomm.reliable.local_redis import LocalRedis, reachable
+from asyncomm.reliable.redis_streams import RedisStreamQueue
 
-__all__ = ["DEAD_LETTER_PLAN", "play_dead_letter_scenario"]
+__all__ = ["DEAD_LETTER_PLAN", "play_dead_letter_scenario", "rpc_client"]
 
 
 # -- 08.dead-letters -------------------------------------------------------------
@@ -231,6 +240,11 @@ def _judge_visibility(answer: Any) -> str | None:
             f"a crashed consumer's job started again {retry:.10g} s after the crash: too late, it must restart "
             f"within {RETRY_WITHIN:g} s"
         )
+    if retry > RETRY_WITHIN - MARGIN + 1e-9:
+        return (
+            f"a crashed consumer's job only just restarts in time: the job comes back when a consumer next "
+            f"looks, a few seconds after the timeout runs out. Keep the {MARGIN:g} s margin on this side too"
+        )
     return None
 
 
@@ -242,28 +256,29 @@ register(
         prompt=(
             f"Jobs on a queue take between 20 and {LONGEST_JOB:g} seconds (measured over a week). When a consumer "
             f"crashes, its job must be started again by another consumer within {RETRY_WITHIN:g} seconds of the "
-            f"crash. Keep a margin of {MARGIN:g} seconds for network delays and pauses. Choose the queue's "
-            f"visibility_timeout, in seconds: answer = ..."
+            f"crash. Keep a margin of {MARGIN:g} seconds on both limits, for network delays, pauses, and the "
+            f"time until a consumer looks for deliveries that came back. Choose the queue's visibility_timeout, "
+            f"in seconds: answer = ..."
         ),
         judge=_judge_visibility,
         hints=[
             "Two limits: too short, and a healthy consumer's job is handed out again while it still runs; too long, "
             "and a crashed consumer's job waits too long to come back.",
-            "A delivery comes back visibility_timeout seconds after it was received: at the earliest right after "
-            "the longest job plus its margin, at the latest within the retry limit of a crash.",
+            "A delivery comes back visibility_timeout seconds after it was received: no earlier than the longest "
+            "job plus the margin, no later than the retry limit minus the margin.",
         ],
         solution_text=(
             f"answer = 60\n"
-            f"# Anything from {LONGEST_JOB + MARGIN:g} to {RETRY_WITHIN:g} s. Below {LONGEST_JOB:g} s the "
-            f"longest jobs run twice;\n"
-            f"# below {LONGEST_JOB + MARGIN:g} s a short pause does it; above {RETRY_WITHIN:g} s a crashed "
-            f"job restarts too late\n"
-            f"# (it comes back visibility_timeout seconds after it was received, at worst that long after "
-            f"the crash).\n"
+            f"# Anything from {LONGEST_JOB + MARGIN:g} to {RETRY_WITHIN - MARGIN:g} s. Below {LONGEST_JOB:g} s "
+            f"the longest jobs run twice;\n"
+            f"# below {LONGEST_JOB + MARGIN:g} s a short pause does it. A crashed job comes back visibility_timeout "
+            f"seconds after it\n"
+            f"# was received (at worst that long after the crash), and starts when a consumer next looks:\n"
+            f"# above {RETRY_WITHIN - MARGIN:g} s that can be too late, above {RETRY_WITHIN:g} s it always is.\n"
             f"# If no value met both, a consumer would have to extend its lease while it works (a heartbeat)."
         ),
         reference=60,
-        wrong_answers=[30, 45, 50, 120, 0, -5, "60", True, 90.5, 44.5],
+        wrong_answers=[30, 45, 50, 90, 85, 120, 0, -5, "60", True, 90.5, 44.5],
     )
 )
 
@@ -357,6 +372,138 @@ register(
             (1.5, "fast"),
             [1.5, 0.005],
             [1.5, 0.015, 0.0],
+        ],
+    )
+)
+
+
+# -- 08.rpc-client ---------------------------------------------------------------
+
+_private_server: LocalRedis | None = None
+
+
+def _check_server_url() -> str | None:
+    """Where the request-reply check runs: a private redis-server started once for this Python process
+    (it leaves the check's streams on no one's server), else the server named by ``REDIS_URL``."""
+    global _private_server
+    if _private_server is None:
+        try:
+            _private_server = LocalRedis().start()
+        except BrokerUnavailable:
+            url = os.environ.get("REDIS_URL")
+            return url if url and reachable(url) else None
+        atexit.register(_private_server.stop)
+    return _private_server.url
+
+
+def _only_raises_not_implemented(fn: Any) -> bool:
+    """The shipped placeholder, recognised without running it: run, it would keep the check's server
+    waiting for requests that never come."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError):
+        return False
+    body = [
+        node
+        for node in tree.body[0].body  # type: ignore[attr-defined]
+        if not (isinstance(node, ast.Expr) and isinstance(node.value, ast.Constant))  # a docstring
+    ]
+    return (
+        len(body) == 1
+        and isinstance(body[0], ast.Raise)
+        and "NotImplementedError" in ast.unparse(body[0].exc or ast.Constant(None))
+    )
+
+
+def _judge_rpc(fn: Any) -> str | None:
+    if not callable(fn) or inspect.iscoroutinefunction(fn):
+        return "rpc_client must be a plain function (def, not async def) taking (requests, bodies)"
+    if _only_raises_not_implemented(fn):
+        raise NotImplementedError
+    try:
+        from asyncomm.labs.messaging import check_rpc_client_redis
+
+        url = _check_server_url()
+    except ImportError:
+        return "this check runs your client on Redis and needs redis-py: pip install 'asyncomm[redis]'"
+    if url is None:
+        return "this check runs your client on Redis: install redis-server (section 2) or set REDIS_URL"
+    found = check_rpc_client_redis(fn, url)
+    return None if found.ok else found.problem
+
+
+def rpc_client(requests, bodies):
+    replies = RedisStreamQueue(requests.url, f"replies:{uuid.uuid4().hex}")  # this client's own reply stream
+    ids = [uuid.uuid4().hex for _ in bodies]
+    for body, correlation_id in zip(bodies, ids, strict=True):  # send every request first
+        requests.send({"body": body, "reply_to": replies.stream, "correlation_id": correlation_id})
+    results = {}
+    while len(results) < len(ids):
+        delivery = replies.receive(consumer="client", timeout=10)
+        delivery.ack()
+        reply = delivery.message
+        if reply["correlation_id"] in ids:  # a reply to another request is not ours: skip it
+            results[reply["correlation_id"]] = reply["body"]
+    replies.close()
+    return [results[correlation_id] for correlation_id in ids]  # in the order of the bodies
+
+
+def _rpc_variant(*, same_id: bool = False, check_id: bool = True, reorder: bool = True) -> Any:
+    def variant(requests: Any, bodies: list[Any]) -> list[Any]:
+        replies = RedisStreamQueue(requests.url, f"replies:{uuid.uuid4().hex}")
+        ids = ["request" if same_id else uuid.uuid4().hex for _ in bodies]
+        for body, correlation_id in zip(bodies, ids, strict=True):
+            requests.send({"body": body, "reply_to": replies.stream, "correlation_id": correlation_id})
+        arrived: list[Any] = []
+        while len(arrived) < len(ids):
+            delivery = replies.receive(consumer="client", timeout=10)
+            delivery.ack()
+            if not check_id or delivery.message["correlation_id"] in ids:
+                arrived.append(delivery.message)
+        replies.close()
+        if reorder:
+            by_id = {reply["correlation_id"]: reply["body"] for reply in arrived}
+            return [by_id[correlation_id] for correlation_id in ids]
+        return [reply["body"] for reply in arrived]
+
+    variant.__qualname__ = f"rpc_client_same_id_{same_id}_check_id_{check_id}_reorder_{reorder}"
+    return variant
+
+
+def _rpc_placeholder(requests: Any, bodies: list[Any]) -> list[Any]:
+    raise NotImplementedError
+
+
+register(
+    Exercise(
+        id="08.rpc-client",
+        title="Write the request-reply client",
+        kind="write",
+        prompt=textwrap.dedent("""\
+        Write `rpc_client(requests, bodies)`: `requests` is a RedisStreamQueue a server reads; send it one
+        request per body, and return the server's results in the order of `bodies`.
+          - a request is {"body": body, "reply_to": <your reply stream's name>, "correlation_id": <an id>};
+          - open your own reply stream: replies = ac.RedisStreamQueue(requests.url, "replies:" + a unique id),
+            and put replies.stream in reply_to;
+          - give each request its own correlation_id (uuid.uuid4().hex), and send EVERY request first;
+          - then receive replies (receive(consumer=..., timeout=10), ack each) until each of your ids has one:
+            a reply is {"correlation_id": ..., "body": result}; ignore replies with an id you did not send.
+        The check runs a server on Redis that answers the last request first and sends one stray reply."""),
+        judge=_judge_rpc,
+        hints=[
+            "Replies do not come back in the order the requests went out: keep a dict correlation_id -> result, "
+            "then build the list from your ids, in the order of the bodies.",
+            "Send all the requests before you wait for any reply: the server may wait for several requests "
+            "before it answers. Skip a reply whose correlation_id is not in your list of ids.",
+        ],
+        solution_text="import uuid\n\n\n"
+        + as_notebook_code(textwrap.dedent(inspect.getsource(rpc_client)), ["RedisStreamQueue"]),
+        reference=rpc_client,
+        wrong_answers=[
+            _rpc_variant(same_id=True),
+            _rpc_variant(check_id=False, reorder=False),
+            _rpc_variant(reorder=False),
+            "rpc_client",
         ],
     )
 )
