@@ -298,14 +298,15 @@ def serve_requests_redis(
     same server). Replies and requests are JSON, so bodies must be too. Give it ``limit`` or ``idle``:
     another process cannot close a stream, so without them it serves forever.
 
-    >>> import threading                                                       # doctest: +SKIP
-    >>> from asyncomm.labs import redis_lab                                    # doctest: +SKIP
-    >>> session = redis_lab.connect()                                          # doctest: +SKIP
-    >>> requests = session.queue("rpc")                                        # doctest: +SKIP
-    >>> server = threading.Thread(target=serve_requests_redis, args=(requests, lambda n: n * n),
-    ...                           kwargs={"idle": 10})                         # doctest: +SKIP
-    >>> server.start()    # clients send {"body": 7, "reply_to": "<their reply stream>", "correlation_id": ...}
-    ... # doctest: +SKIP
+    A sketch (it needs a Redis server, so it is shown, not run as a doctest)::
+
+        import threading
+        from asyncomm.labs import redis_lab
+
+        session = redis_lab.connect()
+        requests = session.queue("rpc")
+        server = threading.Thread(target=serve_requests_redis, args=(requests, lambda n: n * n), kwargs={"idle": 10})
+        server.start()   # clients send {"body": 7, "reply_to": "<their reply stream>", "correlation_id": ...}
     """
     with _redis_reply_queues(requests) as reply_queue:
         return serve_requests(requests, handler, limit=limit, idle=idle, reply_queue=reply_queue)
@@ -525,8 +526,10 @@ def check_rpc_client_redis(
     ``RedisStreamQueue`` (on a fresh stream, or ``stream``), and each request's ``reply_to`` names the
     client's reply stream (``RedisStreamQueue(requests.url, name)``). Bodies and results are JSON numbers.
 
-    >>> check_rpc_client_redis(my_client, session.url)             # doctest: +SKIP
-    ClientCheck(ok=True, problem='', results=[1, 4, 9, 16, 25], expected=[1, 4, 9, 16, 25])
+    For a right client (a sketch: it needs a Redis server)::
+
+        check_rpc_client_redis(my_client, session.url)
+        # ClientCheck(ok=True, problem='', results=[1, 4, 9, 16, 25], expected=[1, 4, 9, 16, 25])
     """
     from asyncomm.reliable.redis_streams import RedisStreamQueue  # deferred: needs redis-py
 

@@ -424,15 +424,17 @@ class AsyncRedisStreamQueue(_QueueBase):
     ``async with AsyncRedisStreamQueue(url, stream) as q:`` sets the stream up and closes the connection
     on exit (or ``q = await AsyncRedisStreamQueue.connect(url, stream)`` and ``await q.close()``).
 
-    >>> import asyncomm as ac
-    >>> async def main(url):                                  # doctest: +SKIP
-    ...     async with AsyncRedisStreamQueue(url, "orders") as q:
-    ...         await q.send({"order": 1})
-    ...         d = await q.receive(consumer="c1"); await d.ack()
-    ...         return d.message
-    >>> with LocalRedis() as server:                          # doctest: +SKIP
-    ...     ac.RealClock().run(main(server.url))
-    {'order': 1}
+    A sketch (it needs a Redis server, so it is shown, not run as a doctest)::
+
+        async def main(url):
+            async with AsyncRedisStreamQueue(url, "orders") as q:
+                await q.send({"order": 1})
+                d = await q.receive(consumer="c1")
+                await d.ack()
+                return d.message
+
+        with LocalRedis() as server:
+            print(ac.RealClock().run(main(server.url)))   # {'order': 1}
     """
 
     @classmethod

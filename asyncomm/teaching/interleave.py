@@ -18,8 +18,8 @@ With the seed's ``clear_queue`` B finishes in step 2 and A's pop raises ``IndexE
 takes the lock (``with self.queue.mutex: self.queue.queue.clear()``) B waits in step 2, A gets its message,
 and B clears what is left afterwards.
 
->>> from asyncomm.course import load_seed_example          # doctest: +SKIP
->>> race_clear_during_receive(load_seed_example()["MessageQueue"]())   # doctest: +SKIP
+>>> from asyncomm.course import load_seed_example
+>>> race_clear_during_receive(load_seed_example()["MessageQueue"]())
 RaceOutcome(received=None, error=IndexError('pop from an empty deque'), clear_waited_for_lock=False, left=0)
 """
 
