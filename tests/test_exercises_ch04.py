@@ -275,3 +275,10 @@ def test_fix_clear_solution_runs_and_passes() -> None:
     exec(ex.solution(), namespace)
     assert namespace["answer"] is namespace["SafeMessageQueue"]
     assert ex.check(namespace["answer"]).outcome is Outcome.CORRECT
+
+
+def test_fix_trigger_prompt_points_to_section_5_2_and_leaves_the_fix_to_the_last_hint() -> None:
+    ex = ac.exercises.get("04.fix-trigger")
+    assert "section 5.2" in ex.prompt and "4.3" not in ex.prompt
+    assert "list(self.events)" not in ex.prompt
+    assert "list(self.events)" in ex.hints[-1] and not any("list(self.events)" in h for h in ex.hints[:-1])

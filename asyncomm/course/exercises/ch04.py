@@ -445,8 +445,8 @@ register(
             "The seed's EventDriver calls every listener as listener(), so callback_function(message) crashes. "
             "Fix the class in the cell below so that trigger_event(*args, **kwargs) hands the event's data "
             "(positional and keyword) to each listener, in registration order - and so that a listener may "
-            "remove itself while being called without the next listener missing the event (walk a copy of the "
-            "list, list(self.events): the snapshot of section 4.3). Then set `answer = FixedEventDriver`."
+            "remove itself while being called without the next listener missing the event (the hazard of "
+            "section 5.2). Then set `answer = FixedEventDriver`."
         ),
         judge=_judge_driver,
         hints=[

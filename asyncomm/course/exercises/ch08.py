@@ -25,6 +25,7 @@ from asyncomm.course.exercises._core import Exercise, as_list, as_notebook_code,
 from asyncomm.errors import BrokerUnavailable, QueueEmpty
 from asyncomm.reliable import ReliableQueue
 from asyncomm.reliable.local_redis import LocalRedis, reachable
+from asyncomm.reliable.redis_protocol import LOOK_EVERY
 from asyncomm.reliable.redis_streams import RedisStreamQueue
 
 __all__ = ["DEAD_LETTER_PLAN", "play_dead_letter_scenario", "rpc_client"]
@@ -181,6 +182,10 @@ register(
 LONGEST_JOB = 45.0
 MARGIN = 10.0
 RETRY_WITHIN = 90.0
+#: The longest timeout that keeps the margin (1.25 x timeout + margin <= limit), and the one past which a
+#: crashed job can miss the limit itself.
+_LATEST = (RETRY_WITHIN - MARGIN) / (1 + LOOK_EVERY)
+_TOO_LATE = RETRY_WITHIN / (1 + LOOK_EVERY)
 
 
 def _replay_visibility(visibility_timeout: float) -> tuple[float | None, float]:
@@ -224,7 +229,10 @@ def _judge_visibility(answer: Any) -> str | None:
         return "answer with a number of seconds, e.g. answer = 30"
     if answer <= 0:
         return "a visibility timeout is a positive number of seconds"
-    again, retry = _replay_visibility(answer)
+    again, timeout_ran_out = _replay_visibility(answer)
+    # RedisStreamQueue looks for returned deliveries at most every LOOK_EVERY of the timeout: at worst the
+    # crashed job comes back that much after its timeout ran out.
+    retry = timeout_ran_out + answer * LOOK_EVERY
     if again is not None:
         return (
             f"with visibility_timeout={answer:g} the {LONGEST_JOB:g} s job was handed to a second consumer at "
@@ -237,13 +245,14 @@ def _judge_visibility(answer: Any) -> str | None:
         )
     if retry > RETRY_WITHIN + 1e-9:
         return (
-            f"a crashed consumer's job started again {retry:.10g} s after the crash: too late, it must restart "
-            f"within {RETRY_WITHIN:g} s"
+            f"a crashed consumer's job can start again {retry:.10g} s after the crash (the timeout, plus up to "
+            f"a quarter of it until a consumer looks): too late, it must restart within {RETRY_WITHIN:g} s"
         )
     if retry > RETRY_WITHIN - MARGIN + 1e-9:
         return (
-            f"a crashed consumer's job only just restarts in time: the job comes back when a consumer next "
-            f"looks, a few seconds after the timeout runs out. Keep the {MARGIN:g} s margin on this side too"
+            f"a crashed consumer's job only just restarts in time: at worst it comes back {retry:.10g} s after "
+            f"the crash (the timeout, plus up to a quarter of it until a consumer looks). Keep the {MARGIN:g} s "
+            f"margin on this side too"
         )
     return None
 
@@ -256,29 +265,35 @@ register(
         prompt=(
             f"Jobs on a queue take between 20 and {LONGEST_JOB:g} seconds (measured over a week). When a consumer "
             f"crashes, its job must be started again by another consumer within {RETRY_WITHIN:g} seconds of the "
-            f"crash. Keep a margin of {MARGIN:g} seconds on both limits, for network delays, pauses, and the "
-            f"time until a consumer looks for deliveries that came back. Choose the queue's visibility_timeout, "
-            f"in seconds: answer = ..."
+            f"crash. The queue is a RedisStreamQueue: it looks for deliveries that came back at most every "
+            f"quarter of the visibility timeout, so a crashed job can come back up to visibility_timeout / 4 "
+            f"after its timeout ran out. Keep a margin of {MARGIN:g} seconds on both limits, for network delays "
+            f"and pauses. Choose the queue's visibility_timeout, in seconds: answer = ..."
         ),
         judge=_judge_visibility,
         hints=[
             "Two limits: too short, and a healthy consumer's job is handed out again while it still runs; too long, "
             "and a crashed consumer's job waits too long to come back.",
-            "A delivery comes back visibility_timeout seconds after it was received: no earlier than the longest "
-            "job plus the margin, no later than the retry limit minus the margin.",
+            "A delivery's timeout runs out visibility_timeout seconds after it was received: no earlier than the "
+            "longest job plus the margin.",
+            "A crashed job comes back at worst visibility_timeout x 1.25 after the crash (the timeout, plus a "
+            "quarter of it until a consumer looks): that plus the margin must stay within the retry limit.",
         ],
         solution_text=(
             f"answer = 60\n"
-            f"# Anything from {LONGEST_JOB + MARGIN:g} to {RETRY_WITHIN - MARGIN:g} s. Below {LONGEST_JOB:g} s "
-            f"the longest jobs run twice;\n"
-            f"# below {LONGEST_JOB + MARGIN:g} s a short pause does it. A crashed job comes back visibility_timeout "
-            f"seconds after it\n"
-            f"# was received (at worst that long after the crash), and starts when a consumer next looks:\n"
-            f"# above {RETRY_WITHIN - MARGIN:g} s that can be too late, above {RETRY_WITHIN:g} s it always is.\n"
+            f"# Anything from {LONGEST_JOB + MARGIN:g} to {_LATEST:g} s. Below {LONGEST_JOB:g} s the longest "
+            f"jobs run twice;\n"
+            f"# below {LONGEST_JOB + MARGIN:g} s a short pause does it. A crashed job's timeout runs out "
+            f"visibility_timeout\n"
+            f"# seconds after it was received (at worst that long after the crash), and the queue\n"
+            f"# looks for it up to a quarter of the timeout later: 1.25 x visibility_timeout + {MARGIN:g} <= "
+            f"{RETRY_WITHIN:g}\n"
+            f"# gives at most {_LATEST:g} s; above {_TOO_LATE:g} s (1.25 x {_TOO_LATE:g} = {RETRY_WITHIN:g}) "
+            f"it can miss the limit itself.\n"
             f"# If no value met both, a consumer would have to extend its lease while it works (a heartbeat)."
         ),
         reference=60,
-        wrong_answers=[30, 45, 50, 90, 85, 120, 0, -5, "60", True, 90.5, 44.5],
+        wrong_answers=[30, 45, 50, 65, 70, 72, 75, 80, 90, 85, 120, 0, -5, "60", True, 90.5, 44.5],
     )
 )
 
