@@ -121,3 +121,46 @@ def test_after_run_all_each_answer_cell_reruns_correct_in_reverse_order(path, tm
     counted = {exercise_id for _, exercise_id, _ in cells if not exercise_id.startswith("00.")}
     outcomes = {row.exercise: (row.outcome, row.notebook) for row in progress(tmp_path) if row.exercise in counted}
     assert outcomes == dict.fromkeys(counted, ("correct", path.name))
+
+
+EXERCISE_HEADING = re.compile(r"^#+ .*\b(?:Exercise|Your turn)\b", re.IGNORECASE)
+EXERCISE_CALL = re.compile(r"\bac\.(?:exercise|check|hint|solution)\(")
+
+
+def _exercise_runs(nb) -> list[list[str]]:
+    """The exercises of a notebook grouped into runs with no teaching cell between them: a teaching cell is any
+    cell that neither calls the exercise functions nor is an exercise's heading (or a heading-only note)."""
+    runs: list[list[str]] = [[]]
+    for cell in nb.cells:
+        source = cell.source.strip()
+        first_line = source.splitlines()[0] if source else ""
+        is_exercise = bool(EXERCISE_CALL.search(source)) or (
+            cell.cell_type == "markdown" and EXERCISE_HEADING.match(first_line) is not None and len(source) < 600
+        )
+        if not is_exercise:
+            if runs[-1]:
+                runs.append([])
+            continue
+        runs[-1] += [m["id"] for m in NAMED_CALL.finditer(source) if "ac.exercise(" in source]
+    return [sorted(set(run)) for run in runs if run]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_each_exercise_follows_its_concept_never_more_than_two_in_a_row(path):
+    nb = nbformat.read(path, as_version=4)
+    crowded = [run for run in _exercise_runs(nb) if len(run) > 2]
+    assert not crowded, f"{path.name}: exercises with no lesson between them: {crowded}"
+
+
+def test_three_exercises_with_no_lesson_between_them_are_one_crowded_run():
+    v4 = nbformat.v4
+    cells = [v4.new_markdown_cell("## A concept"), v4.new_code_cell("x = 1")]
+    for n in (1, 2, 3):
+        cells += [
+            v4.new_markdown_cell(f"### Exercise {n}"),
+            v4.new_code_cell(f'ac.exercise("99.e{n}")'),
+            v4.new_code_cell(f'answer = ...\nac.check("99.e{n}", answer)'),
+        ]
+    assert _exercise_runs(v4.new_notebook(cells=cells)) == [["99.e1", "99.e2", "99.e3"]]
+    cells.insert(5, v4.new_markdown_cell("Another idea, taught between the first two exercises."))
+    assert _exercise_runs(v4.new_notebook(cells=cells)) == [["99.e1"], ["99.e2", "99.e3"]]
