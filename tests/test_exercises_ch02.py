@@ -145,6 +145,7 @@ def test_five_clicks_reads_answers_like_fifo_order():
 
     ex = ac.exercises.get("02b.five-clicks")
     assert FIVE_CLICKS_SENT == ("a", "b", "c", "d")
+    assert "on a full queue it refuses the message, as send_nowait does" in ex.prompt
     assert ex.check(("b", "d")) and ex.check(["B", " 'd' "])
     assert message("02b.five-clicks", ["b", "e"]) == "'e' is not a message the program sends"
     assert message("02b.five-clicks", ("D", "B")) == "right messages? check the order: the front (oldest) comes first"

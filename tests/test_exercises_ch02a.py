@@ -54,6 +54,8 @@ def test_the_worked_solution_is_code_that_passes(exercise_id):
         ("02a.breakfast", ch02a._breakfast_not_awaited, "only makes a coroutine object"),
         ("02a.breakfast", ch02a._breakfast_gather_not_awaited, "write `await asyncio.gather(...)`"),
         ("02a.breakfast", ch02a._breakfast_reversed, "coffee first"),
+        ("02a.breakfast", ch02a._breakfast_functions_not_called, "you passed the functions themselves"),
+        ("02a.breakfast", ch02a._breakfast_task_group_functions_not_called, "you passed the functions themselves"),
         ("02a.never-awaited", ch02a.remind_all, "was never awaited"),
         ("02a.never-awaited", ch02a._remind_all_with_tasks_left_behind, "create_task is only started"),
         ("02a.timeout", ch02a._fetch_without_deadline, "give up in time"),

@@ -95,6 +95,15 @@ def test_closure_fix_with_partial_is_accepted():
 def test_closure_hints():
     ex = ac.exercises.get("03a.closure-in-a-loop")
     assert "every callback logged the last name" in ex.check(register_loggers).message
+
+    def with_a_nested_def(registry, names, log):
+        for name in names:
+            def callback():
+                log.append(name)  # noqa: B023 - the bug this exercise is about
+
+            registry.register(callback)
+
+    assert "(a lambda or a nested def)" in ex.check(with_a_nested_def).message
     assert "set fixed to your corrected function itself" in ex.check(None).message
 
     def registered_once(registry, names, log):

@@ -126,6 +126,7 @@ def test_smallest_maxsize_unwritten_body_is_not_attempted_and_the_solution_passe
         (3, "with that maxsize more than 0.05 of the messages are dropped"),
         (4, "not the share dropped"),
         (5, "set answer to your function itself"),
+        (6, "maxsize 8 drops exactly 0.1 of the messages, and 'at most' includes equality: compare with <="),
     ],
 )
 def test_smallest_maxsize_hints_name_the_mistake(index, hint):

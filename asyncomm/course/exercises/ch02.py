@@ -406,12 +406,13 @@ register(
         kind="predict",
         prompt=(
             "A queue widget with maxsize=2 gets five clicks: Send 'a', Send 'b', Send 'c', Receive, Send 'd'.\n"
+            "The widget's Send never waits: on a full queue it refuses the message, as send_nowait does.\n"
             "What does it show in the queue, front (oldest) first? Predict, then click it through to check."
         ),
         judge=_judge_five_clicks,
         hints=[
-            "The widget's Send never waits: on a full queue it is refused, exactly as send_nowait is.",
             "Track the boxes after each click: ['a'], ['a', 'b'], then the third Send meets a full queue...",
+            "A refused Send adds nothing; Receive takes the oldest message, at the front.",
         ],
         solution_text=textwrap.dedent("""\
         answer = ['b', 'd']

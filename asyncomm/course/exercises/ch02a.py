@@ -90,6 +90,24 @@ def _breakfast_plain(make_coffee: Any, make_toast: Any) -> list[Any]:
     return [make_coffee, make_toast]
 
 
+async def _breakfast_functions_not_called(make_coffee: Any, make_toast: Any) -> list[Any]:
+    return list(await asyncio.gather(make_coffee, make_toast))
+
+
+async def _breakfast_task_group_functions_not_called(make_coffee: Any, make_toast: Any) -> list[Any]:
+    async with asyncio.TaskGroup() as tg:
+        coffee, toast = tg.create_task(make_coffee), tg.create_task(make_toast)
+    return [coffee.result(), toast.result()]
+
+
+def _passed_the_functions(exc: BaseException) -> bool:
+    """True when gather() or create_task() got a function instead of the coroutine its call makes."""
+    if isinstance(exc, BaseExceptionGroup):
+        return any(_passed_the_functions(inner) for inner in exc.exceptions)
+    text = str(exc)
+    return isinstance(exc, TypeError) and ("awaitable is required" in text or "coroutine was expected" in text)
+
+
 def _judge_breakfast(breakfast: Any) -> str | None:
     if (problem := _not_async(breakfast, "breakfast")) is not None:
         return problem
@@ -105,7 +123,15 @@ def _judge_breakfast(breakfast: Any) -> str | None:
         done.append("toast")
         return "toast"
 
-    result, now, warned = _run_on_virtual_clock(lambda: breakfast(make_coffee, make_toast))
+    try:
+        result, now, warned = _run_on_virtual_clock(lambda: breakfast(make_coffee, make_toast))
+    except (TypeError, BaseExceptionGroup) as exc:
+        if not _passed_the_functions(exc):
+            raise
+        return (
+            "you passed the functions themselves: gather() and create_task() need what calling them makes, "
+            "so write asyncio.gather(make_coffee(), make_toast()), with the parentheses"
+        )
     if isinstance(result, asyncio.Future):  # gather() without await: a future nobody waited for
         with contextlib.suppress(BaseException):
             result.exception()  # retrieved, so asyncio does not log it as never retrieved
@@ -161,6 +187,8 @@ register(
             _breakfast_gather_not_awaited,
             _breakfast_reversed,
             _breakfast_plain,
+            _breakfast_functions_not_called,
+            _breakfast_task_group_functions_not_called,
             "breakfast",
         ],
     )

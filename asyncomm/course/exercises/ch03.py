@@ -330,8 +330,9 @@ def _judge_loggers(fixed: Any) -> str | None:
         registry.trigger()
         if len(set(names)) > 1 and log == [names[-1]] * len(names):
             return (
-                "every callback logged the last name: the lambda looks `name` up when it runs, "
-                "after the loop has ended. Capture the current value when you create it"
+                "every callback logged the last name: a callback made in the loop (a lambda or a nested def) "
+                "looks `name` up when it runs, after the loop has ended. Capture the current value when you "
+                "create it"
             )
         if log != names:
             return f"triggering once with names {names} logged {log}"
@@ -356,10 +357,11 @@ register(
                     registry.register(lambda: log.append(name))"""),
         judge=_judge_loggers,
         hints=[
-            "A lambda does not copy `name`; it remembers the variable and reads it when called. "
+            "A lambda or a def inside the loop does not copy `name`; it remembers the variable and reads it "
+            "when called. "
             "By the time the registry is triggered, the loop has finished and `name` is the last one.",
-            "Bind the value at creation time: a default argument (lambda name=name: ...) or "
-            "functools.partial(log.append, name).",
+            "Bind the value at creation time: a default argument (lambda name=name: ..., or "
+            "def callback(name=name): ...) or functools.partial(log.append, name).",
         ],
         solution_text=textwrap.dedent("""\
         def register_loggers(registry, names, log):

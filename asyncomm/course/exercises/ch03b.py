@@ -145,6 +145,13 @@ def smallest_maxsize(arrival_rate: float, service_rate: float, max_drop: float) 
     return None  # at a load above 1, the drops never fall below 1 - 1/rho
 
 
+def _sizing_strictly_below(arrival_rate: float, service_rate: float, max_drop: float) -> int | None:
+    for maxsize in range(1, LARGEST_MAXSIZE + 1):
+        if MM1K.from_queue(maxsize, arrival_rate, service_rate).blocking_probability < max_drop:
+            return maxsize
+    return None
+
+
 def _sizing_with_capacity(arrival_rate: float, service_rate: float, max_drop: float) -> int | None:
     for maxsize in range(1, LARGEST_MAXSIZE + 1):
         if MM1K(arrival_rate, service_rate, capacity=maxsize).blocking_probability <= max_drop:
@@ -195,6 +202,11 @@ def _judge_sizing(fn: Any) -> str | None:
             return f"{call} gave {got!r}: return the maxsize (a whole number), not the share dropped"
         if isinstance(got, bool) or not isinstance(got, int):
             return f"{call} gave {got!r}: return a maxsize, a whole number"
+        if got == expected + 1 and got == _sizing_strictly_below(arrival_rate, service_rate, max_drop):
+            return (
+                f"{call} gave {got}, but maxsize {expected} drops exactly {max_drop:g} of the messages, and "
+                f"'at most' includes equality: compare with <=, not <"
+            )
         if got == expected + 1:
             return (
                 f"{call}: one too many. A queue of maxsize m with one consumer holds K = m + 1 messages in "
@@ -246,6 +258,7 @@ register(
             _sizing_last_too_small,
             _sizing_returning_the_drop,
             "smallest_maxsize",
+            _sizing_strictly_below,
         ],
     )
 )
