@@ -98,6 +98,7 @@ def test_closure_hints():
 
     def with_a_nested_def(registry, names, log):
         for name in names:
+
             def callback():
                 log.append(name)  # noqa: B023 - the bug this exercise is about
 
