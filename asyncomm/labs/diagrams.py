@@ -19,6 +19,7 @@ they stand for (``"listener:send_email"``), which is how the tests read a figure
 from __future__ import annotations
 
 import contextlib
+import gc
 import io
 import sys
 import textwrap
@@ -398,6 +399,12 @@ def record_calls(program: Callable[[], Any], *, join_timeout: float = 5.0) -> Fl
     old, old_threads = sys.getprofile(), threading.getprofile()
     output = io.StringIO()
     error: BaseException | None = None
+    # A garbage collection during the program would run other objects' finalizers (__del__ of a loop or a
+    # socket left by earlier code) from inside the program's frames, and they would be recorded as its calls:
+    # collect first, and not while recording.
+    gc.collect()
+    collecting = gc.isenabled()
+    gc.disable()
     threading.setprofile(hook)
     try:
         with contextlib.redirect_stdout(output):
@@ -412,6 +419,8 @@ def record_calls(program: Callable[[], Any], *, join_timeout: float = 5.0) -> Fl
                 thread.join(join_timeout)
     finally:
         threading.setprofile(old_threads)  # type: ignore[arg-type]
+        if collecting:
+            gc.enable()
         recording = False
     if error is not None:
         _mark_error(calls, error, filename)
