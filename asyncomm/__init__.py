@@ -42,6 +42,7 @@ from asyncomm.errors import (
     UsageError,
 )
 from asyncomm.events import EventBus
+from asyncomm.i18n import get_language, set_language
 from asyncomm.queues import MessageQueue
 from asyncomm.trace import Trace, TraceRow
 
@@ -101,7 +102,9 @@ __all__ = [
     "call_in_loop",
     "current_clock",
     "from_callbacks",
+    "get_language",
     "run_in_background",
+    "set_language",
     *_LAZY_NAMES,
     *_SUBPACKAGES,
 ]

@@ -176,6 +176,7 @@ CORE = [
     "asyncomm.clock",
     "asyncomm.errors",
     "asyncomm.events",
+    "asyncomm.i18n",
     "asyncomm.queues",
     "asyncomm.statistics",
     "asyncomm.trace",

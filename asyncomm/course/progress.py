@@ -20,6 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from asyncomm.course.exercises import all_exercises
+from asyncomm.course.exercises._core import OUTCOME_BY_LABEL
+from asyncomm.i18n import get_language
 
 __all__ = ["OUTCOMES", "ExerciseProgress", "Unreadable", "progress", "report"]
 
@@ -27,8 +29,11 @@ __all__ = ["OUTCOMES", "ExerciseProgress", "Unreadable", "progress", "report"]
 OUTCOMES = ("correct", "incorrect", "not attempted", "not run")
 
 # The first line of a check's output: the symbol, the exercise id (a split chapter's carries its letter,
-# 03a.worker), the outcome (see exercises.Result).
-_RESULT = re.compile(r"^(?:✅|❌|⏳) \[(\d\d[a-z]?\.[\w-]+)\] (correct|incorrect|not attempted)\b", re.MULTILINE)
+# 03a.worker), the outcome (see exercises.Result) in either language: "correct: ..." or "正确：...".
+_RESULT = re.compile(
+    rf"^(?:✅|❌|⏳) \[(\d\d[a-z]?\.[\w-]+)\] ({'|'.join(sorted(OUTCOME_BY_LABEL, key=len, reverse=True))})(?::|：)",
+    re.MULTILINE,
+)
 
 
 @dataclass(frozen=True)
@@ -108,7 +113,8 @@ def _saved_outcomes(path: Path) -> dict[str, tuple[int, int, str]]:
         for number, output in enumerate(_field(cell, "outputs", list, [], where) or []):
             if not isinstance(output, dict):
                 raise Unreadable(f"{where}output {number} is {_kind(output)}, not an object")
-            for exercise, outcome in _RESULT.findall(_output_text(output, f"{where}output {number}: ")):
+            for exercise, label in _RESULT.findall(_output_text(output, f"{where}output {number}: ")):
+                outcome = OUTCOME_BY_LABEL[label].value
                 # The check run last wins: the highest execution count, then the later cell.
                 if (count, position) >= found.get(exercise, (-1, -1, ""))[:2]:
                     found[exercise] = (count, position, outcome)
@@ -156,7 +162,7 @@ def progress(folder: str | Path, *, unreadable: list[str] | None = None) -> list
         if ex.id.startswith("00."):
             continue
         _, _, _, outcome, notebook = latest.get(ex.id, (False, 0, 0, "not run", ""))
-        rows.append(ExerciseProgress(ex.id, ex.title, outcome, notebook))
+        rows.append(ExerciseProgress(ex.id, ex.name(), outcome, notebook))
     return rows
 
 
@@ -172,6 +178,20 @@ def report(rows: list[ExerciseProgress]) -> str:
     1 of 2 exercises correct; 0 incorrect, 0 not attempted, 1 not run
     """
     width = max([len("exercise"), *(len(row.exercise) for row in rows)]) + 3
+    if get_language() == "zh":
+        # Chinese labels are two columns wide in a terminal: pad by display width, not by characters.
+        labels = {"correct": "正确", "incorrect": "不正确", "not attempted": "未作答", "not run": "未运行"}
+        lines = [f"{'练习':<{width - 2}}{'结果':<11}标题"]
+        for row in rows:
+            label = labels[row.outcome]
+            lines.append(f"{row.exercise:<{width}}{label:<{13 - len(label)}}{row.title}")
+        counts = {outcome: sum(row.outcome == outcome for row in rows) for outcome in OUTCOMES}
+        lines += [
+            "",
+            f"{len(rows)} 道练习中 {counts['correct']} 道正确；{counts['incorrect']} 道不正确，"
+            f"{counts['not attempted']} 道未作答，{counts['not run']} 道未运行",
+        ]
+        return "\n".join(lines)
     lines = [f"{'exercise':<{width}}{'outcome':<15}title"]
     lines += [f"{row.exercise:<{width}}{row.outcome:<15}{row.title}" for row in rows]
     counts = {outcome: sum(row.outcome == outcome for row in rows) for outcome in OUTCOMES}

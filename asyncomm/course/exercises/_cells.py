@@ -43,7 +43,7 @@ def exercise(exercise_id: str) -> None:
     first = q.receive()
     <BLANKLINE>
     """
-    print(_exercise(exercise_id).prompt)
+    print(_exercise(exercise_id).question())
 
 
 def check(exercise_id: str, answer: Any) -> Result:

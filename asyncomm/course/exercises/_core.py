@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from asyncomm._checks import check_int, plural
+from asyncomm.i18n import Text, get_language, tr
 
 __all__ = ["Exercise", "Outcome", "Result", "all_exercises", "get", "register"]
 
@@ -32,8 +33,22 @@ class Outcome(enum.Enum):
     INCORRECT = "incorrect"
     NOT_ATTEMPTED = "not attempted"
 
+    @property
+    def label(self) -> str:
+        """The outcome as a learner reads it, in the course's language (``progress`` reads both)."""
+        return tr(self.value, _CHINESE_LABEL[self])
+
 
 _SYMBOL = {Outcome.CORRECT: "✅", Outcome.INCORRECT: "❌", Outcome.NOT_ATTEMPTED: "⏳"}
+#: The outcomes in the Chinese edition; ``progress`` maps them back (``OUTCOME_BY_LABEL``).
+_CHINESE_LABEL = {Outcome.CORRECT: "正确", Outcome.INCORRECT: "不正确", Outcome.NOT_ATTEMPTED: "未作答"}
+OUTCOME_BY_LABEL = {
+    **{outcome.value: outcome for outcome in Outcome},
+    **{label: outcome for outcome, label in _CHINESE_LABEL.items()},
+}
+
+#: A text the course shows: a plain string, or a :class:`~asyncomm.i18n.Text` in both languages.
+Shown = str | Text
 
 
 @dataclass(frozen=True)
@@ -48,12 +63,17 @@ class Result:
     exercise: str
     outcome: Outcome
     message: str
+    language: str = field(default_factory=get_language)  # the language the message was written in
 
     def __bool__(self) -> bool:
         return self.outcome is Outcome.CORRECT
 
     def __repr__(self) -> str:
-        return f"{_SYMBOL[self.outcome]} [{self.exercise}] {self.outcome.value}: {self.message}"
+        label = tr(self.outcome.value, _CHINESE_LABEL[self.outcome]) if self.language == get_language() else None
+        if label is None:  # shown after a switch of language: keep the result as it was written
+            label = self.outcome.value if self.language == "en" else _CHINESE_LABEL[self.outcome]
+        colon = "：" if self.language == "zh" else ": "
+        return f"{_SYMBOL[self.outcome]} [{self.exercise}] {label}{colon}{self.message}"
 
 
 def is_placeholder(answer: Any) -> bool:
@@ -171,15 +191,15 @@ class Exercise:
     """
 
     id: str
-    title: str
+    title: Shown
     kind: str  # "predict", "write" or "fix"
-    prompt: str
-    judge: Callable[[Any], str | None]
-    hints: list[str]
-    solution_text: str
+    prompt: Shown
+    judge: Callable[[Any], Shown | None]
+    hints: list[Shown]
+    solution_text: Shown
     reference: Any
     wrong_answers: list[Any] = field(default_factory=list)
-    praise: str = "well done!"
+    praise: Shown = field(default_factory=lambda: Text("well done!", "做得好！"))
 
     def __post_init__(self) -> None:
         if self.kind not in ("predict", "write", "fix"):
@@ -191,16 +211,25 @@ class Exercise:
         """Judge ``answer`` and say so in one line."""
         if is_placeholder(answer):
             return self._result(
-                Outcome.NOT_ATTEMPTED, "replace the ... placeholder with your answer, then run the cell again"
+                Outcome.NOT_ATTEMPTED,
+                tr(
+                    "replace the ... placeholder with your answer, then run the cell again",
+                    "把占位符 ... 换成你的答案，然后再运行这个单元格",
+                ),
             )
         try:
             problem = self.judge(answer)
         except NotImplementedError:
             return self._result(
-                Outcome.NOT_ATTEMPTED, "your function still raises NotImplementedError: write its body, then run again"
+                Outcome.NOT_ATTEMPTED,
+                tr(
+                    "your function still raises NotImplementedError: write its body, then run again",
+                    "你的函数仍然抛出 NotImplementedError：写好函数体，再运行一次",
+                ),
             )
         except Exception as exc:  # the learner's code failed: that is a mistake to report, not a crash
-            return self._result(Outcome.INCORRECT, f"your code raised {describe_error(exc)}")
+            error = describe_error(exc)
+            return self._result(Outcome.INCORRECT, tr(f"your code raised {error}", f"你的代码抛出了 {error}"))
         if problem is None:
             return self._result(Outcome.CORRECT, self.praise)
         return self._result(Outcome.INCORRECT, problem)
@@ -215,18 +244,27 @@ class Exercise:
         n = check_int(n, "hint number", minimum=1, meaning=f" (exercise {self.id} has {plural(count, 'hint')})")
         if n > count:
             # A learner asking for one more hint is not an error: a traceback would bury the way forward.
-            return (
+            return tr(
                 f"exercise {self.id} has {plural(count, 'hint')}, and hint {count} was the last; "
-                f'the worked answer: ac.solution("{self.id}")'
+                f'the worked answer: ac.solution("{self.id}")',
+                f'练习 {self.id} 共有 {count} 条提示，第 {count} 条已是最后一条；完整解答：ac.solution("{self.id}")',
             )
-        return self.hints[n - 1]
+        return str(self.hints[n - 1])
 
     def solution(self) -> str:
         """The worked solution, as text to read (or paste and run)."""
-        return self.solution_text
+        return str(self.solution_text)
 
-    def _result(self, outcome: Outcome, message: str) -> Result:
-        return Result(self.id, outcome, message)
+    def question(self) -> str:
+        """The prompt, in the course's language."""
+        return str(self.prompt)
+
+    def name(self) -> str:
+        """The title, in the course's language."""
+        return str(self.title)
+
+    def _result(self, outcome: Outcome, message: Shown) -> Result:
+        return Result(self.id, outcome, str(message))
 
     def __repr__(self) -> str:
         return f"<Exercise {self.id} ({self.kind}): {self.title}>"
