@@ -29,6 +29,17 @@ LONG_LIVED_THREADS = ("asyncomm-background",)
 
 
 @pytest.fixture(autouse=True)
+def english_after_each_test():
+    """Every test starts in English and leaves it so: ``ac.set_language("zh")`` is a process-wide setting
+    (a chapter's first cell), and one test switching it must not change what the next one reads."""
+    from asyncomm.i18n import set_language
+
+    set_language("en")
+    yield
+    set_language("en")
+
+
+@pytest.fixture(autouse=True)
 def no_thread_left_running():
     """Fail a test that leaves a thread running that would keep Python from exiting.
 

@@ -167,3 +167,59 @@ def test_progress_names_a_malformed_notebook_and_reads_the_others(tmp_path, caps
     assert line.endswith("; open it in JupyterLab and save it again, or move it out of the course folder")
     assert re.search(r"^01\.cpu-bound +correct ", out, re.MULTILINE)  # the good notebooks still count
     assert "Traceback" not in err
+
+
+# -- the two editions: `lab --lang`, and `progress` in the folder's language ---------------------------------------
+
+
+def _first_code(path) -> str:
+    cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+    return "".join(next(c["source"] for c in cells if c["cell_type"] == "code"))
+
+
+def test_lab_lang_zh_copies_the_chinese_edition_and_says_so_in_chinese(tmp_path, capsys):
+    assert _lab(tmp_path / "course", "--lang", "zh") == 0
+    out = capsys.readouterr().out
+    assert out.startswith("课程文件夹：") and "新增：" in out
+    chapters = sorted((tmp_path / "course").glob("*.ipynb"))
+    assert [p.name for p in chapters] == sorted(p.name for p in ac.course.notebooks_dir("zh").glob("*.ipynb"))
+    assert all('ac.set_language("zh")' in _first_code(p) for p in chapters)
+    assert (tmp_path / "course" / "data" / "glossary.csv").is_file()
+
+
+@pytest.mark.parametrize(("environ", "language"), [({"LANG": "zh_CN.UTF-8"}, "zh"), ({"LANG": "C.UTF-8"}, "en")])
+def test_lab_follows_the_locale_when_no_lang_is_given(tmp_path, monkeypatch, environ, language):
+    for variable in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(variable, raising=False)
+    for variable, value in environ.items():
+        monkeypatch.setenv(variable, value)
+    assert _lab(tmp_path / "course") == 0
+    assert f'ac.set_language("{language}")' in _first_code(tmp_path / "course" / "00-start-here.ipynb")
+
+
+def test_switching_a_folder_to_the_other_edition_replaces_shipped_chapters_and_keeps_edited_ones(tmp_path, capsys):
+    course = tmp_path / "course"
+    assert _lab(course, "--lang", "en") == 0
+    edited = course / CHAPTER
+    edited.write_text(edited.read_text(encoding="utf-8").replace("The three patterns", "My patterns"), encoding="utf-8")
+    capsys.readouterr()
+    assert _lab(course, "--lang", "zh") == 0
+    out = capsys.readouterr().out
+    assert f"已换成中文版：{len(list(course.glob('*.ipynb'))) - 1}" in out
+    assert f"保留了你修改过的 {CHAPTER}" in out
+    assert 'ac.set_language("zh")' in _first_code(course / "00-start-here.ipynb")
+    assert 'ac.set_language("en")' in _first_code(edited) and "My patterns" in edited.read_text(encoding="utf-8")
+    assert not list(course.glob("*.bak"))  # a shipped chapter is nobody's work: no backup needed
+
+
+def test_progress_speaks_the_language_of_the_folder_unless_told(tmp_path, capsys):
+    assert _lab(tmp_path / "zh", "--lang", "zh") == 0
+    assert _lab(tmp_path / "en", "--lang", "en") == 0
+    capsys.readouterr()
+    assert main(["progress", str(tmp_path / "zh")]) == 0
+    zh = capsys.readouterr().out
+    assert zh.startswith("课程文件夹：") and "练习" in zh and "道练习中 0 道正确" in zh
+    assert main(["progress", str(tmp_path / "en")]) == 0
+    assert "exercises correct" in capsys.readouterr().out
+    assert main(["progress", "--lang", "en", str(tmp_path / "zh")]) == 0
+    assert "exercises correct" in capsys.readouterr().out

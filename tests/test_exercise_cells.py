@@ -60,6 +60,10 @@ def _text(cell) -> str:
 
 READ = {path: nbformat.read(path, as_version=4) for path in NOTEBOOKS}
 CHAPTERS = [path for path in NOTEBOOKS if answer_cells(READ[path])]
+# The Chinese edition's chapters (same cells, same code but the language line): executed the same way.
+BOTH_EDITIONS = [*CHAPTERS, *(path.parent / "zh" / path.name for path in CHAPTERS)]
+#: What a check prints first in each edition (exercises.Result).
+SAYS = {"en": {"⏳": "not attempted", "✅": "correct"}, "zh": {"⏳": "未作答", "✅": "正确"}}
 
 
 # -- static: every cell names its exercise ----------------------------------------------------------------------------
@@ -99,8 +103,9 @@ def test_the_reference_replaces_the_learners_part_and_keeps_the_check():
 
 @pytest.mark.slow
 @pytest.mark.timeout(600)
-@pytest.mark.parametrize("path", CHAPTERS, ids=[path.stem for path in CHAPTERS])
+@pytest.mark.parametrize("path", BOTH_EDITIONS, ids=[f"{path.parent.name}/{path.stem}" for path in BOTH_EDITIONS])
 def test_after_run_all_each_answer_cell_reruns_correct_in_reverse_order(path, tmp_path):
+    says = SAYS["zh" if path.parent.name == "zh" else "en"]
     nb = nbformat.read(path, as_version=4)
     cells = answer_cells(nb)
     client = nbclient.NotebookClient(
@@ -110,12 +115,12 @@ def test_after_run_all_each_answer_cell_reruns_correct_in_reverse_order(path, tm
         for index, cell in enumerate(nb.cells):  # Run All, as chapter 00 recommends
             client.execute_cell(cell, index)
         for index, exercise_id, _ in cells:
-            assert _text(nb.cells[index]).startswith(f"⏳ [{exercise_id}] not attempted"), _text(nb.cells[index])
+            assert _text(nb.cells[index]).startswith(f"⏳ [{exercise_id}] {says['⏳']}"), _text(nb.cells[index])
         for index, exercise_id, _ in reversed(cells):  # the learner goes back up the chapter
             cell = nb.cells[index]
             cell.source = with_reference(cell.source, exercise_id)
             client.execute_cell(cell, index)
-            assert _text(cell).startswith(f"✅ [{exercise_id}] correct"), (exercise_id, _text(cell))
+            assert _text(cell).startswith(f"✅ [{exercise_id}] {says['✅']}"), (exercise_id, _text(cell))
     # What `python -m asyncomm progress` reads from the notebook saved now: every exercise correct, under its id.
     nbformat.write(nb, tmp_path / path.name)
     counted = {exercise_id for _, exercise_id, _ in cells if not exercise_id.startswith("00.")}

@@ -13,6 +13,14 @@ from asyncomm.course.exercises import Outcome
 
 EXERCISES = ac.exercises.all_exercises()
 IDS = [ex.id for ex in EXERCISES]
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.fixture(params=["en", "zh"])
+def language(request):
+    """Each test below runs in both editions' language (conftest puts English back afterwards)."""
+    ac.set_language(request.param)
+    return request.param
 
 
 def test_enough_exercises_and_enough_of_them_written_code():
@@ -27,18 +35,21 @@ def test_enough_exercises_and_enough_of_them_written_code():
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=IDS)
-def test_reference_answer_is_correct(ex):
+def test_reference_answer_is_correct(ex, language):
     result = ex.check(ex.reference)
     assert result.outcome is Outcome.CORRECT, result
+    assert repr(result).startswith(f"✅ [{ex.id}] " + ("correct: " if language == "en" else "正确："))
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=IDS)
-def test_wrong_answers_are_rejected_with_a_hint_that_hides_the_answer(ex):
+def test_wrong_answers_are_rejected_with_a_hint_that_hides_the_answer(ex, language):
     assert ex.wrong_answers, f"{ex.id} lists no typical wrong answer"
     for wrong in ex.wrong_answers:
         result = ex.check(wrong)
         assert result.outcome is Outcome.INCORRECT, (wrong, result)
         assert result.message
+        if language == "zh":  # the hint a Chinese reader gets is Chinese
+            assert CHINESE.search(result.message), (wrong, result)
         if (
             isinstance(ex.reference, (int, float, str))
             and not isinstance(ex.reference, bool)
@@ -48,8 +59,24 @@ def test_wrong_answers_are_rejected_with_a_hint_that_hides_the_answer(ex):
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=IDS)
-def test_placeholder_is_not_attempted(ex):
-    assert ex.check(...).outcome is Outcome.NOT_ATTEMPTED
+def test_placeholder_is_not_attempted(ex, language):
+    result = ex.check(...)
+    assert result.outcome is Outcome.NOT_ATTEMPTED
+    assert repr(result).startswith(f"⏳ [{ex.id}] " + ("not attempted: " if language == "en" else "未作答："))
+
+
+@pytest.mark.parametrize("ex", EXERCISES, ids=IDS)
+def test_every_text_a_learner_reads_is_written_in_both_languages(ex):
+    """Title, question, each hint, the solution and the praise: English and Chinese, each in its own."""
+    for field in ("title", "prompt", "solution_text", "praise"):
+        value = getattr(ex, field)
+        assert isinstance(value, ac.i18n.Text), f"{ex.id}.{field} is only in one language"
+        assert CHINESE.search(value.zh), f"{ex.id}.{field} has no Chinese"
+    for number, hint in enumerate(ex.hints, start=1):
+        assert isinstance(hint, ac.i18n.Text) and CHINESE.search(hint.zh), f"{ex.id} hint {number}"
+    ac.set_language("zh")
+    assert CHINESE.search(ex.name()) and CHINESE.search(ex.question()) and CHINESE.search(ex.hint(1))
+    assert ex.hint(len(ex.hints) + 1).startswith(f"练习 {ex.id} 共有 {len(ex.hints)} 条提示")
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=IDS)
@@ -175,7 +202,7 @@ CHECKED_NAMES = _checked_names()
 
 
 @pytest.mark.parametrize("ex", EXERCISES, ids=IDS)
-def test_the_solution_pasted_into_a_cell_defines_what_the_notebook_checks_and_passes(ex):
+def test_the_solution_pasted_into_a_cell_defines_what_the_notebook_checks_and_passes(ex, language):
     import asyncio
 
     name = CHECKED_NAMES[ex.id]
@@ -192,7 +219,7 @@ def test_the_solution_pasted_into_a_cell_defines_what_the_notebook_checks_and_pa
 
 def test_the_cell_calls_name_their_exercise_and_print_what_a_learner_reads(capsys):
     ac.exercise("02b.fifo-order")
-    assert capsys.readouterr().out == ac.exercises.get("02b.fifo-order").prompt + "\n"
+    assert capsys.readouterr().out == ac.exercises.get("02b.fifo-order").question() + "\n"
     assert repr(ac.check("02b.fifo-order", ["c", "d", "f"])) == "✅ [02b.fifo-order] correct: well done!"
     assert repr(ac.check("02b.five-clicks", ["c", "d", "f"])).startswith("❌ [02b.five-clicks] incorrect: ")
     ac.hint("02b.fifo-order")

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from asyncomm.i18n import LANGUAGES
+
 __all__ = ["CopyReport", "copy_course", "data_path", "glossary", "load_seed_example", "notebooks_dir"]
 
 #: ``asyncomm/course/``: a wheel ships ``notebooks/`` and ``data/`` here; a checkout has them at the top.
@@ -32,13 +34,17 @@ def _course_root(kind: str) -> Path:
     )
 
 
-def notebooks_dir() -> Path:
-    """The folder holding the shipped chapters ``00-start-here.ipynb`` ...
+def notebooks_dir(language: str = "en") -> Path:
+    """The folder holding the shipped chapters ``00-start-here.ipynb`` ... of one edition: ``"en"`` (English,
+    the default) or ``"zh"`` (Chinese, the ``zh/`` folder beside them; same file names).
 
-    >>> (notebooks_dir() / "00-start-here.ipynb").is_file()
-    True
+    >>> (notebooks_dir() / "00-start-here.ipynb").is_file(), notebooks_dir("zh").name
+    (True, 'zh')
     """
-    return _course_root("notebooks")
+    if language not in LANGUAGES:
+        raise ValueError(f"the course has the editions {', '.join(map(repr, LANGUAGES))}, got {language!r}")
+    root = _course_root("notebooks")
+    return root if language == "en" else root / language
 
 
 def data_path(name: str) -> Path:
@@ -94,13 +100,15 @@ class CopyReport:
     unchanged: list[str] = field(default_factory=list)
     kept: list[str] = field(default_factory=list)  # the learner's edited copies, left alone
     replaced: list[str] = field(default_factory=list)
+    #: Chapters that were exactly the other edition's shipped file, now this edition's (no backup needed).
+    switched: list[str] = field(default_factory=list)
     #: One line per place a copy would have had to write through a symbolic link (or where a file stands
     #: in for the data folder): nothing was written there. Each line says what to do.
     refused: list[str] = field(default_factory=list)
 
 
-def _course_files() -> list[tuple[Path, str]]:
-    files = [(p, p.name) for p in sorted(notebooks_dir().glob("*.ipynb"))]
+def _course_files(language: str) -> list[tuple[Path, str]]:
+    files = [(p, p.name) for p in sorted(notebooks_dir(language).glob("*.ipynb"))]
     try:
         data = _course_root("data")
     except FileNotFoundError:
@@ -141,12 +149,23 @@ def _replace_with_copy(source: Path, dest: Path) -> None:
         raise
 
 
-def copy_course(target: Path | str, *, overwrite: bool = False) -> CopyReport:
-    """Copy the chapters (and ``data/``) into ``target``, creating it.
+def _shipped_elsewhere(dest: Path, relative: str, language: str) -> bool:
+    """Whether ``dest`` is, byte for byte, the other edition's shipped chapter: nobody's work, so switching
+    a folder from one language to the other replaces it without a backup."""
+    if "/" in relative:  # a data file: the same in both editions
+        return False
+    others = (notebooks_dir(other) / relative for other in LANGUAGES if other != language)
+    return any(shipped.is_file() and filecmp.cmp(shipped, dest, shallow=False) for shipped in others)
+
+
+def copy_course(target: Path | str, *, overwrite: bool = False, language: str = "en") -> CopyReport:
+    """Copy the chapters of one edition (``language``: ``"en"`` or ``"zh"``) and ``data/`` into ``target``,
+    creating it.
 
     A file already there that differs from the shipped one is the learner's
     work: it is kept unless ``overwrite=True``, and then first saved as
-    ``NAME.bak`` so nothing is lost.
+    ``NAME.bak`` so nothing is lost. A chapter still exactly as the *other* edition shipped it is replaced
+    (that is a learner switching languages, and nothing of theirs is in it).
 
     Nothing is ever written through a symbolic link inside ``target`` (a chapter, its ``.bak``, the ``data``
     folder): the file or folder it points to may be anyone's. Such a place is left alone and named in
@@ -163,7 +182,7 @@ def copy_course(target: Path | str, *, overwrite: bool = False) -> CopyReport:
     if target.exists() and not target.is_dir():
         raise NotADirectoryError(f"{target} is a file; choose a folder for the course")
     report = CopyReport(target)
-    for source, relative in _course_files():
+    for source, relative in _course_files(language):
         dest = target / relative
         # The link a write to dest would go through, if any: dest itself (even a dangling one: exists() says
         # False, and a copy would create the file it points to), or the data/ folder.
@@ -175,6 +194,9 @@ def copy_course(target: Path | str, *, overwrite: bool = False) -> CopyReport:
             dest.parent.mkdir(parents=True, exist_ok=True)
         if dest.exists() and filecmp.cmp(source, dest, shallow=False):
             report.unchanged.append(relative)  # reading through a link is harmless
+        elif dest.exists() and link is None and not dest.is_symlink() and _shipped_elsewhere(dest, relative, language):
+            _replace_with_copy(source, dest)
+            report.switched.append(relative)
         elif dest.exists() and not overwrite:
             report.kept.append(relative)
         elif link is not None:
