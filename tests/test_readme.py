@@ -40,3 +40,28 @@ def test_environment_yml_gives_conda_users_the_same_dependencies():
         assert conda_name.get(name, name) in listed, f"{name} is missing from environment.yml"
     assert "redis-server" in listed
     assert '-e ".[test]"' in (root / "environment.yml").read_text(encoding="utf-8")
+
+
+ROOT = Path(__file__).resolve().parents[1]
+README_ZH = (ROOT / "README.zh-CN.md").read_text(encoding="utf-8")
+
+
+def _quick_start(text: str) -> list[str]:
+    block = re.search(r"```bash\n(.*?)```", text, re.S).group(1)
+    return [line for line in block.splitlines() if line]
+
+
+def test_the_chinese_readme_has_the_same_quick_start_and_each_readme_links_the_other():
+    assert _quick_start(README_ZH) == _quick_start(README.split("## Quick start", 1)[1])
+    assert "(README.zh-CN.md)" in README and "(README.md)" in README_ZH
+
+
+def test_the_chinese_readme_names_every_chapter_and_the_jupyterlab_language_pack():
+    import tomllib
+
+    chapters = sorted(p.stem for p in (ROOT / "notebooks").glob("*.ipynb"))
+    assert all(f"`{name}`" in README_ZH for name in chapters)
+    extras = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]["optional-dependencies"]
+    assert extras["zh"] == ["jupyterlab-language-pack-zh-CN"]
+    assert "jupyterlab-language-pack-zh-CN" in README_ZH and "pip install '.[zh]'" in README_ZH
+    assert "--lang zh" in README_ZH
