@@ -32,10 +32,13 @@ def test_environment_yml_gives_conda_users_the_same_dependencies():
 
     root = Path(__file__).resolve().parents[1]
     project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))["project"]
-    listed = re.findall(r"^  - ([A-Za-z0-9_.-]+)", (root / "environment.yml").read_text(encoding="utf-8"), re.M)
+    # conda packages ("  - name"), and the few that conda-forge lacks, from PyPI ("      - name" under pip:)
+    listed = re.findall(
+        r"^ {2}(?: {4})?- ([A-Za-z0-9_.-]+)", (root / "environment.yml").read_text(encoding="utf-8"), re.M
+    )
     conda_name = {"redis": "redis-py"}  # on conda-forge, "redis" is an old client; redis-py is the current one
     extras = project["optional-dependencies"]
-    for requirement in extras["course"] + extras["redis"]:
+    for requirement in extras["course"] + extras["redis"] + extras["zh"]:
         name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0)
         assert conda_name.get(name, name) in listed, f"{name} is missing from environment.yml"
     assert "redis-server" in listed
