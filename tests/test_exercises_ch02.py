@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import asyncomm as ac
@@ -260,3 +262,19 @@ def test_producer_consumer_accepts_the_worked_solution_and_an_async_for_free_for
             served.append(order)
 
     assert ex.check(with_a_break)
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_wrong_answers_get_chinese_feedback_in_the_chinese_edition(exercise_id):
+    ex = ac.exercises.get(exercise_id)
+    english = [ex.check(wrong).message for wrong in ex.wrong_answers]
+    ac.set_language("zh")
+    try:
+        chinese = [ex.check(wrong).message for wrong in ex.wrong_answers]
+        assert re.search(r"[\u4e00-\u9fff]", ex.name() + ex.question() + ex.solution())
+        assert ex.check(ex.reference).outcome is Outcome.CORRECT
+    finally:
+        ac.set_language("en")
+    for wrong, en, zh in zip(ex.wrong_answers, english, chinese, strict=True):
+        assert re.search(r"[\u4e00-\u9fff]", zh), (wrong, zh)
+        assert zh != en, wrong

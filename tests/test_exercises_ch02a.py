@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import re
 import warnings
 
 import pytest
@@ -82,3 +83,19 @@ def test_other_correct_forms_pass():
     assert ac.exercises.get("02a.never-awaited").check(ch02a._remind_all_concurrently)
     assert ac.exercises.get("02a.timeout").check(ch02a._fetch_with_wait_for)
     assert ac.exercises.get("02a.unblock").check(ch02a._poll_in_executor)
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_wrong_answers_get_chinese_feedback_in_the_chinese_edition(exercise_id):
+    ex = ac.exercises.get(exercise_id)
+    english = [ex.check(wrong).message for wrong in ex.wrong_answers]
+    ac.set_language("zh")
+    try:
+        chinese = [ex.check(wrong).message for wrong in ex.wrong_answers]
+        assert re.search(r"[\u4e00-\u9fff]", ex.name() + ex.question() + ex.solution())
+        assert ex.check(ex.reference).outcome is Outcome.CORRECT
+    finally:
+        ac.set_language("en")
+    for wrong, en, zh in zip(ex.wrong_answers, english, chinese, strict=True):
+        assert re.search(r"[\u4e00-\u9fff]", zh), (wrong, zh)
+        assert zh != en, wrong
