@@ -423,3 +423,22 @@ def test_fair_dispatch_hints() -> None:
     assert ex.check({0: 6, 1: 6}).message.startswith("prefetch=0: the broker deals the 8 messages out at once")
     assert ex.check({0: 12, 1: 8}).message.startswith("prefetch=1: a consumer gets its next message only after")
     assert ex.check((12, 6)).message.startswith("answer with a dict of two entries")
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_chinese_edition_feedback_is_chinese(exercise_id: str) -> None:
+    """Under ac.set_language("zh") every wrong answer gets Chinese feedback, not the English one."""
+    ex = ac.exercises.get(exercise_id)
+    english = [ex.check(wrong).message for wrong in ex.wrong_answers]
+    ac.set_language("zh")
+    try:
+        for name in (ex.name(), ex.question(), ex.solution(), *(ex.hint(n + 1) for n in range(len(ex.hints)))):
+            assert any("\u4e00" <= char <= "\u9fff" for char in name), name
+        assert ex.check(ex.reference).outcome is Outcome.CORRECT
+        for wrong, message in zip(ex.wrong_answers, english, strict=True):
+            result = ex.check(wrong)
+            assert result.outcome is Outcome.INCORRECT, (wrong, result)
+            assert any("\u4e00" <= char <= "\u9fff" for char in result.message), (wrong, result.message)
+            assert result.message != message, (wrong, result.message)
+    finally:
+        ac.set_language("en")

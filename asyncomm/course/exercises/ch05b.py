@@ -21,6 +21,7 @@ from typing import Any
 from asyncomm.clock import VirtualClock
 from asyncomm.course.exercises._core import Exercise, clean_text, real_number, register
 from asyncomm.errors import QueueClosed
+from asyncomm.i18n import Text, tr
 from asyncomm.labs.faults import run_lab
 from asyncomm.labs.messaging import fair_dispatch
 from asyncomm.reliable.idempotent import IdempotentConsumer
@@ -88,51 +89,71 @@ def _acking_run(consume: Any) -> dict[str, Any]:
 
 def _judge_acking(consume: Any) -> str | None:
     if not callable(consume):
-        return "set answer to your function itself: answer = consume"
+        return tr(
+            "set answer to your function itself: answer = consume", "把 answer 设为你的函数本身：answer = consume"
+        )
     run = _acking_run(consume)
     if isinstance(run["error"], HandlerFailed):
-        return (
+        return tr(
             "the handler's error escaped from your consumer: catch it, nack that delivery so the queue can "
-            "deliver it again, and go on with the next message - one bad message must not stop the consumer"
+            "deliver it again, and go on with the next message - one bad message must not stop the consumer",
+            "处理函数的异常从你的消费者里逃了出去：捕获它，对这次投递调用 nack，让队列可以再次投递，"
+            "然后继续处理下一条消息——一条坏消息不能让消费者停下来",
         )
     if isinstance(run["error"], _Runaway):
-        return (
+        return tr(
             f"the handler was called more than {_RUNAWAY} times for {len(ACK_MESSAGES)} messages: a delivery "
             "that is never acked comes back after its visibility timeout, again and again. Ack each one once "
-            "its handler has returned"
+            "its handler has returned",
+            f"只有 {len(ACK_MESSAGES)} 条消息，处理函数却被调用了超过 {_RUNAWAY} 次：从不确认的投递会在"
+            "可见性超时后一次又一次地回来。每次投递的处理函数返回后，就确认它",
         )
     if run["settled_first"]:
-        return (
-            f"{run['settled_first'][0]!r} was acked before its handler ran: if the consumer crashed in the "
-            "handler the message would be lost (that is at-most-once). Ack after the handler returns"
+        first = run["settled_first"][0]
+        return tr(
+            f"{first!r} was acked before its handler ran: if the consumer crashed in the "
+            "handler the message would be lost (that is at-most-once). Ack after the handler returns",
+            f"{first!r} 在它的处理函数运行之前就被确认了：如果消费者在处理函数中崩溃，这条消息就会丢失"
+            "（那是至多一次）。要在处理函数返回之后再确认",
         )
     if run["in_flight"]:
-        return (
+        return tr(
             f"{run['in_flight']} delivery(ies) were neither acked nor nacked: the queue holds them in flight "
-            "until their visibility timeout. Ack when the handler returns, nack when it raises"
+            "until their visibility timeout. Ack when the handler returns, nack when it raises",
+            f"有 {run['in_flight']} 次投递既没有被确认（ack）也没有被否认（nack）：队列会把它们一直挂在处理中，"
+            "直到可见性超时。处理函数返回时 ack，抛出异常时 nack",
         )
     dead, calls = run["dead"], run["calls"]
     if dead.get(ACK_FAILS_ONCE) == "rejected":
-        return (
+        return tr(
             f"{ACK_FAILS_ONCE!r} failed once and went straight to the dead letters: nack(requeue=False) gives "
-            "up on a message that might work next time. nack() (requeue=True) lets it come back"
+            "up on a message that might work next time. nack() (requeue=True) lets it come back",
+            f"{ACK_FAILS_ONCE!r} 只失败了一次就直接进了死信：nack(requeue=False) 放弃了一条下次可能就会成功的消息。"
+            "nack()（requeue=True）才会让它回来",
         )
     if ACK_FAILS_ONCE not in run["done"] and calls.count(ACK_FAILS_ONCE) == 1:
-        return (
+        return tr(
             f"the handler of {ACK_FAILS_ONCE!r} raised, and the message never came back: it was acked anyway, "
-            "so the queue forgot it - lost. Nack a delivery whose handler raised"
+            "so the queue forgot it - lost. Nack a delivery whose handler raised",
+            f"{ACK_FAILS_ONCE!r} 的处理函数抛出了异常，而这条消息再也没有回来：它还是被确认了，"
+            "于是队列忘了它——丢失了。处理函数抛出异常的投递要 nack",
         )
     never_acked = [body for body, reason in dead.items() if body != ACK_POISON and reason == "max deliveries"]
     if never_acked:
-        return (
-            f"{never_acked[0]!r} was handled {calls.count(never_acked[0])} times and then dead-lettered: the queue "
+        body, times = never_acked[0], calls.count(never_acked[0])
+        return tr(
+            f"{body!r} was handled {times} times and then dead-lettered: the queue "
             "never heard that it was done, so each visibility timeout brought it back. Ack a delivery once its "
-            "handler has returned"
+            "handler has returned",
+            f"{body!r} 被处理了 {times} 次，然后进了死信：队列从没听说它已经完成，"
+            "所以每次可见性超时都把它带了回来。处理函数返回后就确认这次投递",
         )
     if sorted(run["done"]) != sorted(set(ACK_MESSAGES) - {ACK_POISON}) or dead.get(ACK_POISON) != "max deliveries":
-        return (
+        return tr(
             f"the handler completed {run['done']} and the dead letters hold {dead}: each good message should "
-            f"be handled once, and the poison message dead-lettered after {ACK_MAX_DELIVERIES} deliveries"
+            f"be handled once, and the poison message dead-lettered after {ACK_MAX_DELIVERIES} deliveries",
+            f"处理函数完成了 {run['done']}，死信里有 {dead}：每条好消息应该只处理一次，"
+            f"毒消息应该在 {ACK_MAX_DELIVERIES} 次投递后进入死信",
         )
     return None
 
@@ -189,23 +210,36 @@ def _rejects_at_once(queue: Any, handler: Any) -> None:
 register(
     Exercise(
         id="05b.acking-consumer",
-        title="Write an acking consumer",
+        title=Text("Write an acking consumer", "编写一个会确认的消费者"),
         kind="write",
-        prompt=(
+        prompt=Text(
             "Write consume(queue, handler), the loop of an at-least-once consumer. `queue` is an ac.ReliableQueue "
             "that was closed after its messages were sent, so `for delivery in queue:` receives deliveries until "
             "it is drained. For each delivery, call handler(delivery.message). When the handler returns, ack the "
             "delivery; when it raises, nack it (it comes back, or goes to the dead letters once it has used its "
             "max_deliveries) and go on with the next one. The check sends "
             f"{', '.join(map(repr, ACK_MESSAGES))}: {ACK_FAILS_ONCE!r} fails once, {ACK_POISON!r} always "
-            f"(max_deliveries={ACK_MAX_DELIVERIES})."
+            f"(max_deliveries={ACK_MAX_DELIVERIES}).",
+            "编写 consume(queue, handler)，即至少一次投递的消费者循环。`queue` 是一个 ac.ReliableQueue，"
+            "在消息发送完之后已被关闭，所以 `for delivery in queue:` 会一直接收投递，直到队列被取空。"
+            "对每次投递，调用 handler(delivery.message)。处理函数正常返回时，确认（ack）这次投递；"
+            "抛出异常时，否认（nack）它（它会回来，或者在用完 max_deliveries 次之后进入死信），"
+            "然后继续处理下一条。检查会发送 "
+            f"{', '.join(map(repr, ACK_MESSAGES))}：{ACK_FAILS_ONCE!r} 失败一次，{ACK_POISON!r} 总是失败"
+            f"（max_deliveries={ACK_MAX_DELIVERIES}）。",
         ),
         judge=_judge_acking,
         hints=[
-            "The ack says 'done': it belongs after the work, never before. A failure gets delivery.nack().",
-            "try: handler(delivery.message) / except Exception: delivery.nack() / else: delivery.ack()",
+            Text(
+                "The ack says 'done': it belongs after the work, never before. A failure gets delivery.nack().",
+                "ack 的意思是“做完了”：它应该放在工作之后，绝不能放在之前。失败时调用 delivery.nack()。",
+            ),
+            Text(
+                "try: handler(delivery.message) / except Exception: delivery.nack() / else: delivery.ack()",
+                "结构是：try: handler(delivery.message) / except Exception: delivery.nack() / else: delivery.ack()",
+            ),
         ],
-        solution_text=(
+        solution_text=Text(
             "def consume(queue, handler):\n"
             "    for delivery in queue:\n"
             "        try:\n"
@@ -216,7 +250,18 @@ register(
             "            delivery.ack()    # only once the work is done\n"
             "\n"
             "# 'c' fails once, is nacked, comes back and succeeds. 'poison' is nacked three times and\n"
-            "# then parked in queue.dead_letters(). Nothing is lost, and nothing stays in flight."
+            "# then parked in queue.dead_letters(). Nothing is lost, and nothing stays in flight.",
+            "def consume(queue, handler):\n"
+            "    for delivery in queue:\n"
+            "        try:\n"
+            "            handler(delivery.message)\n"
+            "        except Exception:\n"
+            "            delivery.nack()   # 消息会回来；超过 max_deliveries 次后成为死信\n"
+            "        else:\n"
+            "            delivery.ack()    # 只在工作完成之后确认\n"
+            "\n"
+            "# 'c' 失败一次，被 nack，回来后成功。'poison' 被 nack 三次，然后被搁置到\n"
+            "# queue.dead_letters() 里。没有丢失任何消息，也没有消息一直停在处理中。",
         ),
         reference=_reference_consume,
         wrong_answers=[_acks_first, _no_error_handling, _acks_in_finally, _rejects_at_once, _never_acks, 7],
@@ -250,30 +295,44 @@ def _judge_guarantee(answer: Any) -> str | None:
         or not all(isinstance(key, str) for key in answer)
         or sorted(clean_text(key) for key in answer) != sorted(_GUARANTEE_EVENTS)
     ):
-        return "answer with a dict of two entries: {'payment': ..., 'metrics': ...}"
+        return tr(
+            "answer with a dict of two entries: {'payment': ..., 'metrics': ...}",
+            "请用一个有两项的字典作答：{'payment': ..., 'metrics': ...}",
+        )
     choices = {clean_text(key): value for key, value in answer.items()}
     for event in _GUARANTEE_EVENTS:
         choice = choices[event]
         if not isinstance(choice, str) or _guarantee_key(choice) not in _GUARANTEE_BY_KEY:
-            return f"each choice must be one of: {', '.join(map(repr, GUARANTEES))}; got {choice!r}"
+            options = ", ".join(map(repr, GUARANTEES))
+            return tr(
+                f"each choice must be one of: {options}; got {choice!r}",
+                f"每一项的选择都必须是以下之一：{options}；得到的是 {choice!r}",
+            )
         choices[event] = _GUARANTEE_BY_KEY[_guarantee_key(choice)]
     payment, metrics = choices["payment"], choices["metrics"]
     if payment == "at-most-once":
-        return (
+        return tr(
             "payment: a consumer that crashes after receiving and before paying loses the payment for good; "
-            "a lost payment is not acceptable"
+            "a lost payment is not acceptable",
+            "payment：消费者如果在接收之后、付款之前崩溃，这笔支付就永远丢了；丢失支付是不可接受的",
         )
     if payment == "at-least-once":
-        return (
+        return tr(
             "payment: a consumer that pays and crashes before its ack gets the message again - and charges "
-            "the customer twice"
+            "the customer twice",
+            "payment：消费者如果付了款、却在确认之前崩溃，就会再次收到这条消息——于是向顾客扣了两次钱",
         )
     if metrics == "at-least-once":
-        return "metrics: a redelivered sample is counted twice, which the dashboard must not do"
+        return tr(
+            "metrics: a redelivered sample is counted twice, which the dashboard must not do",
+            "metrics：重新投递的采样会被计算两次，而仪表盘不允许这样",
+        )
     if metrics != "at-most-once":
-        return (
+        return tr(
             "metrics: that works, but it is not the cheapest: acks, redeliveries and a store of seen ids, "
-            "for samples you are allowed to lose now and then"
+            "for samples you are allowed to lose now and then",
+            "metrics：这样行得通，但不是最便宜的：确认、重新投递，再加上一个存放已见 id 的存储，"
+            "而这些采样本来偶尔丢一个也无妨",
         )
     return None
 
@@ -281,28 +340,47 @@ def _judge_guarantee(answer: Any) -> str | None:
 register(
     Exercise(
         id="05b.choose-guarantee",
-        title="Choose the delivery guarantee",
+        title=Text("Choose the delivery guarantee", "选择投递保证"),
         kind="predict",
-        prompt=(
+        prompt=Text(
             "Two kinds of message go through a queue whose consumers sometimes crash:\n"
             "  * 'payment': charge a customer. It must never be lost, and never be charged twice.\n"
             "  * 'metrics': a CPU-load sample, one of thousands per minute, averaged on a dashboard. Losing one "
             "now and then is fine; counting one twice is not.\n"
             "For each, choose the cheapest guarantee that meets its needs, one of:\n"
             f"  {', '.join(map(repr, GUARANTEES))}.\n"
-            "Answer with a dict: answer = {'payment': ..., 'metrics': ...}"
+            "Answer with a dict: answer = {'payment': ..., 'metrics': ...}",
+            "有两种消息经过一个队列，它的消费者有时会崩溃：\n"
+            "  * 'payment'：向顾客扣款。它绝不能丢失，也绝不能扣两次。\n"
+            "  * 'metrics'：一个 CPU 负载采样，每分钟有成千上万个，在仪表盘上取平均值。偶尔丢一个没关系；"
+            "把一个算两次则不行。\n"
+            "请为每一种选择能满足其需要的、最便宜的投递保证（至多一次、至少一次、至少一次 + 幂等消费者），"
+            "从下列写法中选一个：\n"
+            f"  {', '.join(map(repr, GUARANTEES))}。\n"
+            "请用一个字典作答：answer = {'payment': ..., 'metrics': ...}",
         ),
         judge=_judge_guarantee,
         hints=[
-            "Look at the table above: which guarantee loses messages, which duplicates them, which does neither?",
-            "Neither lost nor duplicated needs both redelivery and a consumer that skips ids it has already "
-            "processed. Lost-but-never-twice is what auto-ack gives, with nothing to store.",
+            Text(
+                "Look at the table above: which guarantee loses messages, which duplicates them, which does neither?",
+                "看看上面的表：哪种保证会丢消息，哪种会重复消息，哪种两样都不会？",
+            ),
+            Text(
+                "Neither lost nor duplicated needs both redelivery and a consumer that skips ids it has already "
+                "processed. Lost-but-never-twice is what auto-ack gives, with nothing to store.",
+                "既不丢失也不重复，需要重新投递，再加上一个会跳过已处理 id 的消费者。"
+                "可能丢失但绝不重复，正是自动确认所提供的，而且什么都不用存。",
+            ),
         ],
-        solution_text=(
+        solution_text=Text(
             "answer = {'payment': 'at-least-once + idempotent consumer', 'metrics': 'at-most-once'}\n"
             "# A payment may not be lost (so at-least-once: ack after the work) nor done twice (so the\n"
             "# consumer remembers the ids it has processed). A metrics sample may be lost but not\n"
-            "# duplicated: at-most-once (auto-ack) never delivers twice and costs nothing extra."
+            "# duplicated: at-most-once (auto-ack) never delivers twice and costs nothing extra.",
+            "answer = {'payment': 'at-least-once + idempotent consumer', 'metrics': 'at-most-once'}\n"
+            "# 支付既不能丢失（所以用至少一次：工作完成后再确认），也不能做两次（所以消费者要\n"
+            "# 记住已处理过的 id）。指标采样可以丢失，但不能重复：至多一次（自动确认）从不\n"
+            "# 投递两次，也不需要任何额外开销。",
         ),
         reference={"payment": "at-least-once + idempotent consumer", "metrics": "at-most-once"},
         wrong_answers=[
@@ -344,31 +422,46 @@ class _Flaky(Exception):
 
 def _judge_idempotent(make: Any) -> str | None:
     if not callable(make):
-        return "set answer to your function itself: answer = make_idempotent"
+        return tr(
+            "set answer to your function itself: answer = make_idempotent",
+            "把 answer 设为你的函数本身：answer = make_idempotent",
+        )
     # 1. The deliveries of real lab runs, duplicates included.
     for seed in IDEMPOTENT_SEEDS:
         deliveries = _redeliveries(seed)
         processed: list[str] = []
         consume = make(processed.append)
         if isinstance(consume, IdempotentConsumer):
-            return (
+            return tr(
                 "ac.IdempotentConsumer is called with one (message_id, body) pair, not with two arguments, so it "
                 "is not a drop-in for make_idempotent: return a function consume(message_id, body) that calls "
-                "it with the pair"
+                "it with the pair",
+                "调用 ac.IdempotentConsumer 时传入的是一个 (message_id, body) 二元组，而不是两个参数，"
+                "所以它不能直接当作 make_idempotent 使用：请返回一个函数 consume(message_id, body)，"
+                "由它把这对值作为二元组传给 ac.IdempotentConsumer",
             )
         if not callable(consume):
-            return "make_idempotent(handler) must return a function consume(message_id, body)"
+            return tr(
+                "make_idempotent(handler) must return a function consume(message_id, body)",
+                "make_idempotent(handler) 必须返回一个函数 consume(message_id, body)",
+            )
         for message_id, body in deliveries:
             consume(message_id, body)
         expected = sorted({body for _, body in deliveries}, key=lambda body: int(body[1:]))
         twice = len(processed) - len(set(processed))
         if twice:
-            return (
-                f"in the lab run (seed {seed}) {len(deliveries) - len(expected)} deliveries were redeliveries "
-                f"of messages already processed, and your consumer processed {twice} of them again"
+            again = len(deliveries) - len(expected)
+            return tr(
+                f"in the lab run (seed {seed}) {again} deliveries were redeliveries "
+                f"of messages already processed, and your consumer processed {twice} of them again",
+                f"在实验台的这次运行中（随机种子 {seed}），有 {again} 次投递是对已处理消息的重新投递，"
+                f"而你的消费者又处理了其中的 {twice} 次",
             )
         if sorted(processed, key=lambda body: int(body[1:])) != expected:
-            return f"in the lab run (seed {seed}) some messages were never processed: each id must run once"
+            return tr(
+                f"in the lab run (seed {seed}) some messages were never processed: each id must run once",
+                f"在实验台的这次运行中（随机种子 {seed}），有些消息从未被处理：每个 id 都必须处理一次",
+            )
     # 2. Two different messages may carry the same body.
     done: list[str] = []
     consume = make(done.append)
@@ -377,10 +470,14 @@ def _judge_idempotent(make: Any) -> str | None:
     consume(1, "pay 10")
     if done != ["pay 10", "pay 10"]:
         if len(done) == 1:
-            return (
-                "messages 1 and 2 are two payments that happen to have the same body: remember message ids, not bodies"
+            return tr(
+                "messages 1 and 2 are two payments that happen to have the same body: remember message ids, not bodies",
+                "消息 1 和 2 是两笔恰好内容相同的支付：要记住消息 id，而不是消息内容",
             )
-        return "consume(1, ...), consume(2, ...), consume(1, ...) must run the handler for 1 and 2, once each"
+        return tr(
+            "consume(1, ...), consume(2, ...), consume(1, ...) must run the handler for 1 and 2, once each",
+            "consume(1, ...)、consume(2, ...)、consume(1, ...) 必须为 1 和 2 各运行一次处理函数",
+        )
     # 3. A handler that fails must not make the consumer forget the message.
     tries: list[str] = []
 
@@ -395,15 +492,17 @@ def _judge_idempotent(make: Any) -> str | None:
     except _Flaky:
         pass
     else:
-        return (
+        return tr(
             "when the handler raises, let the exception out: the consumer must not ack, so the queue "
-            "redelivers the message"
+            "redelivers the message",
+            "处理函数抛出异常时，让异常传出去：消费者不能确认，这样队列才会重新投递这条消息",
         )
     consume(7, "pay 7")  # the redelivery
     if tries != ["pay 7", "pay 7"]:
-        return (
+        return tr(
             "the handler failed the first time, so the redelivery must run it again: remember an id only "
-            "after the handler has succeeded"
+            "after the handler has succeeded",
+            "处理函数第一次失败了，所以重新投递时必须再运行一次：只有在处理函数成功之后才记住这个 id",
         )
     return None
 
@@ -464,24 +563,35 @@ def _swallows_errors(handler: Any) -> Any:
 register(
     Exercise(
         id="05b.idempotent-consumer",
-        title="Make a consumer idempotent",
+        title=Text("Make a consumer idempotent", "让消费者具有幂等性"),
         kind="write",
-        prompt=(
+        prompt=Text(
             "At-least-once delivery may hand you the same message twice (its consumer crashed after the work, "
             "before the ack). Write make_idempotent(handler): it returns consume(message_id, body), which calls "
             "handler(body) the first time it sees message_id and does nothing for a message_id it has already "
             "processed. If handler raises, let the exception out, and do not count the message as processed: "
             "the queue will deliver it again. The check replays the deliveries of real "
-            f"run_lab({IDEMPOTENT_SCENARIO!r}) runs through your consumer."
+            f"run_lab({IDEMPOTENT_SCENARIO!r}) runs through your consumer.",
+            "至少一次投递可能把同一条消息交给你两次（它的消费者在工作之后、确认之前崩溃了）。"
+            "编写 make_idempotent(handler)：它返回 consume(message_id, body)，"
+            "第一次见到某个 message_id 时调用 handler(body)，对已经处理过的 message_id 则什么都不做。"
+            "如果 handler 抛出异常，就让异常传出去，并且不要把这条消息算作已处理：队列会再次投递它。"
+            f"检查会把真实的 run_lab({IDEMPOTENT_SCENARIO!r}) 运行中的投递通过你的消费者重放一遍。",
         ),
         judge=_judge_idempotent,
         hints=[
-            "Keep a set of the message ids already processed, inside make_idempotent (a closure), so each "
-            "consumer has its own.",
-            "Order matters: check the id, run the handler, and only then add the id - so that a handler that "
-            "raised leaves the id unknown.",
+            Text(
+                "Keep a set of the message ids already processed, inside make_idempotent (a closure), so each "
+                "consumer has its own.",
+                "在 make_idempotent 内部（用闭包）保存一个已处理消息 id 的集合，这样每个消费者都有自己的一份。",
+            ),
+            Text(
+                "Order matters: check the id, run the handler, and only then add the id - so that a handler that "
+                "raised leaves the id unknown.",
+                "顺序很重要：先检查 id，再运行处理函数，最后才加入 id——这样处理函数抛出异常时，这个 id 仍然是未知的。",
+            ),
         ],
-        solution_text=(
+        solution_text=Text(
             "def make_idempotent(handler):\n"
             "    seen = set()\n"
             "\n"
@@ -499,7 +609,25 @@ register(
             "#\n"
             "#     def make_idempotent(handler):\n"
             "#         consumer = ac.IdempotentConsumer(handler)\n"
-            "#         return lambda message_id, body: consumer((message_id, body))"
+            "#         return lambda message_id, body: consumer((message_id, body))",
+            "def make_idempotent(handler):\n"
+            "    seen = set()\n"
+            "\n"
+            "    def consume(message_id, body):\n"
+            "        if message_id in seen:\n"
+            "            return                   # 重复的消息：已经处理过了\n"
+            "        handler(body)                # 可能抛出异常：那样 id 就仍然未知\n"
+            "        seen.add(message_id)\n"
+            "\n"
+            "    return consume\n"
+            "\n"
+            "# 本库的版本是 ac.IdempotentConsumer，它还会限制记住的 id 的数量。调用它时传入的是\n"
+            "# 一个 (message_id, body) 二元组（或者一个 Delivery），所以它不能直接当作\n"
+            "# make_idempotent 使用；包装一下，它也能通过检查：\n"
+            "#\n"
+            "#     def make_idempotent(handler):\n"
+            "#         consumer = ac.IdempotentConsumer(handler)\n"
+            "#         return lambda message_id, body: consumer((message_id, body))",
         ),
         reference=_reference_make_idempotent,
         wrong_answers=[_no_memory, _remembers_bodies, _remembers_too_early, _swallows_errors, 42, IdempotentConsumer],
@@ -519,51 +647,82 @@ def _fair_totals() -> dict[int, float]:
 
 def _judge_fair(answer: Any) -> str | None:
     if not isinstance(answer, dict) or sorted(map(str, answer)) != ["0", "1"]:
-        return "answer with a dict of two entries: {0: seconds with prefetch=0, 1: seconds with prefetch=1}"
+        return tr(
+            "answer with a dict of two entries: {0: seconds with prefetch=0, 1: seconds with prefetch=1}",
+            "请用一个有两项的字典作答：{0: prefetch=0 时的秒数, 1: prefetch=1 时的秒数}",
+        )
     got = {int(key): real_number(value) for key, value in answer.items()}
     if any(value is None for value in got.values()):
-        return "each entry is a number of seconds: when the last of the 8 messages is done"
+        return tr(
+            "each entry is a number of seconds: when the last of the 8 messages is done",
+            "每一项都是一个秒数：8 条消息中的最后一条完成的时刻",
+        )
     expected = _fair_totals()
     if got == expected:
         return None
     if got == {0: expected[1], 1: expected[0]}:
-        return "you swapped them: which setting lets the fast consumer take more than its half?"
-    if got[0] != expected[0]:
-        return (
-            "prefetch=0: the broker deals the 8 messages out at once, one to each consumer in turn, whatever "
-            "their speed. How many does the slow one get, and how long does it need for them?"
+        return tr(
+            "you swapped them: which setting lets the fast consumer take more than its half?",
+            "你把两者弄反了：哪种设置让快消费者能拿到多于一半的消息？",
         )
-    return (
+    if got[0] != expected[0]:
+        return tr(
+            "prefetch=0: the broker deals the 8 messages out at once, one to each consumer in turn, whatever "
+            "their speed. How many does the slow one get, and how long does it need for them?",
+            "prefetch=0：消息代理一次性把 8 条消息轮流分给每个消费者，不管它们的速度如何。"
+            "慢消费者拿到几条？处理完它们需要多长时间？",
+        )
+    return tr(
         "prefetch=1: a consumer gets its next message only after acking the last, so the fast one comes back "
-        "for more three times as often. Play it second by second"
+        "for more three times as often. Play it second by second",
+        "prefetch=1：消费者只有确认了上一条消息才会拿到下一条，所以快消费者回来取新消息的频率是慢消费者的三倍。"
+        "一秒一秒地推演一遍",
     )
 
 
 register(
     Exercise(
         id="05b.fair-dispatch",
-        title="Predict fair dispatch with prefetch",
+        title=Text("Predict fair dispatch with prefetch", "预测带预取的公平分派"),
         kind="predict",
-        prompt=(
+        prompt=Text(
             f"Two consumers share {FAIR_MESSAGES} messages sent at once: 'fast' needs {FAIR_TIMES['fast']:g} s "
             f"per message, 'slow' {FAIR_TIMES['slow']:g} s; each acks a message when it is done. With "
             "prefetch=0 (no limit: the broker deals all the messages out at once, one to each consumer in "
             "turn, as RabbitMQ does by default) and with prefetch=1 (a consumer is sent its next message only "
             "once it has acked the last), when is the last message done? Answer with a dict: "
-            "answer = {0: seconds, 1: seconds}."
+            "answer = {0: seconds, 1: seconds}.",
+            f"两个消费者分担同时发出的 {FAIR_MESSAGES} 条消息：'fast' 每条需要 {FAIR_TIMES['fast']:g} 秒，"
+            f"'slow' 每条需要 {FAIR_TIMES['slow']:g} 秒；每个消费者处理完一条消息就确认它。"
+            "在 prefetch=0（没有限制：消息代理一次性把所有消息轮流分给每个消费者，这是 RabbitMQ 的默认做法）"
+            "和 prefetch=1（消费者只有确认了上一条消息，才会收到下一条）两种情况下，最后一条消息分别在什么时刻完成？"
+            "请用一个字典作答：answer = {0: 秒数, 1: 秒数}。",
         ),
         judge=_judge_fair,
         hints=[
-            "prefetch=0: half the messages each, whatever the speed. The slowest consumer decides when all is done.",
-            "prefetch=1: at t = 0 each takes one. The fast one acks at t = 1, 2, 3 ... and takes the next each "
-            "time; the slow one at t = 3, 6. Count until nothing is left.",
+            Text(
+                "prefetch=0: half the messages each, whatever the speed. The slowest consumer decides when all is "
+                "done.",
+                "prefetch=0：不管速度如何，每个消费者各拿一半消息。全部完成的时刻由最慢的消费者决定。",
+            ),
+            Text(
+                "prefetch=1: at t = 0 each takes one. The fast one acks at t = 1, 2, 3 ... and takes the next each "
+                "time; the slow one at t = 3, 6. Count until nothing is left.",
+                "prefetch=1：t = 0 时每个消费者各取一条。快消费者在 t = 1、2、3 …… 时确认，每次都取走下一条；"
+                "慢消费者在 t = 3、6 时确认。一直数到一条不剩。",
+            ),
         ],
-        solution_text=(
+        solution_text=Text(
             "answer = {0: 12, 1: 6}\n"
             "# prefetch=0: 4 messages each; the slow one needs 4 × 3 = 12 s (the fast one idles from t = 4).\n"
             "# prefetch=1: the fast one does 6 (t = 1 ... 6), the slow one 2 (t = 3, 6): all done at 6 s.\n"
             "# Check: from asyncomm.labs.messaging import fair_dispatch\n"
-            "#        fair_dispatch({'fast': 1, 'slow': 3}, 8, prefetch=1).total"
+            "#        fair_dispatch({'fast': 1, 'slow': 3}, 8, prefetch=1).total",
+            "answer = {0: 12, 1: 6}\n"
+            "# prefetch=0：每个消费者 4 条；慢的需要 4 × 3 = 12 秒（快的从 t = 4 起就闲着）。\n"
+            "# prefetch=1：快的处理 6 条（t = 1 …… 6），慢的处理 2 条（t = 3、6）：6 秒时全部完成。\n"
+            "# 验证：from asyncomm.labs.messaging import fair_dispatch\n"
+            "#       fair_dispatch({'fast': 1, 'slow': 3}, 8, prefetch=1).total",
         ),
         reference={0: 12, 1: 6},
         wrong_answers=[{0: 6, 1: 12}, {0: 6, 1: 6}, {0: 12, 1: 8}, {0: 12}, (12, 6), {0: "12", 1: 6}],
