@@ -39,6 +39,15 @@ from asyncomm.labs.structures import ArrayQueue, count_moves
 __all__ = ["LOOP_PROGRAM", "WORKER_JOBS", "Ring", "register_loggers", "relay_race", "run_workers"]
 
 
+def _chinese_comments(code: str, comments: dict[str, str]) -> str:
+    """``code`` with its English comments replaced by Chinese ones (each must be there: the source may change)."""
+    for english, chinese in comments.items():
+        if english not in code:
+            raise ValueError(f"the comment {english!r} is no longer in the code shown")
+        code = code.replace(english, chinese)
+    return code
+
+
 # -- 03a.array-moves -----------------------------------------------------------------
 
 _MOVES_N = 6
@@ -598,7 +607,10 @@ register(
         title=Text("Predict the event loop's order", "预测事件循环的执行顺序"),
         kind="predict",
         prompt=Text("What does `log` hold at the end of this program?\n\n", "这段程序结束时，`log` 里是什么？\n\n")
-        + LOOP_PROGRAM,
+        + Text(
+            LOOP_PROGRAM,
+            _chinese_comments(LOOP_PROGRAM, {"# scheduled while the loop runs A": "# 在事件循环运行 A 时安排"}),
+        ),
         judge=_judge_loop,
         hints=[
             Text(
@@ -660,6 +672,15 @@ async def relay_race(rt: Any) -> None:
     await third
 
 
+_RELAY_RACE = textwrap.dedent(inspect.getsource(relay_race))
+_RELAY_RACE_COMMENTS = {
+    '"""The program of exercise 03a.finish-order."""': '"""练习 03a.finish-order 的程序。"""',
+    "# three turns, no waiting": "# 三轮，不等待",
+    "# one leg of 1 s": "# 一段，耗时 1 s",
+    "# two turns, no waiting": "# 两轮，不等待",
+}
+
+
 def _judge_finish_order(answer: Any) -> str | None:
     from asyncomm.teaching.eventloop import TeachingLoop
 
@@ -707,7 +728,7 @@ register(
                 "In which order do the tasks of this program finish (main included)?\n\n",
                 "这段程序的各个任务按什么顺序完成（包括 main）？\n\n",
             )
-            + textwrap.dedent(inspect.getsource(relay_race))
+            + Text(_RELAY_RACE, _chinese_comments(_RELAY_RACE, _RELAY_RACE_COMMENTS))
         ),
         judge=_judge_finish_order,
         hints=[
@@ -871,15 +892,6 @@ _WORKER_COMMENTS = {
     "# closed and drained: no job will ever come": "# 队列已关闭且已取空：再也不会有任务了",
     "# the work: waiting, like a call to another service": "# 工作本身：等待，就像调用另一个服务",
 }
-
-
-def _chinese_comments(code: str, comments: dict[str, str]) -> str:
-    """``code`` with its English comments replaced by Chinese ones (each must be there: the source may change)."""
-    for english, chinese in comments.items():
-        if english not in code:
-            raise ValueError(f"the comment {english!r} is no longer in the solution's code")
-        code = code.replace(english, chinese)
-    return code
 
 
 def _judge_worker(fn: Any) -> str | None:
