@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import re
 import time
 
 import pytest
@@ -38,6 +39,25 @@ def test_placeholder_is_not_attempted(exercise_id):
     assert ac.exercises.get(exercise_id).check(...).outcome is Outcome.NOT_ATTEMPTED
 
 
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_wrong_answers_get_chinese_feedback_in_the_chinese_edition(exercise_id):
+    ex = ac.exercises.get(exercise_id)
+    english = [ex.check(wrong).message for wrong in ex.wrong_answers]
+    ac.set_language("zh")
+    try:
+        chinese = [ex.check(wrong).message for wrong in ex.wrong_answers]
+        texts = [ex.name(), ex.question(), ex.solution(), *(ex.hint(n + 1) for n in range(len(ex.hints)))]
+        assert ex.check(ex.reference).outcome is Outcome.CORRECT
+    finally:
+        ac.set_language("en")
+    for wrong, en, zh in zip(ex.wrong_answers, english, chinese, strict=True):
+        assert _CHINESE.search(zh) and zh != en, (wrong, zh)
+    assert all(_CHINESE.search(text) for text in texts)
+
+
 @pytest.mark.parametrize("exercise_id", ["03a.ring-receive", "03a.closure-in-a-loop"])
 def test_unwritten_body_is_not_attempted(exercise_id):
     def unwritten(*args):
@@ -52,6 +72,15 @@ def test_solution_code_passes_its_own_check(exercise_id):
     namespace = {"ac": ac, "asyncio": asyncio}
     exec(ex.solution(), namespace)
     name = {"03a.ring-receive": "ring_receive", "03a.closure-in-a-loop": "register_loggers"}.get(exercise_id, "worker")
+    assert ex.check(namespace[name]).outcome is Outcome.CORRECT
+    ac.set_language("zh")
+    try:
+        chinese = ex.solution()
+    finally:
+        ac.set_language("en")
+    assert chinese != ex.solution()
+    namespace = {"ac": ac, "asyncio": asyncio}
+    exec(chinese, namespace)  # the Chinese solution is the same code, commented in Chinese
     assert ex.check(namespace[name]).outcome is Outcome.CORRECT
 
 

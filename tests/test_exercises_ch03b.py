@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 
 import pytest
 
@@ -26,6 +27,25 @@ def test_reference_is_correct_and_wrong_answers_are_not(exercise_id):
 @pytest.mark.parametrize("exercise_id", IDS)
 def test_placeholder_is_not_attempted(exercise_id):
     assert ac.exercises.get(exercise_id).check(...).outcome is Outcome.NOT_ATTEMPTED
+
+
+_CHINESE = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_wrong_answers_get_chinese_feedback_in_the_chinese_edition(exercise_id):
+    ex = ac.exercises.get(exercise_id)
+    english = [ex.check(wrong).message for wrong in ex.wrong_answers]
+    ac.set_language("zh")
+    try:
+        chinese = [ex.check(wrong).message for wrong in ex.wrong_answers]
+        texts = [ex.name(), ex.question(), ex.solution(), *(ex.hint(n + 1) for n in range(len(ex.hints)))]
+        assert ex.check(ex.reference).outcome is Outcome.CORRECT
+    finally:
+        ac.set_language("en")
+    for wrong, en, zh in zip(ex.wrong_answers, english, chinese, strict=True):
+        assert _CHINESE.search(zh) and zh != en, (wrong, zh)
+    assert all(_CHINESE.search(text) for text in texts)
 
 
 def message(exercise_id, answer):
@@ -112,9 +132,15 @@ def test_smallest_maxsize_unwritten_body_is_not_attempted_and_the_solution_passe
         raise NotImplementedError
 
     assert ex.check(unwritten).outcome is Outcome.NOT_ATTEMPTED
-    namespace = {"ac": ac}
-    exec(ex.solution(), namespace)
-    assert ex.check(namespace["answer"]).outcome is Outcome.CORRECT
+    for language in ("en", "zh"):
+        ac.set_language(language)
+        try:
+            solution = ex.solution()
+        finally:
+            ac.set_language("en")
+        namespace = {"ac": ac}
+        exec(solution, namespace)
+        assert ex.check(namespace["answer"]).outcome is Outcome.CORRECT
 
 
 @pytest.mark.parametrize(
