@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import queue
+import re
 from typing import Any
 
 import pytest
@@ -282,3 +283,40 @@ def test_fix_trigger_prompt_points_to_section_5_2_and_leaves_the_fix_to_the_last
     assert "section 5.2" in ex.prompt and "4.3" not in ex.prompt
     assert "list(self.events)" not in ex.prompt
     assert "list(self.events)" in ex.hints[-1] and not any("list(self.events)" in h for h in ex.hints[:-1])
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_in_chinese_every_wrong_answer_gets_chinese_feedback(exercise_id: str) -> None:
+    ex = ac.exercises.get(exercise_id)
+    english = [ex.check(wrong).message for wrong in ex.wrong_answers]
+    ac.set_language("zh")
+    try:
+        chinese = [ex.check(wrong).message for wrong in ex.wrong_answers]
+        for text in (ex.name(), ex.question(), ex.solution(), *(ex.hint(n + 1) for n in range(len(ex.hints)))):
+            assert _CJK.search(text), text
+        assert ex.check(ex.reference).outcome is Outcome.CORRECT
+    finally:
+        ac.set_language("en")
+    for en, zh in zip(english, chinese, strict=True):
+        assert _CJK.search(zh) and zh != en, (en, zh)
+
+
+def test_the_chinese_menu_has_the_same_labels_and_the_chinese_solutions_still_run() -> None:
+    from asyncomm.course.exercises.ch04 import SEED_BUG_MENU_ZH
+
+    assert list(SEED_BUG_MENU_ZH) == list(SEED_BUG_MENU)
+    ac.set_language("zh")
+    try:
+        for exercise_id in IDS:
+            ex = ac.exercises.get(exercise_id)
+            namespace: dict[str, Any] = {}
+            exec(ex.solution(), namespace)
+            assert ex.check(namespace["answer"]).outcome is Outcome.CORRECT
+            if ex.kind == "predict":
+                assert ex.solution().startswith("answer = ")
+        assert all(label in ac.exercises.get("04.find-bugs").prompt for label in SEED_BUG_MENU)
+    finally:
+        ac.set_language("en")

@@ -174,3 +174,40 @@ def test_decide_placeholder_is_not_attempted_and_solution_defines_the_checked_na
 def test_the_chapter_registers_exactly_these_exercises():
     ids = sorted(ex.id for ex in ac.exercises.all_exercises() if ex.id.startswith("06."))
     assert ids == ["06.batch-fix", "06.choose-pattern", "06.decide", "06.gather-time"]
+
+
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+IDS = ["06.batch-fix", "06.choose-pattern", "06.decide", "06.gather-time"]
+
+
+@pytest.mark.parametrize("exercise_id", IDS)
+def test_in_chinese_every_wrong_answer_gets_chinese_feedback(exercise_id):
+    ex = ac.exercises.get(exercise_id)
+    english = [ex.check(wrong).message for wrong in ex.wrong_answers]
+    ac.set_language("zh")
+    try:
+        chinese = [ex.check(wrong).message for wrong in ex.wrong_answers]
+        for text in (ex.name(), ex.question(), ex.solution(), *(ex.hint(n + 1) for n in range(len(ex.hints)))):
+            assert _CJK.search(text), text
+        assert ex.check(ex.reference).outcome is Outcome.CORRECT
+        namespace = {"ac": ac}
+        exec(ex.solution(), namespace)  # the Chinese solution is the same code, with Chinese comments
+        checked = {"06.batch-fix": "fixed", "06.decide": "choose_pattern"}.get(exercise_id, "answer")
+        assert ex.check(namespace[checked]).outcome is Outcome.CORRECT
+    finally:
+        ac.set_language("en")
+    for en, zh in zip(english, chinese, strict=True):
+        assert _CJK.search(zh) and zh != en, (en, zh)
+
+
+def test_in_chinese_the_prompts_keep_their_code():
+    from asyncomm.course.exercises.ch06 import SCENARIOS, SCENARIOS_ZH
+
+    assert set(SCENARIOS_ZH) == set(SCENARIOS)
+    ac.set_language("zh")
+    try:
+        assert "    async def receive_batch(q, k):" in ac.exercises.get("06.batch-fix").prompt
+        assert "latencies = [2, 5, 1, 4]" in ac.exercises.get("06.gather-time").prompt
+        assert message("06.choose-pattern", {1: "event", 2: "event", 3: "queue"}).startswith("场景 1：")
+    finally:
+        ac.set_language("en")
