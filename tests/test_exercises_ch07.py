@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import re
+
 import asyncomm as ac
 from asyncomm.course.exercises import Outcome
 from asyncomm.course.exercises.ch07 import _pipeline_time, pipeline
@@ -63,8 +66,6 @@ def test_pipeline_time_a_too_high_guess_for_cpu_work_is_told_to_count_again():
 
 
 def test_capstone_shows_the_error_inside_a_failed_trigger():
-    import asyncio
-
     async def keyword_trigger(messages, trace):
         queue = ac.AsyncMessageQueue(trace=trace)
         bus = ac.EventBus(trace=trace)
@@ -137,3 +138,48 @@ def test_stdlib_workers_hints():
         raise NotImplementedError
 
     assert ex.check(run_jobs_todo).outcome is Outcome.NOT_ATTEMPTED
+
+
+# -- the Chinese edition ----------------------------------------------------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+IDS = ["07.capstone", "07.pipeline-time", "07.redelivery-order", "07.stdlib-workers"]
+
+
+def test_wrong_answers_get_chinese_feedback_in_the_chinese_edition():
+    for exercise_id in IDS:
+        ex = ac.exercises.get(exercise_id)
+        for wrong in ex.wrong_answers:
+            english = ex.check(wrong).message
+            ac.set_language("zh")
+            try:
+                chinese = ex.check(wrong).message
+            finally:
+                ac.set_language("en")
+            assert CJK.search(chinese) and chinese != english, (exercise_id, wrong, chinese)
+
+
+def test_the_chinese_solutions_are_the_same_code_with_chinese_comments():
+    for exercise_id, names in (("07.capstone", "pipeline"), ("07.stdlib-workers", "run_jobs")):
+        ex = ac.exercises.get(exercise_id)
+        english = ex.solution()
+        ac.set_language("zh")
+        try:
+            chinese = ex.solution()
+        finally:
+            ac.set_language("en")
+        assert chinese != english
+        assert all(CJK.search(line.split("#", 1)[1]) for line in chinese.splitlines() if "  # " in line)
+        namespace: dict = {}
+        exec(chinese, {"ac": ac, "asyncio": asyncio}, namespace)  # it runs as pasted, and passes
+        assert ex.check(namespace[names]).outcome is Outcome.CORRECT
+
+
+def test_every_pipeline_problem_the_wrong_answers_meet_is_shown_in_chinese():
+    from asyncomm.course.exercises.ch07 import zh_problem
+
+    for wrong in ac.exercises.get("07.capstone").wrong_answers[:-1]:
+        for messages in (["a", "b", "c", "d"], ["x", "y", "z"], []):
+            for problem in run_pipeline(wrong, messages).problems:
+                assert zh_problem(problem) != problem and CJK.search(zh_problem(problem)), problem
+    assert zh_problem("something new") == "something new"  # a problem the course does not know stays English

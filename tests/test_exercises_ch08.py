@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -229,3 +230,55 @@ def test_rpc_client_hints_name_each_mistake():
         return []
 
     assert ex.check(rpc_client).message.startswith("rpc_client must be a plain function (def, not async def)")
+
+
+# -- the Chinese edition ----------------------------------------------------------------------------------------------
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def test_wrong_answers_get_chinese_feedback_in_the_chinese_edition():
+    for exercise_id in IDS:
+        ex = ac.exercises.get(exercise_id)
+        for wrong in ex.wrong_answers:
+            english = ex.check(wrong).message
+            ac.set_language("zh")
+            try:
+                chinese = ex.check(wrong).message
+            finally:
+                ac.set_language("en")
+            assert CJK.search(chinese) and chinese != english, (exercise_id, wrong, chinese)
+
+
+def test_the_chinese_rpc_solution_is_the_same_code_with_chinese_comments():
+    import uuid
+
+    ex = ac.exercises.get("08.rpc-client")
+    english = ex.solution()
+    ac.set_language("zh")
+    try:
+        chinese = ex.solution()
+    finally:
+        ac.set_language("en")
+    assert [line.split("  #")[0] for line in chinese.splitlines()] == [
+        line.split("  #")[0] for line in english.splitlines()
+    ]
+    assert all(CJK.search(line.split("  #")[1]) for line in chinese.splitlines() if "  #" in line)
+    namespace: dict = {}
+    exec(chinese, {"ac": ac, "uuid": uuid}, namespace)
+    assert ex.check(namespace["rpc_client"]).outcome is Outcome.CORRECT
+
+
+def test_the_rpc_checker_problems_are_shown_in_chinese():
+    from asyncomm.course.exercises.ch08 import zh_rpc_problem
+
+    problems = [
+        "a request must be a dict with the keys 'body', 'reply_to' (where to send the reply) and 'correlation_id' "
+        "(to match the reply to its request), got 3",
+        "your client raised KeyError: 'body'",
+        "the server received 1 of 5 requests before it gave up waiting: send every request first, then collect the "
+        "replies",
+        "return a list with one result per body, in the order of the bodies, got None",
+    ]
+    for problem in problems:
+        assert CJK.search(zh_rpc_problem(problem)), problem

@@ -15,6 +15,7 @@ import atexit
 import inspect
 import math
 import os
+import re
 import textwrap
 import uuid
 from collections.abc import Callable, Collection
@@ -22,7 +23,9 @@ from typing import Any
 
 from asyncomm.clock import VirtualClock
 from asyncomm.course.exercises._core import Exercise, as_list, as_notebook_code, clean_text, real_number, register
+from asyncomm.course.exercises.ch07 import zh_code
 from asyncomm.errors import BrokerUnavailable, QueueEmpty
+from asyncomm.i18n import Text, tr
 from asyncomm.reliable import ReliableQueue
 from asyncomm.reliable.local_redis import LocalRedis, reachable
 from asyncomm.reliable.redis_protocol import LOOK_EVERY
@@ -96,40 +99,61 @@ def _judge_dead_letters(answer: Any) -> str | None:
         or not isinstance(answer, Collection)
         or not all(isinstance(name, str) for name in answer)
     ):
-        return "answer with a set of names, e.g. answer = {'m1', 'raw'}"
+        return tr(
+            "answer with a set of names, e.g. answer = {'m1', 'raw'}",
+            "请用一个名字集合回答，例如 answer = {'m1', 'raw'}",
+        )
     entries = {*DEAD_LETTER_PLAN, _RAW}
     unknown = sorted(name for name in answer if clean_text(name) not in entries)
     if unknown:
-        return f"the entries are m1 .. m6 and 'raw'; {unknown} is not one of them"
+        return tr(
+            f"the entries are m1 .. m6 and 'raw'; {unknown} is not one of them",
+            f"条目只有 m1 .. m6 和 'raw'；{unknown} 不在其中",
+        )
     names = {clean_text(name) for name in answer}
     expected = _expected_dead_letters()
     if names == expected:
         return None
     if _RAW not in names:
-        return (
+        return tr(
             "what does a consumer do with an entry it cannot decode? It never reaches your handler: the queue "
-            "parks it at once, with the reason 'malformed: ...'"
+            "parks it at once, with the reason 'malformed: ...'",
+            "消费者遇到一个无法解码的条目时会怎么做？它根本到不了你的处理函数：队列会立即把它放到一边，"
+            "原因是 'malformed: ...'",
         )
     if "m3" in names:
-        return (
+        return tr(
             "a crash is not the message's fault: m3 comes back after the visibility timeout, and its "
-            "second delivery goes well"
+            "second delivery goes well",
+            "崩溃不是消息的错：m3 在可见性超时之后回来，第二次投递顺利完成",
         )
     if "m5" not in names:
-        return "count m5's deliveries: each crash used one, and only max_deliveries=2 are allowed"
+        return tr(
+            "count m5's deliveries: each crash used one, and only max_deliveries=2 are allowed",
+            "数一数 m5 的投递次数：每次崩溃都用掉一次，而 max_deliveries=2 只允许两次",
+        )
     if "m4" not in names:
-        return "nack(requeue=False) means 'never give me this again': where does the message go instead?"
+        return tr(
+            "nack(requeue=False) means 'never give me this again': where does the message go instead?",
+            "nack(requeue=False) 的意思是「别再把它给我了」：那这条消息会去哪里？",
+        )
     if "m2" not in names:
-        return "m2's handler fails on every delivery: how many times is it handed out before the queue gives up?"
-    return "m1 and m6 are acked on their first delivery: the queue forgets them"
+        return tr(
+            "m2's handler fails on every delivery: how many times is it handed out before the queue gives up?",
+            "m2 的处理函数每次投递都失败：在队列放弃之前，它会被交出多少次？",
+        )
+    return tr(
+        "m1 and m6 are acked on their first delivery: the queue forgets them",
+        "m1 和 m6 在第一次投递时就被确认了：队列随即忘掉它们",
+    )
 
 
 register(
     Exercise(
         id="08.dead-letters",
-        title="Predict what ends in the dead letters",
+        title=Text("Predict what ends in the dead letters", "预测哪些条目会进入死信"),
         kind="predict",
-        prompt=(
+        prompt=Text(
             "A RedisStreamQueue on the stream 'orders' has max_deliveries=2 and visibility_timeout=30. It holds "
             "m1 .. m6, and between them an entry 'raw' that another program wrote by hand "
             "(XADD orders * data hello: not JSON). Consumers take messages one at a time; a consumer that crashes "
@@ -139,16 +163,32 @@ register(
             "  m3: the first consumer to get it crashes before acking; the next delivery goes well.\n"
             "  m4: the consumer finds it invalid and calls nack(requeue=False).\n"
             "  m5: the consumer crashes on its first and on its second delivery; a third would go well.\n"
-            "Which entries end in 'orders:dead'? Answer with a set of names: answer = {'m1', 'raw'} ..."
+            "Which entries end in 'orders:dead'? Answer with a set of names: answer = {'m1', 'raw'} ...",
+            "流 'orders' 上的一个 RedisStreamQueue 设置了 max_deliveries=2 和 visibility_timeout=30。它保存着 "
+            "m1 .. m6，其间还夹着一个条目 'raw'，是另一个程序手工写入的（XADD orders * data hello：不是 JSON）。"
+            "消费者一次取一条消息；崩溃的消费者会立即由一个新的消费者接替。每条消息的遭遇如下：\n"
+            "  m1、m6：处理完毕，已确认。\n"
+            "  m2：每次投递，它的处理函数都抛出异常；消费者调用 nack()（重新入队）。\n"
+            "  m3：第一个拿到它的消费者在确认之前崩溃；下一次投递顺利完成。\n"
+            "  m4：消费者发现它无效，调用 nack(requeue=False)。\n"
+            "  m5：消费者在它的第一次和第二次投递时都崩溃了；第三次本来会顺利完成。\n"
+            "哪些条目最终进入 'orders:dead'？请用一个名字集合回答：answer = {'m1', 'raw'} ...",
         ),
         judge=_judge_dead_letters,
         hints=[
-            "Three roads lead to the dead letters: a delivery count above max_deliveries, nack(requeue=False), "
-            "and an entry that cannot be decoded.",
-            "Every delivery counts, however it ended: a nack, or a crash (the delivery comes back after the "
-            "visibility timeout). With max_deliveries=2 a third delivery never happens.",
+            Text(
+                "Three roads lead to the dead letters: a delivery count above max_deliveries, "
+                "nack(requeue=False), and an entry that cannot be decoded.",
+                "有三条路通往死信：投递次数超过 max_deliveries、nack(requeue=False)，以及无法解码的条目。",
+            ),
+            Text(
+                "Every delivery counts, however it ended: a nack, or a crash (the delivery comes back after the "
+                "visibility timeout). With max_deliveries=2 a third delivery never happens.",
+                "每一次投递都算数，不管它是怎么结束的：nack，或者崩溃（投递会在可见性超时之后回来）。"
+                "max_deliveries=2 时，第三次投递永远不会发生。",
+            ),
         ],
-        solution_text=(
+        solution_text=Text(
             "answer = {'m2', 'm4', 'm5', 'raw'}\n"
             "# m2: two failed deliveries, then 'max deliveries'. m4: 'rejected' at once.\n"
             "# m5: two deliveries ended in crashes; when it comes back a third time the queue parks it\n"
@@ -158,7 +198,17 @@ register(
             "#     from asyncomm.course.exercises.ch08 import play_dead_letter_scenario\n"
             "#     clock = ac.VirtualClock()\n"
             "#     q = ac.ReliableQueue(visibility_timeout=30, max_deliveries=2, clock=clock)\n"
-            "#     play_dead_letter_scenario(q, clock.advance)"
+            "#     play_dead_letter_scenario(q, clock.advance)",
+            "answer = {'m2', 'm4', 'm5', 'raw'}\n"
+            "# m2：两次投递都失败，然后是 'max deliveries'。m4：立即 'rejected'。\n"
+            "# m5：两次投递都以崩溃告终；它第三次回来时，队列把它放进死信\n"
+            "# （'max deliveries'，deliveries=2），而不是再交出去。\n"
+            "# raw：消费者一读到它就是 'malformed: ...'。\n"
+            "# m3 只崩溃了一次：它的第二次投递被确认了。在内存队列上重放一遍：\n"
+            "#     from asyncomm.course.exercises.ch08 import play_dead_letter_scenario\n"
+            "#     clock = ac.VirtualClock()\n"
+            "#     q = ac.ReliableQueue(visibility_timeout=30, max_deliveries=2, clock=clock)\n"
+            "#     play_dead_letter_scenario(q, clock.advance)",
         ),
         reference={"m2", "m4", "m5", "raw"},
         wrong_answers=[
@@ -226,33 +276,40 @@ def _replay_visibility(visibility_timeout: float) -> tuple[float | None, float]:
 def _judge_visibility(answer: Any) -> str | None:
     answer = real_number(answer)
     if answer is None:
-        return "answer with a number of seconds, e.g. answer = 30"
+        return tr("answer with a number of seconds, e.g. answer = 30", "请用一个秒数回答，例如 answer = 30")
     if answer <= 0:
-        return "a visibility timeout is a positive number of seconds"
+        return tr("a visibility timeout is a positive number of seconds", "可见性超时是一个正的秒数")
     again, timeout_ran_out = _replay_visibility(answer)
     # RedisStreamQueue looks for returned deliveries at most every LOOK_EVERY of the timeout: at worst the
     # crashed job comes back that much after its timeout ran out.
     retry = timeout_ran_out + answer * LOOK_EVERY
     if again is not None:
-        return (
+        return tr(
             f"with visibility_timeout={answer:g} the {LONGEST_JOB:g} s job was handed to a second consumer at "
-            f"t = {again:g} s while the first was still working on it: it ran twice"
+            f"t = {again:g} s while the first was still working on it: it ran twice",
+            f"当 visibility_timeout={answer:g} 时，那个 {LONGEST_JOB:g} 秒的任务在 t = {again:g} 秒被交给了第二个"
+            f"消费者，而第一个消费者还在处理它：它被执行了两次",
         )
     if answer < LONGEST_JOB + MARGIN:
-        return (
+        return tr(
             f"the longest job only just fits: a network delay or a pause of a few seconds and it is handed "
-            f"out twice. Keep the {MARGIN:g} s margin"
+            f"out twice. Keep the {MARGIN:g} s margin",
+            f"最长的任务只是勉强来得及：一次网络延迟或几秒钟的停顿，它就会被交出两次。请留出 {MARGIN:g} 秒的余量",
         )
     if retry > RETRY_WITHIN + 1e-9:
-        return (
+        return tr(
             f"a crashed consumer's job can start again {retry:.10g} s after the crash (the timeout, plus up to "
-            f"a quarter of it until a consumer looks): too late, it must restart within {RETRY_WITHIN:g} s"
+            f"a quarter of it until a consumer looks): too late, it must restart within {RETRY_WITHIN:g} s",
+            f"崩溃的消费者的任务可能在崩溃 {retry:.10g} 秒之后才重新开始（超时本身，再加上消费者来查找之前"
+            f"最多四分之一个超时）：太晚了，它必须在 {RETRY_WITHIN:g} 秒内重新开始",
         )
     if retry > RETRY_WITHIN - MARGIN + 1e-9:
-        return (
+        return tr(
             f"a crashed consumer's job only just restarts in time: at worst it comes back {retry:.10g} s after "
             f"the crash (the timeout, plus up to a quarter of it until a consumer looks). Keep the {MARGIN:g} s "
-            f"margin on this side too"
+            f"margin on this side too",
+            f"崩溃的消费者的任务只是勉强及时重新开始：最坏情况下它在崩溃 {retry:.10g} 秒之后才回来（超时本身，"
+            f"再加上消费者来查找之前最多四分之一个超时）。这一侧也要留出 {MARGIN:g} 秒的余量",
         )
     return None
 
@@ -260,26 +317,41 @@ def _judge_visibility(answer: Any) -> str | None:
 register(
     Exercise(
         id="08.visibility-timeout",
-        title="Choose the visibility timeout",
+        title=Text("Choose the visibility timeout", "选择可见性超时"),
         kind="predict",
-        prompt=(
+        prompt=Text(
             f"Jobs on a queue take between 20 and {LONGEST_JOB:g} seconds (measured over a week). When a consumer "
             f"crashes, its job must be started again by another consumer within {RETRY_WITHIN:g} seconds of the "
             f"crash. The queue is a RedisStreamQueue: it looks for deliveries that came back at most every "
             f"quarter of the visibility timeout, so a crashed job can come back up to visibility_timeout / 4 "
             f"after its timeout ran out. Keep a margin of {MARGIN:g} seconds on both limits, for network delays "
-            f"and pauses. Choose the queue's visibility_timeout, in seconds: answer = ..."
+            f"and pauses. Choose the queue's visibility_timeout, in seconds: answer = ...",
+            f"队列上的任务耗时 20 到 {LONGEST_JOB:g} 秒（测量了一周）。消费者崩溃时，它的任务必须在崩溃后 "
+            f"{RETRY_WITHIN:g} 秒内由另一个消费者重新开始。这个队列是 RedisStreamQueue：它至多每隔四分之一个"
+            f"可见性超时查找一次回来的投递，所以崩溃的任务可能在超时到期之后再过最多 visibility_timeout / 4 才回来。"
+            f"两个界限都要留出 {MARGIN:g} 秒的余量，以应对网络延迟和停顿。请选择队列的 visibility_timeout，"
+            f"单位为秒：answer = ...",
         ),
         judge=_judge_visibility,
         hints=[
-            "Two limits: too short, and a healthy consumer's job is handed out again while it still runs; too long, "
-            "and a crashed consumer's job waits too long to come back.",
-            "A delivery's timeout runs out visibility_timeout seconds after it was received: no earlier than the "
-            "longest job plus the margin.",
-            "A crashed job comes back at worst visibility_timeout x 1.25 after the crash (the timeout, plus a "
-            "quarter of it until a consumer looks): that plus the margin must stay within the retry limit.",
+            Text(
+                "Two limits: too short, and a healthy consumer's job is handed out again while it still runs; "
+                "too long, and a crashed consumer's job waits too long to come back.",
+                "有两个界限：太短，健康的消费者还在处理的任务会被再次交出；太长，崩溃的消费者的任务要等太久才能回来。",
+            ),
+            Text(
+                "A delivery's timeout runs out visibility_timeout seconds after it was received: no earlier than "
+                "the longest job plus the margin.",
+                "一次投递的超时在它被接收 visibility_timeout 秒之后到期：不能早于最长的任务加上余量。",
+            ),
+            Text(
+                "A crashed job comes back at worst visibility_timeout x 1.25 after the crash (the timeout, plus a "
+                "quarter of it until a consumer looks): that plus the margin must stay within the retry limit.",
+                "崩溃的任务最坏情况下在崩溃后 visibility_timeout x 1.25 才回来（超时本身，再加上消费者来查找之前的"
+                "四分之一个超时）：这个时间加上余量必须在重试期限之内。",
+            ),
         ],
-        solution_text=(
+        solution_text=Text(
             f"answer = 60\n"
             f"# Anything from {LONGEST_JOB + MARGIN:g} to {_LATEST:g} s. Below {LONGEST_JOB:g} s the longest "
             f"jobs run twice;\n"
@@ -290,7 +362,18 @@ register(
             f"{RETRY_WITHIN:g}\n"
             f"# gives at most {_LATEST:g} s; above {_TOO_LATE:g} s (1.25 x {_TOO_LATE:g} = {RETRY_WITHIN:g}) "
             f"it can miss the limit itself.\n"
-            f"# If no value met both, a consumer would have to extend its lease while it works (a heartbeat)."
+            f"# If no value met both, a consumer would have to extend its lease while it works (a heartbeat).",
+            f"answer = 60\n"
+            f"# {LONGEST_JOB + MARGIN:g} 到 {_LATEST:g} 秒之间的任何值都可以。低于 {LONGEST_JOB:g} 秒，最长的任务"
+            f"会执行两次；\n"
+            f"# 低于 {LONGEST_JOB + MARGIN:g} 秒，一次短暂的停顿就会造成这种情况。崩溃的任务的超时在它被接收"
+            f" visibility_timeout\n"
+            f"# 秒之后到期（最坏情况下就是崩溃之后这么久），而队列\n"
+            f"# 最多在四分之一个超时之后才来查找它：1.25 x visibility_timeout + {MARGIN:g} <= "
+            f"{RETRY_WITHIN:g}\n"
+            f"# 得出至多 {_LATEST:g} 秒；高于 {_TOO_LATE:g} 秒（1.25 x {_TOO_LATE:g} = {RETRY_WITHIN:g}）"
+            f"连期限本身都可能错过。\n"
+            f"# 如果没有哪个值能同时满足两者，消费者就得在工作时延长它的租约（心跳）。",
         ),
         reference=60,
         wrong_answers=[30, 45, 50, 65, 70, 72, 75, 80, 90, 85, 120, 0, -5, "60", True, 90.5, 44.5],
@@ -320,7 +403,10 @@ def _round_trip_answer() -> tuple[float, float]:
 def _judge_round_trips(answer: Any) -> str | None:
     pair = as_list(answer)
     if pair is None or len(pair) != 2 or any(real_number(x) is None for x in pair):
-        return "answer with a pair of numbers of seconds: answer = (one_by_one, pipelined)"
+        return tr(
+            "answer with a pair of numbers of seconds: answer = (one_by_one, pipelined)",
+            "请用一对秒数回答：answer = (one_by_one, pipelined)",
+        )
     one_by_one, pipelined = (float(x) for x in pair)
     expected_one, expected_pipe = _round_trip_answer()
     n, rtt, batches = ROUND_TRIP_MESSAGES, ROUND_TRIP_SECONDS, -(-ROUND_TRIP_MESSAGES // BATCH)
@@ -330,30 +416,43 @@ def _judge_round_trips(answer: Any) -> str | None:
 
     if not near(one_by_one, expected_one):
         if near(one_by_one, expected_one * 1000):
-            return "answer in seconds, not milliseconds"
+            return tr("answer in seconds, not milliseconds", "请以秒为单位回答，不是毫秒")
         if near(one_by_one, n * rtt):
-            return "one by one: not one round trip per message, one per command - count send, receive and ack"
-        if near(one_by_one, n * 4 * rtt):
-            return (
-                "one by one: after the first receive, a receive is one round trip (it looks for deliveries that "
-                "came back only every quarter of the visibility timeout)"
+            return tr(
+                "one by one: not one round trip per message, one per command - count send, receive and ack",
+                "逐条处理：不是每条消息一次往返，而是每个命令一次——数一数发送、接收和确认",
             )
-        return "one by one: messages x round trips per message x time per round trip"
+        if near(one_by_one, n * 4 * rtt):
+            return tr(
+                "one by one: after the first receive, a receive is one round trip (it looks for deliveries that "
+                "came back only every quarter of the visibility timeout)",
+                "逐条处理：第一次接收之后，每次接收只是一次往返（它只在每隔四分之一个可见性超时时才查找回来的投递）",
+            )
+        return tr(
+            "one by one: messages x round trips per message x time per round trip",
+            "逐条处理：消息数 x 每条消息的往返次数 x 每次往返的时间",
+        )
     if not near(pipelined, expected_pipe):
         if near(pipelined, expected_pipe * 1000):
-            return "answer in seconds, not milliseconds"
+            return tr("answer in seconds, not milliseconds", "请以秒为单位回答，不是毫秒")
         if near(pipelined, batches * rtt):
-            return "pipelined: each batch takes three round trips (send, read, ack), not one"
-        return "pipelined: batches x round trips per batch x time per round trip"
+            return tr(
+                "pipelined: each batch takes three round trips (send, read, ack), not one",
+                "流水线：每批需要三次往返（发送、读取、确认），而不是一次",
+            )
+        return tr(
+            "pipelined: batches x round trips per batch x time per round trip",
+            "流水线：批数 x 每批的往返次数 x 每次往返的时间",
+        )
     return None
 
 
 register(
     Exercise(
         id="08.round-trips",
-        title="Count the round trips",
+        title=Text("Count the round trips", "数一数往返次数"),
         kind="predict",
-        prompt=(
+        prompt=Text(
             f"A producer sends {ROUND_TRIP_MESSAGES} messages, and a consumer receives and acks them, through "
             f"Redis on another machine: one round trip takes {ROUND_TRIP_SECONDS * 1000:g} ms. Ignore everything "
             f"else (the server's work, JSON, Python). How many seconds does it take\n"
@@ -361,19 +460,37 @@ register(
             f"next message; ignore the first receive's look), and\n"
             f"  (b) pipelined in batches of {BATCH}: one round trip sends a batch of XADDs, one XREADGROUP reads "
             f"a batch, one more sends the batch's XACKs?\n"
-            f"Answer with a pair of seconds: answer = (a, b)"
+            f"Answer with a pair of seconds: answer = (a, b)",
+            f"一个生产者发送 {ROUND_TRIP_MESSAGES} 条消息，一个消费者接收并确认它们，经由另一台机器上的 Redis："
+            f"一次往返需要 {ROUND_TRIP_SECONDS * 1000:g} 毫秒。忽略其他一切（服务器的工作、JSON、Python）。"
+            f"下面两种方式各需要多少秒？\n"
+            f"  (a) 用 RedisStreamQueue 逐条处理（发送、接收、确认：即上面为下一条消息数出的往返；"
+            f"忽略第一次接收时的查找），以及\n"
+            f"  (b) 以每批 {BATCH} 条的流水线处理：一次往返发送一批 XADD，一次 XREADGROUP 读取一批，"
+            f"再一次发送这一批的 XACK？\n"
+            f"请用一对秒数回答：answer = (a, b)",
         ),
         judge=_judge_round_trips,
         hints=[
-            "Time = number of round trips x time of one. Count the round trips of one message (one by one) and of "
-            "one batch (pipelined).",
-            "One by one: send 1 + receive 1 + ack 1 = 3 per message. Pipelined: 3 per batch of 100.",
+            Text(
+                "Time = number of round trips x time of one. Count the round trips of one message (one by one) "
+                "and of one batch (pipelined).",
+                "时间 = 往返次数 x 一次往返的时间。数一数一条消息（逐条处理）和一批消息（流水线）各需要几次往返。",
+            ),
+            Text(
+                "One by one: send 1 + receive 1 + ack 1 = 3 per message. Pipelined: 3 per batch of 100.",
+                "逐条处理：每条消息发送 1 + 接收 1 + 确认 1 = 3 次。流水线：每批 100 条 3 次。",
+            ),
         ],
-        solution_text=(
+        solution_text=Text(
             "answer = (1.5, 0.015)\n"
             "# One by one: 1000 x 3 round trips x 0.5 ms = 1.5 s, at most about 670 messages per second whatever\n"
             "# the machines. Pipelined: 10 batches x 3 round trips x 0.5 ms = 15 ms: 100 times less\n"
-            "# waiting. On loopback a round trip is far shorter, so the gap measured above is smaller."
+            "# waiting. On loopback a round trip is far shorter, so the gap measured above is smaller.",
+            "answer = (1.5, 0.015)\n"
+            "# 逐条处理：1000 x 3 次往返 x 0.5 毫秒 = 1.5 秒，无论机器多快，每秒最多约 670 条消息。\n"
+            "# 流水线：10 批 x 3 次往返 x 0.5 毫秒 = 15 毫秒：等待时间少了 100 倍。\n"
+            "# 在本机回环地址上，一次往返要短得多，所以上面测得的差距更小。",
         ),
         reference=(1.5, 0.015),
         wrong_answers=[
@@ -432,7 +549,10 @@ def _only_raises_not_implemented(fn: Any) -> bool:
 
 def _judge_rpc(fn: Any) -> str | None:
     if not callable(fn) or inspect.iscoroutinefunction(fn):
-        return "rpc_client must be a plain function (def, not async def) taking (requests, bodies)"
+        return tr(
+            "rpc_client must be a plain function (def, not async def) taking (requests, bodies)",
+            "rpc_client 必须是一个普通函数（def，不是 async def），参数为 (requests, bodies)",
+        )
     if _only_raises_not_implemented(fn):
         raise NotImplementedError
     try:
@@ -440,11 +560,66 @@ def _judge_rpc(fn: Any) -> str | None:
 
         url = _check_server_url()
     except ImportError:
-        return "this check runs your client on Redis and needs redis-py: pip install 'asyncomm[redis]'"
+        return tr(
+            "this check runs your client on Redis and needs redis-py: pip install 'asyncomm[redis]'",
+            "这个检查要在 Redis 上运行你的客户端，需要 redis-py：pip install 'asyncomm[redis]'",
+        )
     if url is None:
-        return "this check runs your client on Redis: install redis-server (section 2) or set REDIS_URL"
+        return tr(
+            "this check runs your client on Redis: install redis-server (section 2) or set REDIS_URL",
+            "这个检查要在 Redis 上运行你的客户端：请安装 redis-server（第 2 节）或设置 REDIS_URL",
+        )
     found = check_rpc_client_redis(fn, url)
-    return None if found.ok else found.problem
+    return None if found.ok else tr(found.problem, zh_rpc_problem(found.problem))
+
+
+#: (pattern of a problem the request-reply checker reports in English, its Chinese).
+_ZH_RPC_PROBLEMS: list[tuple[str, Any]] = [
+    (
+        r"a request must be a dict with the keys 'body', 'reply_to' \(where to send the reply\) and "
+        r"'correlation_id' \(to match the reply to its request\), got (.*)",
+        lambda m: (
+            f"请求必须是一个 dict，包含键 'body'、'reply_to'（回复发往哪里）和 'correlation_id'"
+            f"（用来把回复与请求对应起来），而你发送的是 {m[1]}"
+        ),
+    ),
+    (r"your client raised (.*)", lambda m: f"你的客户端抛出了 {m[1]}"),
+    (
+        r"the server received (\d+) of (\d+) requests before it gave up waiting: send every request first, then "
+        r"collect the replies",
+        lambda m: f"服务端在放弃等待之前只收到了 {m[2]} 个请求中的 {m[1]} 个：先发送所有请求，再收集回复",
+    ),
+    (
+        r"two requests carried the same correlation_id: give each its own, e\.g\. uuid\.uuid4\(\)\.hex",
+        "有两个请求带着相同的 correlation_id：给每个请求一个自己的 ID，例如 uuid.uuid4().hex",
+    ),
+    (
+        r"return a list with one result per body, in the order of the bodies, got (.*)",
+        lambda m: f"请返回一个列表，每个 body 对应一个结果，按 bodies 的顺序排列；你返回的是 {m[1]}",
+    ),
+    (
+        r"a reply whose correlation_id you did not send must be ignored, not taken as a result",
+        "correlation_id 不是你发出的回复必须忽略，不能当作结果",
+    ),
+    (
+        r"the replies came back in a different order than the requests went out; match each reply to its request "
+        r"by correlation_id, and return the results in the order of the bodies",
+        "回复返回的顺序与请求发出的顺序不同：按 correlation_id 把每个回复与它的请求配对，并按 bodies 的顺序返回结果",
+    ),
+]
+
+
+def zh_rpc_problem(problem: str) -> str:
+    """A problem the request-reply checker reports, in Chinese (as it is, if it is none the course knows).
+
+    >>> zh_rpc_problem("your client raised KeyError: 'body'")
+    "你的客户端抛出了 KeyError: 'body'"
+    """
+    for pattern, chinese in _ZH_RPC_PROBLEMS:
+        match = re.fullmatch(pattern, problem, flags=re.DOTALL)
+        if match:
+            return chinese if isinstance(chinese, str) else chinese(match)
+    return problem
 
 
 def rpc_client(requests, bodies):
@@ -461,6 +636,17 @@ def rpc_client(requests, bodies):
             results[reply["correlation_id"]] = reply["body"]
     replies.close()
     return [results[correlation_id] for correlation_id in ids]  # in the order of the bodies
+
+
+_RPC_SOLUTION = "import uuid\n\n\n" + as_notebook_code(
+    textwrap.dedent(inspect.getsource(rpc_client)), ["RedisStreamQueue"]
+)
+_RPC_COMMENTS = {
+    "# this client's own reply stream": "# 这个客户端自己的回复流",
+    "# send every request first": "# 先发送所有请求",
+    "# a reply to another request is not ours: skip it": "# 对别的请求的回复不是我们的：跳过它",
+    "# in the order of the bodies": "# 按 bodies 的顺序",
+}
 
 
 def _rpc_variant(*, same_id: bool = False, check_id: bool = True, reorder: bool = True) -> Any:
@@ -492,9 +678,10 @@ def _rpc_placeholder(requests: Any, bodies: list[Any]) -> list[Any]:
 register(
     Exercise(
         id="08.rpc-client",
-        title="Write the request-reply client",
+        title=Text("Write the request-reply client", "编写请求-应答客户端"),
         kind="write",
-        prompt=textwrap.dedent("""\
+        prompt=Text(
+            textwrap.dedent("""\
         Write `rpc_client(requests, bodies)`: `requests` is a RedisStreamQueue a server reads; send it one
         request per body, and return the server's results in the order of `bodies`.
           - a request is {"body": body, "reply_to": <your reply stream's name>, "correlation_id": <an id>};
@@ -504,15 +691,33 @@ register(
           - then receive replies (receive(consumer=..., timeout=10), ack each) until each of your ids has one:
             a reply is {"correlation_id": ..., "body": result}; ignore replies with an id you did not send.
         The check runs a server on Redis that answers the last request first and sends one stray reply."""),
+            textwrap.dedent("""\
+        编写 `rpc_client(requests, bodies)`：`requests` 是服务端读取的一个 RedisStreamQueue；每个 body
+        向它发送一个请求，并按 `bodies` 的顺序返回服务端的结果。
+          - 请求的形式是 {"body": body, "reply_to": <你的回复流的名字>, "correlation_id": <一个 ID>}；
+          - 打开你自己的回复流：replies = ac.RedisStreamQueue(requests.url, "replies:" + 一个唯一的 ID)，
+            并把 replies.stream 放进 reply_to；
+          - 每个请求都有自己的 correlation_id（uuid.uuid4().hex），并且要先发送所有请求；
+          - 然后接收回复（receive(consumer=..., timeout=10)，每条都确认），直到你的每个 ID 都有了回复：
+            回复的形式是 {"correlation_id": ..., "body": result}；忽略 ID 不是你发出的回复。
+        检查会在 Redis 上运行一个服务端：它先回答最后一个请求，并发送一条不相干的回复。"""),
+        ),
         judge=_judge_rpc,
         hints=[
-            "Replies do not come back in the order the requests went out: keep a dict correlation_id -> result, "
-            "then build the list from your ids, in the order of the bodies.",
-            "Send all the requests before you wait for any reply: the server may wait for several requests "
-            "before it answers. Skip a reply whose correlation_id is not in your list of ids.",
+            Text(
+                "Replies do not come back in the order the requests went out: keep a dict correlation_id -> "
+                "result, then build the list from your ids, in the order of the bodies.",
+                "回复返回的顺序与请求发出的顺序不同：用一个 dict 记录 correlation_id -> 结果，"
+                "再按 bodies 的顺序，用你的 ID 构造结果列表。",
+            ),
+            Text(
+                "Send all the requests before you wait for any reply: the server may wait for several requests "
+                "before it answers. Skip a reply whose correlation_id is not in your list of ids.",
+                "在等待任何回复之前先发送所有请求：服务端可能要等到几个请求都到了才回答。"
+                "跳过 correlation_id 不在你的 ID 列表中的回复。",
+            ),
         ],
-        solution_text="import uuid\n\n\n"
-        + as_notebook_code(textwrap.dedent(inspect.getsource(rpc_client)), ["RedisStreamQueue"]),
+        solution_text=Text(_RPC_SOLUTION, zh_code(_RPC_SOLUTION, _RPC_COMMENTS)),
         reference=rpc_client,
         wrong_answers=[
             _rpc_variant(same_id=True),
