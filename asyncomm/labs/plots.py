@@ -163,7 +163,8 @@ def total_bars(data: Any, *, title: str | None = None, model: bool = True) -> Fi
     runs = _runs(data)
     several_works = len({run.work for run in runs}) > 1
     labels = [
-        _label(run).replace(", ", "\n").replace("，", "\n") + (f"\n({_t(run.work, _WORK_ZH[run.work])})" if several_works else "")
+        _label(run).replace(", ", "\n").replace("，", "\n")
+        + (f"\n({_t(run.work, _WORK_ZH[run.work])})" if several_works else "")
         for run in runs
     ]
     fig, ax = plt.subplots(figsize=(1.0 + 1.4 * len(runs), 3.2))
