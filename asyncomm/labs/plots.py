@@ -141,7 +141,7 @@ def gantt(data: Any, *, lanes: str = "task", title: str | None = None) -> Figure
             if run.startup > 0.05 * run.total > 0
             else ""
         )
-        ax.set_title(f"{_label(run)}: {_seconds(run.total)}{started}", fontsize="medium")
+        ax.set_title(f"{_label(run)}{_t(': ', '：')}{_seconds(run.total)}{started}", fontsize="medium")
         ax.set_xlim(left=0)
     axes[-1, 0].set_xlabel(_t("time since the start of the run (s)", "自运行开始的时间（秒）"))
     fig.suptitle(title if title is not None else _describe(runs))
