@@ -93,7 +93,12 @@ def _mplfonts_family() -> str | None:
 
 
 def cjk_font() -> str | None:
-    """The family of a Chinese font matplotlib can use (looked up once per session), or None."""
+    """The family of a Chinese font matplotlib can use (looked up once per session), or None.
+
+    >>> family = cjk_font()          # "Noto Sans CJK SC" where mplfonts is installed
+    >>> family is None or isinstance(family, str)
+    True
+    """
     global _found
     if _found is _UNSET:
         _found = _installed_family() or _mplfonts_family()
@@ -102,7 +107,14 @@ def cjk_font() -> str | None:
 
 def use_cjk_font() -> str | None:
     """Put a Chinese font first in matplotlib's sans-serif list (DejaVu Sans after it, for what it lacks);
-    return its family, or None when there is none (then print, once, how to get one)."""
+    return its family, or None when there is none (then print, once, how to get one).
+
+    >>> import matplotlib
+    >>> with matplotlib.rc_context():
+    ...     family = use_cjk_font()
+    ...     family is None or matplotlib.rcParams["font.sans-serif"][:2] == [family, "DejaVu Sans"]
+    True
+    """
     global _noted
     family = cjk_font()
     if family is None:
@@ -122,12 +134,20 @@ def use_cjk_font() -> str | None:
 
 
 def labels_language() -> str:
-    """The language of plot labels: the course's, except ``"en"`` when it is Chinese and no font can draw it."""
+    """The language of plot labels: the course's, except ``"en"`` when it is Chinese and no font can draw it.
+
+    >>> labels_language()            # the course speaks English
+    'en'
+    """
     if get_language() != "zh":
         return "en"
     return "zh" if use_cjk_font() is not None else "en"
 
 
 def plot_tr(en: str, zh: str) -> str:
-    """``zh`` when plot labels are Chinese (see :func:`labels_language`), else ``en``."""
+    """``zh`` when plot labels are Chinese (see :func:`labels_language`), else ``en``.
+
+    >>> plot_tr("seconds", "秒")     # the course speaks English
+    'seconds'
+    """
     return zh if labels_language() == "zh" else en
