@@ -15,7 +15,8 @@ Each module loads the first time it is used, so ``import asyncomm`` stays light:
   fair dispatch with prefetch;
 * :mod:`~asyncomm.labs.levers` -- chapter 06's optimisation levers (bounded queues, batching, slow work moved off);
 * :mod:`~asyncomm.labs.pipeline` -- the capstone pipeline; :mod:`~asyncomm.labs.structures` -- queues as linked
-  list, array and ring buffer.
+  list, array and ring buffer;
+* :mod:`~asyncomm.labs.fonts` -- a Chinese font for the plots when the course speaks Chinese (``ac.set_language``).
 
 >>> import asyncomm as ac
 >>> ac.labs.queueing.MM1(arrival_rate=0.5, service_rate=1.0).utilization
@@ -30,6 +31,7 @@ SUBMODULES = (
     "bench",
     "diagrams",
     "faults",
+    "fonts",
     "levers",
     "messaging",
     "pipeline",

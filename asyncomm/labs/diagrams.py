@@ -34,6 +34,7 @@ from asyncomm._lazy import requires_extra
 from asyncomm._listeners import describe
 from asyncomm.callbacks import CallbackRegistry
 from asyncomm.events import EventBus
+from asyncomm.labs.fonts import plot_tr as _t
 from asyncomm.labs.simulate import SimulationRun
 from asyncomm.labs.structures import RingBufferQueue
 from asyncomm.queues import MessageQueue
@@ -78,6 +79,25 @@ COLORS = {
     "empty": "white",
 }
 _MONO = "DejaVu Sans Mono"
+
+#: How a legend names each delivery state and stream entry state, in Chinese.
+_STATE_ZH = {
+    "ready": "就绪",
+    "in flight": "处理中",
+    "acked": "已确认",
+    "auto-acked": "自动确认",
+    "nacked": "已否认",
+    tr.VISIBILITY_TIMEOUT: "可见性超时",
+    tr.CONSUMER_DIED: "消费者已死",
+    "dead-lettered": "进入死信",
+    "new": "新",
+    "pending": "待确认",
+    "done": "已完成",
+}
+
+
+def _state(kind: str) -> str:
+    return _t(kind, _STATE_ZH.get(kind, kind))
 
 
 # -- drawing helpers -------------------------------------------------------------------------------------------------
@@ -251,38 +271,58 @@ def topologies(
         f"listeners ({', '.join(_name(fn) for fn in listeners)}); {caller} registers a callback on "
         f"{callbacks.name!r} and {worker} calls it back."
     )
-    return _finish(fig, title if title is not None else "three ways to communicate", alt)
+    return _finish(fig, title if title is not None else _t("three ways to communicate", "三种通信方式"), alt)
 
 
 def _draw_queue(*, ax: Any, stats: Any, held: list[Any], producer: str, consumers: list[str]) -> None:
     _canvas(ax, 10, 6)
-    ax.set_title("point-to-point queue", fontsize="medium")
+    ax.set_title(_t("point-to-point queue", "点对点队列"), fontsize="medium")
     _box(ax, 1.2, 3, 2.0, 1.0, producer, "producer", f"producer:{producer}")
     # the queue: a row of slots, newest left, oldest (next out) right
     shown = held[:3]  # the oldest three: the next ones out
     _box(ax, 5.1, 3, 3.8, 1.6, "", "queue", f"queue:{stats.name}")
-    ax.text(5.1, 4.15, f"queue {stats.name!r}", ha="center", va="center", fontsize="small", gid="queue:name")
+    ax.text(
+        5.1,
+        4.15,
+        _t(f"queue {stats.name!r}", f"队列 {stats.name!r}"),
+        ha="center",
+        va="center",
+        fontsize="small",
+        gid="queue:name",
+    )
     for i, message in enumerate(shown):  # the oldest, next out, on the right
         _box(ax, 6.3 - i * 1.2, 3, 1.12, 0.7, _short(message, 9), "ready", f"message:{message!r}", fontsize="x-small")
-    size = f"{stats.ready} of {stats.maxsize}" if stats.maxsize else f"{stats.ready}, unbounded"
-    more = f" ({len(held) - len(shown)} more)" if len(held) > len(shown) else ""
-    ax.text(5.1, 1.85, f"waiting: {size}{more}", ha="center", va="center", fontsize="x-small", gid="queue:size")
+    if stats.maxsize:
+        size = _t(f"{stats.ready} of {stats.maxsize}", f"{stats.ready} / {stats.maxsize}")
+    else:
+        size = _t(f"{stats.ready}, unbounded", f"{stats.ready}，无界")
+    extra = len(held) - len(shown)
+    more = _t(f" ({extra} more)", f"（另有 {extra} 条）") if extra > 0 else ""
+    waiting = _t(f"waiting: {size}{more}", f"等待中：{size}{more}")
+    ax.text(5.1, 1.85, waiting, ha="center", va="center", fontsize="x-small", gid="queue:size")
     _arrow(ax, (2.2, 3), (3.2, 3), "arrow:send")
-    ax.text(2.7, 3.25, "send", ha="center", va="bottom", fontsize="x-small", gid="arrow:send:label")
+    ax.text(2.7, 3.25, _t("send", "发送"), ha="center", va="bottom", fontsize="x-small", gid="arrow:send:label")
     gap = 4.6 / max(len(consumers), 1)
     for i, name in enumerate(consumers):
         y = 3 + (len(consumers) - 1) * gap / 2 - i * gap
         _box(ax, 8.8, y, 2.0, min(0.9, gap * 0.8), name, "consumer", f"consumer:{name}")
         _arrow(ax, (7.0, 3), (7.8, y), f"arrow:receive:{name}")
-    ax.text(7.2, 0.7, "each message to one consumer", ha="center", va="center", fontsize="x-small")
+    ax.text(
+        7.2,
+        0.7,
+        _t("each message to one consumer", "每条消息只交给一个消费者"),
+        ha="center",
+        va="center",
+        fontsize="x-small",
+    )
 
 
 def _draw_bus(ax: Any, name: str, event: Any, listeners: list[str], others: int) -> None:
     _canvas(ax, 10, 6)
-    ax.set_title("event bus: fan-out", fontsize="medium")
+    ax.set_title(_t("event bus: fan-out", "事件总线：扇出"), fontsize="medium")
     _box(ax, 1.4, 3, 2.4, 1.2, f"trigger(\n{_short(event, 16)})", "event", "trigger")
-    note = f"\n(+{others} other event{'s' if others != 1 else ''})" if others else ""
-    _box(ax, 4.6, 3, 2.2, 1.4, f"bus {name!r}{note}", "event", f"bus:{name}")
+    note = _t(f"\n(+{others} other event{'s' if others != 1 else ''})", f"\n（另有 {others} 个事件）") if others else ""
+    _box(ax, 4.6, 3, 2.2, 1.4, _t(f"bus {name!r}", f"总线 {name!r}") + note, "event", f"bus:{name}")
     _arrow(ax, (2.6, 3), (3.5, 3), "arrow:trigger")
     shown = listeners[:6]
     gap = 5.4 / max(len(shown), 1)
@@ -291,26 +331,37 @@ def _draw_bus(ax: Any, name: str, event: Any, listeners: list[str], others: int)
         _box(ax, 8.3, y, 3.0, min(0.8, gap * 0.8), listener, "listener", f"listener:{listener}")
         _arrow(ax, (5.7, 3), (6.8, y), f"arrow:call:{i}")
     if len(listeners) > len(shown):
-        ax.text(8.3, 0.1, f"+{len(listeners) - len(shown)} more", ha="center", fontsize="x-small")
-    ax.text(4.6, 0.7, "every listener is called, in order", ha="center", va="center", fontsize="x-small")
+        extra = len(listeners) - len(shown)
+        ax.text(8.3, 0.1, _t(f"+{extra} more", f"另有 {extra} 个"), ha="center", fontsize="x-small")
+    ax.text(
+        4.6,
+        0.7,
+        _t("every listener is called, in order", "每个监听器都按顺序被调用"),
+        ha="center",
+        va="center",
+        fontsize="x-small",
+    )
 
 
 def _draw_callbacks(ax: Any, name: str, callbacks: list[str], caller: str, worker: str) -> None:
     _canvas(ax, 10, 6)
-    ax.set_title("callback", fontsize="medium")
+    ax.set_title(_t("callback", "回调"), fontsize="medium")
     _box(ax, 1.6, 4.6, 2.4, 0.9, caller, "caller", f"caller:{caller}")
     _box(ax, 1.6, 1.4, 2.4, 0.9, worker, "worker", f"worker:{worker}")
-    _box(ax, 5.0, 3.0, 2.6, 1.2, f"registry\n{name!r}", "registry", f"registry:{name}")
-    _arrow(ax, (2.8, 4.4), (3.9, 3.5), "arrow:register", label="1 register(fn)", label_at=0.45)
-    _arrow(ax, (1.6, 4.1), (1.6, 1.9), "arrow:start", label="2 start work", style="--")
-    _arrow(ax, (2.8, 1.6), (3.9, 2.5), "arrow:done", label="3 trigger(result)", label_at=0.45)
-    shown = callbacks[:5] or ["(no callback yet)"]
+    _box(ax, 5.0, 3.0, 2.6, 1.2, _t("registry", "注册表") + f"\n{name!r}", "registry", f"registry:{name}")
+    register, start = _t("1 register(fn)", "1 注册 register(fn)"), _t("2 start work", "2 开始工作")
+    _arrow(ax, (2.8, 4.4), (3.9, 3.5), "arrow:register", label=register, label_at=0.45)
+    _arrow(ax, (1.6, 4.1), (1.6, 1.9), "arrow:start", label=start, style="--")
+    done = _t("3 trigger(result)", "3 触发 trigger(result)")
+    _arrow(ax, (2.8, 1.6), (3.9, 2.5), "arrow:done", label=done, label_at=0.45)
+    shown = callbacks[:5] or [_t("(no callback yet)", "（还没有回调）")]
     gap = 4.6 / len(shown)
     for i, callback in enumerate(shown):
         y = 3 + (len(shown) - 1) * gap / 2 - i * gap
         _box(ax, 8.4, y, 2.8, min(0.8, gap * 0.8), callback, "callback", f"callback:{callback}")
         _arrow(ax, (6.3, 3), (7.0, y), f"arrow:callback:{i}")
-    ax.text(6.2, 0.4, "4 the worker calls fn back (in its thread)", ha="center", va="center", fontsize="x-small")
+    back = _t("4 the worker calls fn back (in its thread)", "4 工作者回调 fn（在它自己的线程里）")
+    ax.text(6.2, 0.4, back, ha="center", va="center", fontsize="x-small")
 
 
 # -- 2. control flow of a program ------------------------------------------------------------------------------------
@@ -508,17 +559,26 @@ def control_flow(program: Callable[[], Any] | Flow, *, max_calls: int = 40, titl
                 gid="error",
             )
     if len(flow.calls) > len(shown):
-        axes[0, 0].text(0.4, rows - 0.5, f"… {len(flow.calls) - len(shown)} more calls", fontsize="x-small")
+        extra = len(flow.calls) - len(shown)
+        axes[0, 0].text(0.4, rows - 0.5, _t(f"… {extra} more calls", f"… 另有 {extra} 次调用"), fontsize="x-small")
     fig.tight_layout(rect=(0, 0, 1, 1 - 0.75 / (1.6 + 0.3 * rows)))
-    where = "one thread: nothing ran asynchronously" if len(threads) == 1 else f"{len(threads)} threads"
-    ended = "" if flow.error is None else f"; stopped by {flow.error.split(':')[0]}"
-    default = f"{flow.program}(): {len(flow.calls)} calls, {where}{ended}"
+    if len(threads) == 1:
+        where = _t("one thread: nothing ran asynchronously", "只有一个线程：没有任何代码异步运行")
+    else:
+        where = _t(f"{len(threads)} threads", f"{len(threads)} 个线程")
+    error = "" if flow.error is None else flow.error.split(":")[0]
+    ended = _t(f"; stopped by {error}", f"；被 {error} 中止") if error else ""
+    default = _t(
+        f"{flow.program}(): {len(flow.calls)} calls, {where}{ended}",
+        f"{flow.program}()：{len(flow.calls)} 次调用，{where}{ended}",
+    )
     alt = (
         f"Calls made by {flow.program}() in order, in {', '.join(threads)}: "
         f"{', '.join(call.name for call in flow.calls[:12])}{' ...' if len(flow.calls) > 12 else ''}"
         f"{'' if flow.error is None else f'; it ended with {flow.error}'}."
     )
-    return _finish(fig, textwrap.fill(title if title is not None else default, int(width * 9)), alt)
+    per_inch = 9 if default.isascii() else 5  # a Chinese character is about twice as wide
+    return _finish(fig, textwrap.fill(title if title is not None else default, int(width * per_inch)), alt)
 
 
 # -- 3. a reliable queue's deliveries --------------------------------------------------------------------------------
@@ -616,7 +676,7 @@ def delivery_timeline(
             edgecolor="white",
             linewidth=0.8,
             gid=f"delivery:{seg.id}:{seg.delivery}:{seg.kind}",
-            label=seg.kind if seg.kind not in kinds else None,
+            label=_state(seg.kind) if seg.kind not in kinds else None,
         )
         kinds[seg.kind] = None
         if width == 0:  # auto-ack: settled the instant it was received
@@ -626,22 +686,28 @@ def delivery_timeline(
             if expiry <= seg.end:
                 ax.plot([expiry, expiry], [lane[seg.id] - 0.35, lane[seg.id] + 0.35], color="black", linewidth=1.5)
     sent = [(lane[id_], t) for id_, (_, t) in messages.items() if t is not None]
-    ax.plot([t for _, t in sent], [y for y, _ in sent], "o", color=COLORS["ready"], label="sent", markersize=5)
+    ax.plot(
+        [t for _, t in sent], [y for y, _ in sent], "o", color=COLORS["ready"], label=_t("sent", "已发送"), markersize=5
+    )
     ax.set_yticks(range(len(ids)), [f"{id_}: {_short(messages[id_][0])}" for id_ in ids], fontsize="small")
     ax.set_ylim(len(ids) - 0.5, -0.5)
-    ax.set_ylabel("message")
-    ax.set_xlabel("time (s on the queue's clock)")
+    ax.set_ylabel(_t("message", "消息"))
+    ax.set_xlabel(_t("time (s on the queue's clock)", "时间（队列时钟上的秒）"))
     ax.use_sticky_edges = False  # bars stick to x=0 otherwise, hiding the dots of messages sent at 0
     ax.margins(x=0.03)
     if vt is not None:
-        ax.plot([], [], color="black", marker="|", linestyle="none", markersize=12, label="lease ran out")
+        ax.plot(
+            [], [], color="black", marker="|", linestyle="none", markersize=12, label=_t("lease ran out", "租约到期")
+        )
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small", frameon=False)
     fig.tight_layout(rect=(0, 0, 1, 0.9))
     counts = {kind: sum(s.kind == kind for s in segments) for kind in kinds}
     summary = ", ".join(f"{n} {kind}" for kind, n in counts.items())
     lease = "" if vt is None else f" (visibility timeout {vt:g} s)"
     alt = f"Deliveries of {len(ids)} messages on queue {queue_name!r}{lease}, one lane each: {summary}."
-    return _finish(fig, title if title is not None else f"deliveries on queue {queue_name!r}{lease}", alt)
+    shown_lease = "" if vt is None else _t(lease, f"（可见性超时 {vt:g} 秒）")
+    default = _t(f"deliveries on queue {queue_name!r}{lease}", f"队列 {queue_name!r} 上的投递{shown_lease}")
+    return _finish(fig, title if title is not None else default, alt)
 
 
 def _delivery_rows(source: Any, name: str | None) -> tuple[list[TraceRow], str, float | None]:
@@ -785,20 +851,24 @@ def consumer_gantt(run: Any, *, title: str | None = None) -> Any:
                 ax.text(bar.start + width / 2, y, bar.label, ha="center", va="center", fontsize="x-small")
         if bar.lost:  # the consumer crashed while handling it
             ax.plot([bar.end], [y], marker="X", color=COLORS["error"], markersize=10, linestyle="none")
-    ax.set_yticks(range(len(lanes)), lanes, fontsize="small")
+    shown_lanes = [_t(name, "消费者 " + name[9:]) if name.startswith("consumer ") else name for name in lanes]
+    ax.set_yticks(range(len(lanes)), shown_lanes, fontsize="small")
     ax.set_ylim(len(lanes) - 0.5, -0.5)
     times = [t for t, _ in series] + [end]
     levels = [n for _, n in series] + [series[-1][1]]
     lengths.step(times, levels, where="post", color=COLORS["queue"], gid="queue length")
-    lengths.set_ylabel("waiting", fontsize="small")
+    lengths.set_ylabel(_t("waiting", "等待中"), fontsize="small")
     lengths.yaxis.set_major_locator(MaxNLocator(integer=True))
-    lengths.set_xlabel("time (s)")
+    lengths.set_xlabel(_t("time (s)", "时间（秒）"))
     lengths.set_xlim(left=0)
     fig.tight_layout(rect=(0, 0, 1, 0.92))
     head = ", ".join(map(str, order[:12])) + (" …" if len(order) > 12 else "")
     lost = [bar.label for bar in bars if bar.lost]
     messages = len({bar.label for bar in bars})
-    default = f"{plural(len(lanes), 'consumer')} share {plural(messages, 'message')}; finish order {head}"
+    default = _t(
+        f"{plural(len(lanes), 'consumer')} share {plural(messages, 'message')}; finish order {head}",
+        f"{len(lanes)} 个消费者分担 {messages} 条消息；完成顺序 {head}",
+    )
     crashed = f"; a consumer crashed holding message(s) {', '.join(lost)}" if lost else ""
     alt = (
         f"Gantt chart of {plural(len(lanes), 'competing consumer')}: each bar is a message from when a consumer took "
@@ -921,7 +991,8 @@ def stream_diagram(queue: Any, *, client: Any = None, limit: int = 12, title: st
     _canvas(ax, 12, height)
     top = height - 1.0
     older = state.length - len(state.entries)
-    ax.text(2.3, height - 0.35, f"stream {state.stream!r} ({_entries(state.length)})", ha="center", fontsize="small")
+    heading = _t(f"stream {state.stream!r} ({_entries(state.length)})", f"流 {state.stream!r}（{state.length} 个条目）")
+    ax.text(2.3, height - 0.35, heading, ha="center", fontsize="small")
     role = {"new": "ready", "pending": "in flight", "done": "acked"}
     y_of: dict[str, float] = {}
     for i, entry in enumerate(state.entries):
@@ -929,14 +1000,24 @@ def stream_diagram(queue: Any, *, client: Any = None, limit: int = 12, title: st
         y_of[entry.id] = y
         _box(ax, 2.3, y, 3.6, 0.8, entry.id, role[entry.state], f"entry:{entry.id}:{entry.state}", fontsize="x-small")
     if older > 0:
-        ax.text(2.3, top + 0.45, f"… {older} older", ha="center", va="bottom", fontsize="x-small")
+        ax.text(
+            2.3,
+            top + 0.45,
+            _t(f"… {older} older", f"… 另有 {older} 个更早的"),
+            ha="center",
+            va="bottom",
+            fontsize="x-small",
+        )
     last = y_of.get(state.last_delivered)
     if last is not None:
         _arrow(ax, (0.0, last), (0.45, last), "last-delivered", color="black")
     ax.text(
         6.6,
         height - 0.35,
-        f"group {state.group!r}: last delivered {state.last_delivered}",
+        _t(
+            f"group {state.group!r}: last delivered {state.last_delivered}",
+            f"消费者组 {state.group!r}：最后投递 {state.last_delivered}",
+        ),
         ha="center",
         fontsize="small",
         gid="group",
@@ -944,7 +1025,16 @@ def stream_diagram(queue: Any, *, client: Any = None, limit: int = 12, title: st
     gap = (top + 0.5) / max(len(state.consumers), 1)
     for i, (name, held) in enumerate(state.consumers):
         y = top - i * gap - 0.3
-        _box(ax, 10.2, y, 2.6, 0.9, f"{name}\n{held} pending", "consumer", f"consumer:{name}")
+        _box(
+            ax,
+            10.2,
+            y,
+            2.6,
+            0.9,
+            f"{name}\n" + _t(f"{held} pending", f"{held} 个待确认"),
+            "consumer",
+            f"consumer:{name}",
+        )
         for entry in state.entries:
             if entry.consumer == name:
                 _arrow(
@@ -952,13 +1042,14 @@ def stream_diagram(queue: Any, *, client: Any = None, limit: int = 12, title: st
                     (8.9, y),
                     (4.1, y_of[entry.id]),
                     f"pending:{entry.id}:{name}",
-                    label=f"delivered {entry.deliveries}x",
+                    label=_t(f"delivered {entry.deliveries}x", f"已投递 {entry.deliveries} 次"),
                     color=COLORS["in flight"],
                     label_at=0.3,
                 )
-    _box(ax, 10.2, 0.6, 2.6, 0.8, f"{state.stream}:dead\n{plural(state.dead, 'dead letter')}", "dead-lettered", "dead")
+    dead = _t(plural(state.dead, "dead letter"), f"{state.dead} 条死信")
+    _box(ax, 10.2, 0.6, 2.6, 0.8, f"{state.stream}:dead\n{dead}", "dead-lettered", "dead")
     ax.legend(
-        handles=[_patch(COLORS[role[s]], s) for s in ("new", "pending", "done")],
+        handles=[_patch(COLORS[role[s]], _state(s)) for s in ("new", "pending", "done")],
         loc="lower left",
         fontsize="x-small",
         frameon=False,
@@ -971,7 +1062,8 @@ def stream_diagram(queue: Any, *, client: Any = None, limit: int = 12, title: st
         f"Redis stream {state.stream!r} with {_entries(state.length)} and consumer group {state.group!r} "
         f"(last delivered {state.last_delivered}): {holders}; {plural(state.dead, 'dead letter')}."
     )
-    return _finish(fig, title if title is not None else f"a Redis stream and its consumer group {state.group!r}", alt)
+    default = _t(f"a Redis stream and its consumer group {state.group!r}", f"一个 Redis 流及其消费者组 {state.group!r}")
+    return _finish(fig, title if title is not None else default, alt)
 
 
 def _entries(n: int) -> str:
@@ -1067,8 +1159,9 @@ def ring_buffer(q: RingBufferQueue, *, title: str | None = None) -> Any:
             1.7 * math.cos(a), 1.7 * math.sin(a), f"{label} = {slot}", ha="center", va="center", fontsize="small",
             color=color, gid=label,
         )  # fmt: skip
-    ax.text(0, 0.08, f"{used} of {capacity}", ha="center", va="center", fontsize="medium", gid="count")
-    ax.text(0, -0.15, "slots used", ha="center", va="center", fontsize="x-small")
+    count = _t(f"{used} of {capacity}", f"{used} / {capacity}")
+    ax.text(0, 0.08, count, ha="center", va="center", fontsize="medium", gid="count")
+    ax.text(0, -0.15, _t("slots used", "已用槽位"), ha="center", va="center", fontsize="x-small")
     fig.tight_layout(rect=(0, 0, 1, 0.93))
     state = "empty" if used == 0 else ("full" if used == capacity else f"{used} of {capacity} slots used")
     in_order = ", ".join(_short(q.slots[(q.head + i) % capacity]) for i in range(used)) or "none"
@@ -1076,4 +1169,5 @@ def ring_buffer(q: RingBufferQueue, *, title: str | None = None) -> Any:
         f"A ring buffer of {capacity} slots, {state}: head (next receive) at slot {q.head}, "
         f"tail (next send) at slot {q.tail}; messages in order: {in_order}."
     )
-    return _finish(fig, title if title is not None else "a ring buffer: head chases tail round the ring", alt)
+    default = _t("a ring buffer: head chases tail round the ring", "环形缓冲区：head 绕着环追赶 tail")
+    return _finish(fig, title if title is not None else default, alt)

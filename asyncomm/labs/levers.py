@@ -56,6 +56,8 @@ def plot_queue_lengths(traces: Mapping[str, Trace], *, title: str | None = None)
         raise ValueError("plot_queue_lengths needs at least one trace, as {label: trace}")
     import matplotlib.pyplot as plt
 
+    from asyncomm.labs.fonts import plot_tr
+
     fig, ax = plt.subplots(figsize=(6, 2.2))
     for label, trace in traces.items():
         points = queue_lengths(trace)
@@ -63,8 +65,8 @@ def plot_queue_lengths(traces: Mapping[str, Trace], *, title: str | None = None)
             raise ValueError(f"trace {label!r} has no queue operations to plot")
         times, sizes = zip(*points, strict=True)
         ax.step(times, sizes, where="post", label=label)
-    ax.set_xlabel("virtual time (s)")
-    ax.set_ylabel("messages queued")
+    ax.set_xlabel(plot_tr("virtual time (s)", "虚拟时间（秒）"))
+    ax.set_ylabel(plot_tr("messages queued", "排队中的消息数"))
     if len(traces) > 1:
         ax.legend()
     if title is not None:

@@ -28,6 +28,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from asyncomm.labs.fonts import plot_tr as _t
 from asyncomm.labs.timing import POOLS, STRATEGIES, TimingRun, from_frame, model_total, speedups
 
 __all__ = ["cpu_contrast", "gantt", "speedup_vs_n", "total_bars"]
@@ -35,6 +36,9 @@ __all__ = ["cpu_contrast", "gantt", "speedup_vs_n", "total_bars"]
 # One colour per strategy, the same in every plot.
 COLORS = {"sequential": "tab:gray", "asyncio": "tab:blue", "threads": "tab:orange", "processes": "tab:green"}
 _WORK = {"wait": "wait", "cpu": "compute"}
+_WORK_ZH = {"wait": "等待", "cpu": "计算"}
+_STRATEGY_ZH = {"sequential": "顺序执行", "asyncio": "asyncio", "threads": "线程池", "processes": "进程池"}
+_WORKER_ZH = {"threads": "线程", "processes": "进程"}
 _LANES = ("task", "worker")
 
 
@@ -57,10 +61,18 @@ def _runs(data: Any) -> list[TimingRun]:
     return runs
 
 
+def _strategy(strategy: str) -> str:
+    return _t(strategy, _STRATEGY_ZH.get(strategy, strategy))
+
+
+def _workers(strategy: str, workers: int) -> str:
+    return _t(f"{workers} worker{'s' if workers != 1 else ''}", f"{workers} 个{_WORKER_ZH.get(strategy, '工作者')}")
+
+
 def _label(run: TimingRun) -> str:
     if run.strategy in POOLS:
-        return f"{run.strategy}, {run.workers} worker{'s' if run.workers != 1 else ''}"
-    return run.strategy
+        return f"{_strategy(run.strategy)}{_t(', ', '，')}{_workers(run.strategy, run.workers)}"
+    return _strategy(run.strategy)
 
 
 def _seconds(value: float) -> str:
@@ -69,10 +81,14 @@ def _seconds(value: float) -> str:
 
 def _describe(runs: list[TimingRun]) -> str:
     kinds = {(run.n, run.work, run.latency) for run in runs}
-    clock = "virtual clock" if all(run.virtual for run in runs) else "real clock"
+    virtual = all(run.virtual for run in runs)
+    clock = _t("virtual clock", "虚拟时钟") if virtual else _t("real clock", "真实时钟")
     if len(kinds) == 1:
         n, work, latency = kinds.pop()
-        return f"{n} task{'s' if n != 1 else ''} that each {_WORK[work]} {latency:g} s ({clock})"
+        return _t(
+            f"{n} task{'s' if n != 1 else ''} that each {_WORK[work]} {latency:g} s ({clock})",
+            f"{n} 个任务，每个{_WORK_ZH[work]} {latency:g} 秒（{clock}）",
+        )
     return clock
 
 
@@ -119,11 +135,15 @@ def gantt(data: Any, *, lanes: str = "task", title: str | None = None) -> Figure
             ax.set_yticks(range(count))
         else:
             ax.yaxis.set_major_locator(MaxNLocator(nbins=5, integer=True))
-        ax.set_ylabel(lanes)
-        started = f" (first task after {_seconds(run.startup)})" if run.startup > 0.05 * run.total > 0 else ""
-        ax.set_title(f"{_label(run)}: {_seconds(run.total)}{started}", fontsize="medium")
+        ax.set_ylabel(_t(lanes, {"task": "任务", "worker": "工作者"}[lanes]))
+        started = (
+            _t(f" (first task after {_seconds(run.startup)})", f"（首个任务在 {_seconds(run.startup)} 后开始）")
+            if run.startup > 0.05 * run.total > 0
+            else ""
+        )
+        ax.set_title(f"{_label(run)}{_t(': ', '：')}{_seconds(run.total)}{started}", fontsize="medium")
         ax.set_xlim(left=0)
-    axes[-1, 0].set_xlabel("time since the start of the run (s)")
+    axes[-1, 0].set_xlabel(_t("time since the start of the run (s)", "自运行开始的时间（秒）"))
     fig.suptitle(title if title is not None else _describe(runs))
     fig.tight_layout()
     return fig
@@ -142,7 +162,11 @@ def total_bars(data: Any, *, title: str | None = None, model: bool = True) -> Fi
     """
     runs = _runs(data)
     several_works = len({run.work for run in runs}) > 1
-    labels = [_label(run).replace(", ", "\n") + (f"\n({run.work})" if several_works else "") for run in runs]
+    labels = [
+        _label(run).replace(", ", "\n").replace("，", "\n")
+        + (f"\n({_t(run.work, _WORK_ZH[run.work])})" if several_works else "")
+        for run in runs
+    ]
     fig, ax = plt.subplots(figsize=(1.0 + 1.4 * len(runs), 3.2))
     x = list(range(len(runs)))
     bars = ax.bar(x, [run.total for run in runs], color=[COLORS[run.strategy] for run in runs], width=0.6)
@@ -156,11 +180,11 @@ def total_bars(data: Any, *, title: str | None = None, model: bool = True) -> Fi
             markersize=28,
             markeredgewidth=2,
             color="black",
-            label="model",
+            label=_t("model", "模型"),
         )
         ax.legend(loc="upper right", fontsize="small")
     ax.set_xticks(x, labels, fontsize="small")
-    ax.set_ylabel("total time (s)")
+    ax.set_ylabel(_t("total time (s)", "总时间（秒）"))
     ax.margins(y=0.15)
     ax.set_title(title if title is not None else _describe(runs), fontsize="medium")
     fig.tight_layout()
@@ -196,7 +220,8 @@ def speedup_vs_n(data: Any, *, work: str = "wait", title: str | None = None) -> 
     for strategy in present:
         rows = table[table["strategy"] == strategy].sort_values("tasks")
         color = COLORS[strategy]
-        ax.plot(rows["tasks"].tolist(), rows["speedup"].tolist(), marker="o", color=color, label=strategy)
+        name = _strategy(strategy)
+        ax.plot(rows["tasks"].tolist(), rows["speedup"].tolist(), marker="o", color=color, label=name)
         largest = int(rows["workers"].max())
         ns = range(int(rows["tasks"].min()), int(rows["tasks"].max()) + 1)
         ax.plot(
@@ -204,16 +229,17 @@ def speedup_vs_n(data: Any, *, work: str = "wait", title: str | None = None) -> 
             [_model_speedup(n, strategy, work, runs[0].latency, largest) for n in ns],
             linestyle="--",
             color=color,
-            label=f"{strategy} model",
+            label=_t(f"{strategy} model", f"{name} 模型"),
         )
-    ax.axhline(1.0, color=COLORS["sequential"], linestyle=":", label="sequential (1x)")
+    ax.axhline(1.0, color=COLORS["sequential"], linestyle=":", label=_t("sequential (1x)", "顺序执行（1x）"))
     ax.set_xscale("log")
     ax.set_yscale("log")
-    ax.set_xlabel("number of tasks n")
-    ax.set_ylabel("speedup over sequential")
+    ax.set_xlabel(_t("number of tasks n", "任务数 n"))
+    ax.set_ylabel(_t("speedup over sequential", "相对顺序执行的加速比"))
     ax.legend(fontsize="small", ncols=2)
     latency = runs[0].latency
-    ax.set_title(title if title is not None else f"tasks that each {_WORK[work]} {latency:g} s", fontsize="medium")
+    default = _t(f"tasks that each {_WORK[work]} {latency:g} s", f"每个任务{_WORK_ZH[work]} {latency:g} 秒")
+    ax.set_title(title if title is not None else default, fontsize="medium")
     fig.tight_layout()
     return fig
 
@@ -237,9 +263,9 @@ def cpu_contrast(data: Any, *, title: str | None = None) -> Figure:
         n = max(run.n for run in runs if run.work == work)
         table = speedups([run for run in runs if run.work == work and run.n == n])
         labels = [
-            f"{row.strategy}\n{row.workers} worker{'s' if row.workers != 1 else ''}"
+            f"{_strategy(row.strategy)}\n{_workers(row.strategy, row.workers)}"
             if row.strategy in POOLS
-            else row.strategy
+            else _strategy(row.strategy)
             for row in table.itertuples()
         ]
         x = list(range(len(table)))
@@ -253,14 +279,20 @@ def cpu_contrast(data: Any, *, title: str | None = None) -> Figure:
             markersize=26,
             markeredgewidth=2,
             color="black",
-            label="model",
+            label=_t("model", "模型"),
         )
         ax.set_xticks(x, labels, fontsize="small")
-        ax.set_title(f"{n} task{'s' if n != 1 else ''} that {_WORK[work]}", fontsize="medium")
+        ax.set_title(
+            _t(f"{n} task{'s' if n != 1 else ''} that {_WORK[work]}", f"{n} 个{_WORK_ZH[work]}的任务"),
+            fontsize="medium",
+        )
         ax.margins(y=0.15)
-    axes[0, 0].set_ylabel("speedup over sequential")
+    axes[0, 0].set_ylabel(_t("speedup over sequential", "相对顺序执行的加速比"))
     axes[0, -1].legend(loc="upper left", fontsize="small")
-    default = "waiting overlaps on one thread; computing needs processes (the GIL)"
+    default = _t(
+        "waiting overlaps on one thread; computing needs processes (the GIL)",
+        "等待可以在一个线程上重叠；计算需要多进程（因为 GIL）",
+    )
     fig.suptitle(title if title is not None else default, fontsize="medium")
     fig.tight_layout()
     return fig

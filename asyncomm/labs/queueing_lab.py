@@ -35,6 +35,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from asyncomm._checks import check_int, check_maxsize
 from asyncomm._lazy import requires_extra
+from asyncomm.i18n import tr
 from asyncomm.labs.queueing import (
     MM1,
     MM1K,
@@ -576,15 +577,22 @@ class LabOutcome:
 
     @property
     def note(self) -> str:
-        """One sentence on what the theory can say here."""
+        """One sentence on what the theory can say here (in the course's language)."""
         if self.theory is None:
-            return (
+            return tr(
                 "ρ ≥ 1 and the queue is unbounded: there is no steady state, so the theory has no answer. "
-                "The simulated queue keeps growing, and its figures depend on how long it runs."
+                "The simulated queue keeps growing, and its figures depend on how long it runs.",
+                "ρ ≥ 1 且队列无界：不存在稳态，理论给不出答案。模拟的队列会一直变长，其数值取决于运行多久。",
             )
         if self.rho >= 1:
-            return "ρ ≥ 1, but the queue is bounded: drops keep it stable, and the theory applies."
-        return "ρ < 1: a steady state exists, and simulation and theory should agree."
+            return tr(
+                "ρ ≥ 1, but the queue is bounded: drops keep it stable, and the theory applies.",
+                "ρ ≥ 1，但队列有界：丢弃的消息让它保持稳定，理论依然适用。",
+            )
+        return tr(
+            "ρ < 1: a steady state exists, and simulation and theory should agree.",
+            "ρ < 1：存在稳态，模拟与理论应当吻合。",
+        )
 
     @cached_property
     def theory_W_percentiles(self) -> Percentiles | None:
@@ -594,22 +602,25 @@ class LabOutcome:
         return Percentiles(*(self.theory.W_percentile(p) for p in (50, 90, 99)))
 
     def rows(self) -> list[LabRow]:
-        """The comparison table: means, percentiles of the time in the system, drops and utilisation."""
+        """The comparison table: means, percentiles of the time in the system, drops and utilisation (quantities
+        named in the course's language)."""
         sim, th, tp = self.simulation, self.theory, self.theory_W_percentiles
 
         def theory(get: Callable[[Model], float]) -> float | None:
             return None if th is None else get(th)
 
         return [
-            LabRow("L: mean number in the system", sim.L, theory(lambda m: m.L)),
-            LabRow("Lq: mean number waiting", sim.Lq, theory(lambda m: m.Lq)),
-            LabRow("W: mean time in the system (s)", sim.W, theory(lambda m: m.W)),
-            LabRow("Wq: mean wait for a consumer (s)", sim.Wq, theory(lambda m: m.Wq)),
-            LabRow("W p50 (s)", sim.W_percentiles.p50, None if tp is None else tp.p50),
-            LabRow("W p90 (s)", sim.W_percentiles.p90, None if tp is None else tp.p90),
-            LabRow("W p99 (s)", sim.W_percentiles.p99, None if tp is None else tp.p99),
-            LabRow("share dropped", sim.blocking_fraction, theory(lambda m: m.blocking_probability)),
-            LabRow("consumer utilisation", sim.utilization, theory(lambda m: m.utilization)),
+            LabRow(tr("L: mean number in the system", "L：系统中的平均消息数"), sim.L, theory(lambda m: m.L)),
+            LabRow(tr("Lq: mean number waiting", "Lq：平均等待消息数"), sim.Lq, theory(lambda m: m.Lq)),
+            LabRow(tr("W: mean time in the system (s)", "W：在系统中的平均时间（秒）"), sim.W, theory(lambda m: m.W)),
+            LabRow(
+                tr("Wq: mean wait for a consumer (s)", "Wq：等待消费者的平均时间（秒）"), sim.Wq, theory(lambda m: m.Wq)
+            ),
+            LabRow(tr("W p50 (s)", "W p50（秒）"), sim.W_percentiles.p50, None if tp is None else tp.p50),
+            LabRow(tr("W p90 (s)", "W p90（秒）"), sim.W_percentiles.p90, None if tp is None else tp.p90),
+            LabRow(tr("W p99 (s)", "W p99（秒）"), sim.W_percentiles.p99, None if tp is None else tp.p99),
+            LabRow(tr("share dropped", "丢弃比例"), sim.blocking_fraction, theory(lambda m: m.blocking_probability)),
+            LabRow(tr("consumer utilisation", "消费者利用率"), sim.utilization, theory(lambda m: m.utilization)),
         ]
 
     def to_frame(self):  # type: ignore[no-untyped-def]

@@ -43,6 +43,7 @@ from typing import Any
 from asyncomm._checks import check_seconds
 from asyncomm.clock import VirtualClock
 from asyncomm.errors import AsyncommError, Deadlock
+from asyncomm.i18n import tr
 
 __all__ = ["AsyncioRuntime", "LoopSnapshot", "TaskView", "TeachingLoop", "asyncio_finish_order"]
 
@@ -57,11 +58,15 @@ class _Yield:
 
 
 class Future:
-    """A result that is not there yet; ``await`` it to wait. Mirrors asyncio.Future."""
+    """A result that is not there yet; ``await`` it to wait. Mirrors asyncio.Future.
 
-    def __init__(self, loop: TeachingLoop, label: str = "a future") -> None:
+    ``label`` names it in error messages; ``label_zh`` is what the Chinese snapshots show (default: ``label``).
+    """
+
+    def __init__(self, loop: TeachingLoop, label: str = "a future", label_zh: str | None = None) -> None:
         self._loop = loop
         self.label = label
+        self.label_zh = label_zh if label_zh is not None else ("一个 future" if label == "a future" else label)
         self._done = False
         self._result: Any = None
         self._error: BaseException | None = None
@@ -107,7 +112,7 @@ class Task(Future):
     """A coroutine being driven by the loop, one step per ready-queue turn."""
 
     def __init__(self, loop: TeachingLoop, coro: Coroutine[Any, Any, Any], name: str) -> None:
-        super().__init__(loop, f"task {name}")
+        super().__init__(loop, f"task {name}", f"任务 {name}")
         self.coro = coro
         self.name = name
         self.waiting_on: Future | None = None
@@ -172,7 +177,7 @@ class Queue:
 
     async def put(self, item: Any) -> None:
         while self.full():
-            putter = Future(self._loop, f"room in {self.name}")
+            putter = Future(self._loop, f"room in {self.name}", f"{self.name} 中的空位")
             self._putters.append(putter)
             await putter
         self.items.append(item)
@@ -180,7 +185,7 @@ class Queue:
 
     async def get(self) -> Any:
         while not self.items:
-            getter = Future(self._loop, f"a message on {self.name}")
+            getter = Future(self._loop, f"a message on {self.name}", f"{self.name} 上的一条消息")
             self._getters.append(getter)
             await getter
         item = self.items.popleft()
@@ -277,7 +282,7 @@ class TeachingLoop:
         if seconds == 0:
             return _Yield()
         when = self.now() + seconds
-        future = Future(self, f"sleep until t={when:g}")
+        future = Future(self, f"sleep until t={when:g}", f"睡眠到 t={when:g}")
         self.call_at(when, _set_unless_done, future)
         return future
 
@@ -291,7 +296,7 @@ class TeachingLoop:
         children = [
             a if isinstance(a, Future) else self.create_task(a, _coro_name(a, i)) for i, a in enumerate(awaitables)
         ]
-        outer = Future(self, "gather")
+        outer = Future(self, "gather", "gather 的全部结果")
         remaining = len(children)
 
         def child_done(_: Future) -> None:
@@ -312,7 +317,7 @@ class TeachingLoop:
         if self._main is not None:
             raise AsyncommError("this loop already runs a program; make a new TeachingLoop for another")
         self._main = self.create_task(program(self), name="main")
-        return self._snapshot("main task created")
+        return self._snapshot(tr("main task created", "创建了 main 任务"))
 
     def step(self) -> LoopSnapshot | None:
         """Run until one task has taken a step (or the clock jumped); ``None``
@@ -333,15 +338,18 @@ class TeachingLoop:
                 if when > self.now():
                     self.clock.advance_to(when)
                     self._move_due_timers()
-                    return self._snapshot(f"clock jumps to t={when:g}")
+                    return self._snapshot(tr(f"clock jumps to t={when:g}", f"时钟跳到 t={when:g}"))
                 self._move_due_timers()
                 continue
             callback, args = self._ready.popleft()
             task = getattr(callback, "__self__", None)
             callback(*args)
             if isinstance(task, Task) and callback == task._step:
-                verb = "finished" if task.done() else "ran until its next await"
-                return self._snapshot(f"{task.name} {verb}")
+                if task.done():
+                    return self._snapshot(tr(f"{task.name} finished", f"{task.name} 完成了"))
+                return self._snapshot(
+                    tr(f"{task.name} ran until its next await", f"{task.name} 运行到了它的下一个 await")
+                )
 
     def run(self, program: Program) -> Any:
         """Run ``program`` to the end and return main's result."""
@@ -364,15 +372,16 @@ class TeachingLoop:
         for task in self.tasks:
             line, code = _paused_at(task.coro)
             if task.done():
-                state, detail = "done", "finished"
+                state, detail = "done", tr("finished", "已完成")
             elif task.name in ready_names:
-                state, detail = "ready", "in the ready queue"
+                state, detail = "ready", tr("in the ready queue", "在就绪队列中")
             elif task.waiting_on is not None and task.waiting_on.label.startswith("sleep until"):
-                state, detail = "sleeping", task.waiting_on.label
+                state, detail = "sleeping", tr(task.waiting_on.label, task.waiting_on.label_zh)
             elif task.waiting_on is not None:
-                state, detail = "waiting", f"waits for {task.waiting_on.label}"
+                waited = task.waiting_on
+                state, detail = "waiting", tr(f"waits for {waited.label}", f"等待 {waited.label_zh}")
             else:
-                state, detail = "ready", "about to be woken"
+                state, detail = "ready", tr("about to be woken", "即将被唤醒")
             views.append(TaskView(task.name, state, detail, line, code))
         snapshot = LoopSnapshot(len(self.history), self.now(), event, ready_names, tuple(views))
         self.history.append(snapshot)
@@ -396,7 +405,7 @@ def _coro_name(coro: Any, index: int) -> str:
 def _paused_at(coro: Coroutine[Any, Any, Any]) -> tuple[int | None, str]:
     """The innermost line of the *program* where a coroutine is suspended."""
     if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
-        return None, "(not started yet)"
+        return None, tr("(not started yet)", "（尚未开始）")
     frame_line: tuple[int | None, str] = (None, "")
     current: Any = coro
     while inspect.iscoroutine(current) and current.cr_frame is not None:

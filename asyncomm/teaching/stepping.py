@@ -27,6 +27,7 @@ from asyncomm.callbacks import CallbackRegistry
 from asyncomm.clock import VirtualClock
 from asyncomm.errors import AsyncommError, QueueEmpty, QueueFull, TriggerFailed
 from asyncomm.events import EventBus
+from asyncomm.i18n import tr
 from asyncomm.queues import MessageQueue
 from asyncomm.teaching.eventloop import LoopSnapshot, Program, TeachingLoop
 from asyncomm.trace import Trace, TraceRow
@@ -79,7 +80,7 @@ class _Replayable:
         target = self.position - 1
         self.position = 0
         self._fresh()
-        self.message = "at the start"
+        self.message = tr("at the start", "回到了起点")
         while self.position < target:
             self._redo()
         return True
@@ -147,12 +148,19 @@ class QueueStepper(_Replayable):
         try:
             if verb == "send":
                 self.queue.send_nowait(action[1])
-                return f"sent {action[1]!r}"
+                return tr(f"sent {action[1]!r}", f"已发送 {action[1]!r}")
             if verb == "receive":
-                return f"received {self.queue.receive_nowait()!r}"
-            return f"cleared {self.queue.clear()} message(s)"
-        except (QueueFull, QueueEmpty) as refused:
-            return f"refused: {refused}"
+                item = self.queue.receive_nowait()
+                return tr(f"received {item!r}", f"已接收 {item!r}")
+            cleared = self.queue.clear()
+            return tr(f"cleared {cleared} message(s)", f"清空了 {cleared} 条消息")
+        except QueueFull as refused:
+            return tr(
+                f"refused: {refused}",
+                f"拒绝：队列 {self.name!r} 已满（{self.maxsize} 条消息）；先接收一些，或带超时发送以等待空位",
+            )
+        except QueueEmpty as refused:
+            return tr(f"refused: {refused}", f"拒绝：队列 {self.name!r} 是空的；先发送一条消息，或带超时接收以等待消息")
 
     @property
     def items(self) -> list[Any]:
@@ -197,21 +205,21 @@ class BusStepper(_Replayable):
             self.calls.append(Call(self.step, self._current_event, name, outcome))
 
         def log(payload: Any) -> None:
-            note("log", f"logged {payload!r}")
+            note("log", tr(f"logged {payload!r}", f"记录了 {payload!r}"))
 
         def shout(payload: Any) -> None:
             note("shout", f"{str(payload).upper()}!")
 
         def count(payload: Any) -> None:
             counter["n"] += 1
-            note("count", f"call number {counter['n']}")
+            note("count", tr(f"call number {counter['n']}", f"第 {counter['n']} 次调用"))
 
         def fails(payload: Any) -> None:
-            note("fails", "raised ValueError")
+            note("fails", tr("raised ValueError", "抛出了 ValueError"))
             raise ValueError(f"listener 'fails' could not handle {payload!r}")
 
         def greet_once(payload: Any) -> None:
-            note("greet-once", f"hello {payload!r}, once")
+            note("greet-once", tr(f"hello {payload!r}, once", f"你好 {payload!r}（只此一次）"))
 
         return {"log": log, "shout": shout, "count": count, "fails": fails, "greet-once": greet_once}
 
@@ -238,19 +246,25 @@ class BusStepper(_Replayable):
         if verb == "register":
             fn = self._listeners[action[2]]
             (self.bus.once if action[2] == "greet-once" else self.bus.register)(event, fn)
-            return f"registered {action[2]} for {event!r}"
+            return tr(f"registered {action[2]} for {event!r}", f"已为 {event!r} 注册 {action[2]}")
         if verb == "remove":
             try:
                 self.bus.remove(event, self._listeners[action[2]])
             except AsyncommError as refused:
-                return f"refused: {refused}"
-            return f"removed {action[2]} from {event!r}"
+                return tr(
+                    f"refused: {refused}",
+                    f"拒绝：监听器 {action[2]} 没有注册在事件 {event!r} 上；先注册它，或检查事件名",
+                )
+            return tr(f"removed {action[2]} from {event!r}", f"已从 {event!r} 移除 {action[2]}")
         self._current_event = event
         try:
             ran = self.bus.trigger(event, action[2])
         except TriggerFailed as failed:
-            return f"triggered {event!r}: {failed.message}; the other listeners still ran"
-        return f"triggered {event!r}: {ran} listener(s) ran"
+            return tr(
+                f"triggered {event!r}: {failed.message}; the other listeners still ran",
+                f"触发了 {event!r}：{len(failed.exceptions)} 个监听器抛出了异常；其他监听器照常运行了",
+            )
+        return tr(f"triggered {event!r}: {ran} listener(s) ran", f"触发了 {event!r}：{ran} 个监听器运行了")
 
     def table(self) -> dict[str, list[str]]:
         """Listeners per event, in call order (``once`` ones marked)."""
@@ -294,13 +308,14 @@ class CallbackStepper(_Replayable):
 
     def _make_callbacks(self) -> dict[str, Callable[[Any], None]]:
         def show(result: Any) -> None:
-            self.fired.append((self.clock.now(), "show", f"shows {result!r}"))
+            self.fired.append((self.clock.now(), "show", tr(f"shows {result!r}", f"显示 {result!r}")))
 
         def store(result: Any) -> None:
-            self.fired.append((self.clock.now(), "store", f"stores {result!r}"))
+            self.fired.append((self.clock.now(), "store", tr(f"stores {result!r}", f"保存 {result!r}")))
 
         def retry_later(error: Any) -> None:
-            self.fired.append((self.clock.now(), "retry-later", f"schedules a retry after {error!r}"))
+            what = tr(f"schedules a retry after {error!r}", f"因 {error!r} 安排稍后重试")
+            self.fired.append((self.clock.now(), "retry-later", what))
 
         return {"show": show, "store": store, "retry-later": retry_later}
 
@@ -333,28 +348,38 @@ class CallbackStepper(_Replayable):
             fn = self._callbacks[action[2]]
             if verb == "register":
                 registry.register(fn)
-                return f"registered {action[2]} in {action[1]}"
+                return tr(f"registered {action[2]} in {action[1]}", f"已在 {action[1]} 中注册 {action[2]}")
             try:
                 registry.remove(fn)
             except AsyncommError as refused:
-                return f"refused: {refused}"
-            return f"removed {action[2]} from {action[1]}"
+                return tr(f"refused: {refused}", f"拒绝：回调 {action[2]} 没有注册在 {action[1]} 中；先注册它")
+            return tr(f"removed {action[2]} from {action[1]}", f"已从 {action[1]} 移除 {action[2]}")
         if verb == "start":
             _, name, seconds, fails = action
             self.jobs.append(Job(name, self.clock.now() + seconds, fails))
-            return f"started {name}: ends at t={self.clock.now() + seconds:g}{' with an error' if fails else ''}"
+            ends = f"t={self.clock.now() + seconds:g}"
+            return tr(
+                f"started {name}: ends at {ends}{' with an error' if fails else ''}",
+                f"已启动 {name}：将在 {ends} 结束{'，并且出错' if fails else ''}",
+            )
         running = [job for job in self.jobs if job.state == "running"]
         if not running:
-            return "nothing is running: start a job first"
+            return tr("nothing is running: start a job first", "没有正在运行的任务：先启动一个任务")
         job = min(running, key=lambda j: j.ends_at)
         self.clock.advance_to(job.ends_at)
         if job.fails:
             job.state = "failed"
             ran = self.on_error.trigger(RuntimeError(f"{job.name} failed"))
-            return f"t={job.ends_at:g}: {job.name} failed; {ran} on_error callback(s) ran"
+            return tr(
+                f"t={job.ends_at:g}: {job.name} failed; {ran} on_error callback(s) ran",
+                f"t={job.ends_at:g}：{job.name} 失败；{ran} 个 on_error 回调运行了",
+            )
         job.state = "done"
         ran = self.on_done.trigger(f"{job.name} result")
-        return f"t={job.ends_at:g}: {job.name} done; {ran} on_done callback(s) ran"
+        return tr(
+            f"t={job.ends_at:g}: {job.name} done; {ran} on_done callback(s) ran",
+            f"t={job.ends_at:g}：{job.name} 完成；{ran} 个 on_done 回调运行了",
+        )
 
 
 class LoopStepper:

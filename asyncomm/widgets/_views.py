@@ -7,6 +7,7 @@ from typing import Any
 
 import ipywidgets as w
 
+from asyncomm.i18n import tr
 from asyncomm.teaching.eventloop import Program
 from asyncomm.teaching.loop_examples import EXAMPLES
 from asyncomm.teaching.stepping import BusStepper, CallbackStepper, LoopStepper, QueueStepper
@@ -28,8 +29,8 @@ class _StepperView(w.VBox):
     def __init__(self, controls: list[w.Widget]) -> None:
         self.pane = w.HTML()
         self.pane.add_class(f"{self.css}-pane")
-        self.back_button = _button("◀ Back", f"{self.css}-back", self._back)
-        self.forward_button = _button("Forward ▶", f"{self.css}-forward", self._forward)
+        self.back_button = _button(tr("◀ Back", "◀ 后退"), f"{self.css}-back", self._back)
+        self.forward_button = _button(tr("Forward ▶", "前进 ▶"), f"{self.css}-forward", self._forward)
         super().__init__([*controls, w.HBox([self.back_button, self.forward_button]), self.pane])
         self.add_class(self.css)
         self.refresh()
@@ -71,16 +72,19 @@ class QueueWidget(_StepperView):
 
     def __init__(self, model: QueueStepper | None = None) -> None:
         self.model = model or QueueStepper()
-        self.message = w.Text(value="hello", placeholder="message", layout=w.Layout(width="12em"))
+        self.message = w.Text(value="hello", placeholder=tr("message", "消息"), layout=w.Layout(width="12em"))
         self.message.add_class("ac-queue-message")
         controls = w.HBox(
             [
                 self.message,
                 _button(
-                    "Send", "ac-queue-send", lambda: self._act(lambda: self.model.send(self.message.value)), "primary"
+                    tr("Send", "发送"),
+                    "ac-queue-send",
+                    lambda: self._act(lambda: self.model.send(self.message.value)),
+                    "primary",
                 ),
-                _button("Receive", "ac-queue-receive", lambda: self._act(self.model.receive), "info"),
-                _button("Clear", "ac-queue-clear", lambda: self._act(self.model.clear), "warning"),
+                _button(tr("Receive", "接收"), "ac-queue-receive", lambda: self._act(self.model.receive), "info"),
+                _button(tr("Clear", "清空"), "ac-queue-clear", lambda: self._act(self.model.clear), "warning"),
             ]
         )
         super().__init__([controls])
@@ -103,24 +107,24 @@ class BusWidget(_StepperView):
 
     def __init__(self, model: BusStepper | None = None) -> None:
         self.model = model or BusStepper()
-        self.event = w.Text(value="order", description="event", layout=w.Layout(width="14em"))
+        self.event = w.Text(value="order", description=tr("event", "事件"), layout=w.Layout(width="14em"))
         self.event.add_class("ac-bus-event")
-        self.listener = w.Dropdown(options=list(BusStepper.MENU), description="listener")
+        self.listener = w.Dropdown(options=list(BusStepper.MENU), description=tr("listener", "监听器"))
         self.listener.add_class("ac-bus-listener")
-        self.payload = w.Text(value="tea", description="payload", layout=w.Layout(width="14em"))
+        self.payload = w.Text(value="tea", description=tr("payload", "负载"), layout=w.Layout(width="14em"))
         self.payload.add_class("ac-bus-payload")
         row1 = w.HBox(
             [
                 self.event,
                 self.listener,
                 _button(
-                    "Register",
+                    tr("Register", "注册"),
                     "ac-bus-register",
                     lambda: self._act(lambda: self.model.register(self.event.value, self.listener.value)),
                     "primary",
                 ),
                 _button(
-                    "Remove",
+                    tr("Remove", "移除"),
                     "ac-bus-remove",
                     lambda: self._act(lambda: self.model.remove(self.event.value, self.listener.value)),
                     "warning",
@@ -131,7 +135,7 @@ class BusWidget(_StepperView):
             [
                 self.payload,
                 _button(
-                    "Trigger",
+                    tr("Trigger", "触发"),
                     "ac-bus-trigger",
                     lambda: self._act(lambda: self.model.trigger(self.event.value, self.payload.value)),
                     "danger",
@@ -159,26 +163,26 @@ class CallbackWidget(_StepperView):
 
     def __init__(self, model: CallbackStepper | None = None) -> None:
         self.model = model or CallbackStepper()
-        self.registry = w.Dropdown(options=["on_done", "on_error"], description="registry")
-        self.callback = w.Dropdown(options=list(CallbackStepper.MENU), description="callback")
-        self.job = w.Text(value="download", description="job", layout=w.Layout(width="14em"))
+        self.registry = w.Dropdown(options=["on_done", "on_error"], description=tr("registry", "注册表"))
+        self.callback = w.Dropdown(options=list(CallbackStepper.MENU), description=tr("callback", "回调"))
+        self.job = w.Text(value="download", description=tr("job", "任务"), layout=w.Layout(width="14em"))
         self.seconds = w.BoundedFloatText(
-            value=2, min=0.5, max=60, step=0.5, description="seconds", layout=w.Layout(width="12em")
+            value=2, min=0.5, max=60, step=0.5, description=tr("seconds", "秒数"), layout=w.Layout(width="12em")
         )
-        self.fails = w.Checkbox(value=False, description="fails", indent=False)
+        self.fails = w.Checkbox(value=False, description=tr("fails", "会失败"), indent=False)
         self._jobs_started = 0
         row1 = w.HBox(
             [
                 self.registry,
                 self.callback,
                 _button(
-                    "Register",
+                    tr("Register", "注册"),
                     "ac-callback-register",
                     lambda: self._act(lambda: self.model.register(self.registry.value, self.callback.value)),
                     "primary",
                 ),
                 _button(
-                    "Remove",
+                    tr("Remove", "移除"),
                     "ac-callback-remove",
                     lambda: self._act(lambda: self.model.remove(self.registry.value, self.callback.value)),
                     "warning",
@@ -191,13 +195,16 @@ class CallbackWidget(_StepperView):
                 self.seconds,
                 self.fails,
                 _button(
-                    "Start job",
+                    tr("Start job", "启动任务"),
                     "ac-callback-start",
                     lambda: self._act(lambda: self.model.start(self.job.value, self.seconds.value, self.fails.value)),
                     "info",
                 ),
                 _button(
-                    "Advance to next completion", "ac-callback-advance", lambda: self._act(self.model.advance), "danger"
+                    tr("Advance to next completion", "快进到下一次完成"),
+                    "ac-callback-advance",
+                    lambda: self._act(self.model.advance),
+                    "danger",
                 ),
             ]
         )
@@ -224,8 +231,8 @@ class LoopWidget(_StepperView):
         self.model = LoopStepper(EXAMPLES[program] if isinstance(program, str) else program)
         controls = w.HBox(
             [
-                _button("Reset", "ac-loop-reset", lambda: self._act(self.model.reset)),
-                _button("Run to end", "ac-loop-end", lambda: self._act(self.model.run_to_end)),
+                _button(tr("Reset", "重置"), "ac-loop-reset", lambda: self._act(self.model.reset)),
+                _button(tr("Run to end", "运行到结束"), "ac-loop-end", lambda: self._act(self.model.run_to_end)),
             ]
         )
         super().__init__([controls])

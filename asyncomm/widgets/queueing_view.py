@@ -13,6 +13,7 @@ from html import escape
 
 import ipywidgets as w
 
+from asyncomm.i18n import tr
 from asyncomm.labs.queueing_lab import SETTINGS, LabOutcome, QueueingLab
 
 __all__ = ["QueueingLabWidget", "queueing_lab", "render_plot", "render_table"]
@@ -45,13 +46,14 @@ def render_table(outcome: LabOutcome) -> str:
     )
     head = (
         f"ρ = λ / (c·μ) = {outcome.arrival_rate:g} / ({outcome.consumers} × {outcome.service_rate:g}) = "
-        f"<b>{outcome.rho:.3g}</b> · model <b>{escape(outcome.model_name)}</b> · "
-        f"{outcome.customers:,} simulated messages"
+        f"<b>{outcome.rho:.3g}</b> · {tr('model', '模型')} <b>{escape(outcome.model_name)}</b> · "
+        + tr(f"{outcome.customers:,} simulated messages", f"模拟了 {outcome.customers:,} 条消息")
     )
     return (
         f'{_STYLE}<div class="ac-qlab-summary"><div>{head}</div>'
         f'<div class="ac-qlab-note">{escape(outcome.note)}</div>'
-        f'<table class="ac-qlab-table"><tr><th>quantity</th><th>simulated</th><th>theory</th></tr>{rows}'
+        f'<table class="ac-qlab-table"><tr><th>{tr("quantity", "指标")}</th><th>{tr("simulated", "模拟")}</th>'
+        f"<th>{tr('theory', '理论')}</th></tr>{rows}"
         f"</table></div>"
     )
 
@@ -66,32 +68,39 @@ def render_plot(outcome: LabOutcome, *, dpi: int = 80) -> bytes:
     """
     from matplotlib.figure import Figure  # deferred: the other widgets need no matplotlib
 
+    from asyncomm.labs.fonts import plot_tr as _t
+
     sim, theory = outcome.simulation, outcome.theory
     fig = Figure(figsize=(9, 3.0), dpi=dpi)
     # Fixed margins: an automatic layout engine would double the drawing time, and the lab must stay quick.
     left, right = fig.subplots(
         1, 2, width_ratios=[3, 2], gridspec_kw={"left": 0.07, "right": 0.99, "bottom": 0.16, "top": 0.9, "wspace": 0.2}
     )
-    left.plot(sim.times, sim.in_system, linewidth=0.7, color="#3b6ea5", label="simulated (sampled)")
-    left.axhline(sim.L, color="#3b6ea5", linestyle=":", label=f"simulated L = {sim.L:.3g}")
+    simulated_, theory_ = _t("simulated", "模拟"), _t("theory", "理论")
+    left.plot(sim.times, sim.in_system, linewidth=0.7, color="#3b6ea5", label=_t("simulated (sampled)", "模拟（采样）"))
+    left.axhline(sim.L, color="#3b6ea5", linestyle=":", label=f"{simulated_} L = {sim.L:.3g}")
     if theory is not None:
-        left.axhline(theory.L, color="#c0392b", linestyle="--", label=f"theory L = {theory.L:.3g}")
-    left.set(xlabel="time (s)", ylabel="messages in the system", title="Queue over time")
+        left.axhline(theory.L, color="#c0392b", linestyle="--", label=f"{theory_} L = {theory.L:.3g}")
+    left.set(
+        xlabel=_t("time (s)", "时间（秒）"),
+        ylabel=_t("messages in the system", "系统中的消息数"),
+        title=_t("Queue over time", "队列随时间的变化"),
+    )
     left.legend(fontsize=7, loc="upper right")
-    labels = ["mean", "p50", "p90", "p99"]
+    labels = [_t("mean", "平均"), "p50", "p90", "p99"]
     simulated = [sim.W, sim.W_percentiles.p50, sim.W_percentiles.p90, sim.W_percentiles.p99]
     positions = range(len(labels))
-    right.bar([x - 0.2 for x in positions], simulated, width=0.4, color="#3b6ea5", label="simulated")
+    right.bar([x - 0.2 for x in positions], simulated, width=0.4, color="#3b6ea5", label=simulated_)
     if theory is not None:
         tp = outcome.theory_W_percentiles
         assert tp is not None  # there is a theory
         predicted = [theory.W, tp.p50, tp.p90, tp.p99]
-        right.bar([x + 0.2 for x in positions], predicted, width=0.4, color="#c0392b", label="theory")
-        right.set_title("Time in the system")
+        right.bar([x + 0.2 for x in positions], predicted, width=0.4, color="#c0392b", label=theory_)
+        right.set_title(_t("Time in the system", "在系统中的时间"))
     else:
-        right.set_title("Time in the system (no theory: ρ ≥ 1)")
+        right.set_title(_t("Time in the system (no theory: ρ ≥ 1)", "在系统中的时间（无理论值：ρ ≥ 1）"))
     right.set_xticks(list(positions), labels)
-    right.set(ylabel="seconds")
+    right.set(ylabel=_t("seconds", "秒"))
     right.legend(fontsize=7, loc="upper left")  # a fixed place: "best" costs a search on every draw
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png")
@@ -130,10 +139,16 @@ class QueueingLabWidget(w.VBox):
             control.observe(lambda change: self.refresh(**{name: change["new"]}), names="value")
             return control
 
-        self.arrival_rate = slider(w.FloatSlider, "arrival_rate", "arrival rate λ (/s)", 0.05, out.arrival_rate)
-        self.service_rate = slider(w.FloatSlider, "service_rate", "service rate μ (/s)", 0.05, out.service_rate)
-        self.consumers = slider(w.IntSlider, "consumers", "consumers c", 1, out.consumers)
-        self.maxsize = slider(w.IntSlider, "maxsize", "maxsize (0 = ∞)", 1, out.maxsize)
+        self.arrival_rate = slider(
+            w.FloatSlider, "arrival_rate", tr("arrival rate λ (/s)", "到达率 λ（/秒）"), 0.05, out.arrival_rate
+        )
+        self.service_rate = slider(
+            w.FloatSlider, "service_rate", tr("service rate μ (/s)", "服务率 μ（/秒）"), 0.05, out.service_rate
+        )
+        self.consumers = slider(w.IntSlider, "consumers", tr("consumers c", "消费者数 c"), 1, out.consumers)
+        self.maxsize = slider(
+            w.IntSlider, "maxsize", tr("maxsize (0 = ∞)", "最大长度 maxsize（0 = ∞）"), 1, out.maxsize
+        )
         self.summary = w.HTML()
         self.summary.add_class("ac-qlab-summary-pane")
         self.plot = w.Image(format="png")
