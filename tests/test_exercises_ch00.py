@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import asyncomm as ac
@@ -33,3 +35,18 @@ def test_try_me_hints(answer, hint):
     result = ac.exercises.get("00.try-me").check(answer)
     assert result.outcome is Outcome.INCORRECT
     assert result.message == hint
+
+
+def test_try_me_speaks_chinese_in_the_chinese_edition():
+    ex = ac.exercises.get("00.try-me")
+    english = [ex.check(wrong).message for wrong in ex.wrong_answers]
+    try:
+        ac.set_language("zh")
+        chinese = [ex.check(wrong).message for wrong in ex.wrong_answers]
+        shown = [ex.name(), ex.question(), ex.hint(1), ex.hint(2), ex.solution()]
+    finally:
+        ac.set_language("en")
+    for zh, en in zip(chinese, english, strict=True):
+        assert re.search(r"[\u4e00-\u9fff]", zh) and zh != en, zh
+    assert all(re.search(r"[\u4e00-\u9fff]", text) for text in shown), shown
+    assert TRY_ME_PROGRAM in shown[1] and "answer = 'tea'" in shown[4]

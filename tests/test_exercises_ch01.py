@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import asyncomm as ac
 from asyncomm.course.exercises import Outcome
 from asyncomm.course.exercises.ch01 import WORKLOADS
+
+CHAPTER = ["01.predict-totals", "01.total-time", "01.which-benefit", "01.cpu-bound", "01.pool-total", "01.fetch-all"]
+CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
 def message(exercise_id: str, answer) -> str:
@@ -258,3 +263,35 @@ def test_fetch_all_placeholder_is_not_attempted():
         raise NotImplementedError
 
     assert ac.exercises.get("01.fetch-all").check(fetch_all).outcome is Outcome.NOT_ATTEMPTED
+
+
+@pytest.mark.parametrize("exercise_id", CHAPTER)
+def test_the_chinese_edition_gets_chinese_feedback(exercise_id, monkeypatch):
+    from asyncomm.course.exercises import ch01
+
+    monkeypatch.setattr(ch01, "FETCH_PATIENCE", 0.3)  # 01.fetch-all's wrong answers wait this long
+    ex = ac.exercises.get(exercise_id)
+    english = [ex.check(wrong).message for wrong in ex.wrong_answers]
+    try:
+        ac.set_language("zh")
+        chinese = [ex.check(wrong).message for wrong in ex.wrong_answers]
+        shown = [ex.name(), ex.question(), *(ex.hint(n) for n in range(1, len(ex.hints) + 1)), ex.solution()]
+    finally:
+        ac.set_language("en")
+    for zh, en in zip(chinese, english, strict=True):
+        if en.startswith("your code raised "):  # the learner's own exception: its message stays as Python wrote it
+            assert zh.startswith("你的代码抛出了 "), zh
+            continue
+        assert CHINESE.search(zh) and zh != en, (zh, en)
+    assert all(CHINESE.search(text) for text in shown), shown
+
+
+def test_the_chinese_prompts_keep_the_numbers_and_the_letters():
+    try:
+        ac.set_language("zh")
+        benefit = ac.exercises.get("01.which-benefit").question()
+        fetch = ac.exercises.get("01.fetch-all").question()
+    finally:
+        ac.set_language("en")
+    assert all(f"  {letter}) " in benefit for letter in WORKLOADS)
+    assert "40 个 url" in fetch and "1 秒后失败" in fetch

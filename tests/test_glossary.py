@@ -19,6 +19,7 @@ import re
 from pathlib import Path
 
 import asyncomm as ac
+from asyncomm.course.editions import cjk_share
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -155,11 +156,37 @@ def test_the_finder_sees_bold_terms_and_marked_definitions():
 def test_every_row_has_a_term_a_chinese_term_and_a_one_sentence_definition():
     with (ROOT / "data" / "glossary.csv").open(encoding="utf-8", newline="") as f:
         rows = list(csv.reader(f))
-    assert rows[0] == ["term", "中文", "definition"]
+    assert rows[0] == ["term", "中文", "definition", "释义"]
     seen = set()
-    for term, chinese, definition in rows[1:]:
+    for term, chinese, definition, _ in rows[1:]:
         assert term.strip() == term and term.lower() not in seen, f"{term!r} is listed twice"
         seen.add(term.lower())
         assert re.search(r"[\u4e00-\u9fff]", chinese), f"{term}: no Chinese term"
         assert definition[:1].isupper() or definition[:1] in "μρλ", f"{term}: {definition!r}"
         assert definition.endswith("."), f"{term}: the definition is one sentence, ending with a full stop"
+
+
+def test_every_row_has_a_chinese_definition():
+    with (ROOT / "data" / "glossary.csv").open(encoding="utf-8", newline="") as f:
+        rows = list(csv.DictReader(f))
+    assert len(rows) >= 89
+    for row in rows:
+        definition = row["释义"]
+        assert definition.strip() == definition and definition, f"{row['term']}: no Chinese definition"
+        assert cjk_share(definition) >= 0.6, f"{row['term']}: the 释义 reads as English: {definition!r}"
+        assert definition.endswith("。"), f"{row['term']}: the 释义 is one sentence, ending with 。"
+
+
+def test_the_glossary_follows_the_language():
+    english = ac.course.glossary()
+    assert list(english[0]) == ["term", "中文", "definition"]
+    try:
+        ac.set_language("zh")
+        chinese = ac.course.glossary()
+    finally:
+        ac.set_language("en")
+    assert list(chinese[0]) == ["中文", "term", "释义"]
+    assert [row["term"] for row in chinese] == [row["term"] for row in english]
+    assert [row["中文"] for row in chinese] == [row["中文"] for row in english]
+    assert chinese[0]["释义"].startswith("程序各部分之间")
+    assert ac.course.glossary() == english  # back in English: the English rows again

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asyncomm.i18n import LANGUAGES
+from asyncomm.i18n import LANGUAGES, get_language
 
 __all__ = ["CopyReport", "copy_course", "data_path", "glossary", "load_seed_example", "notebooks_dir"]
 
@@ -75,14 +75,22 @@ def load_seed_example() -> dict[str, Any]:
 
 
 def glossary() -> list[dict[str, str]]:
-    """The bilingual glossary: rows with ``term``, ``中文`` and ``definition``.
+    """The bilingual glossary, one dict per term, its keys in the course's language order (``ac.set_language``).
 
-    >>> rows = glossary()
-    >>> {"term", "中文", "definition"} <= set(rows[0])
-    True
+    In English: ``term``, ``中文`` and ``definition``; in Chinese: ``中文``, ``term`` and ``释义`` (the Chinese
+    definition), so that a table of it shows the Chinese first.
+
+    >>> from asyncomm.i18n import set_language
+    >>> list(glossary()[0])
+    ['term', '中文', 'definition']
+    >>> set_language("zh"); list(glossary()[0])
+    ['中文', 'term', '释义']
+    >>> set_language("en")
     """
     with data_path("glossary.csv").open(encoding="utf-8", newline="") as f:
-        return list(csv.DictReader(f))
+        rows = list(csv.DictReader(f))
+    keys = ("中文", "term", "释义") if get_language() == "zh" else ("term", "中文", "definition")
+    return [{key: row[key] for key in keys} for row in rows]
 
 
 @dataclass
