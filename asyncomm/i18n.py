@@ -73,7 +73,11 @@ def set_language(language: str) -> None:
 
 
 def get_language() -> str:
-    """The language the course's texts are shown in now: ``"en"`` or ``"zh"``."""
+    """The language the course's texts are shown in now: ``"en"`` or ``"zh"``.
+
+    >>> get_language()
+    'en'
+    """
     return _language
 
 
@@ -95,7 +99,11 @@ def language_from_locale(environ: Mapping[str, str] | None = None) -> str:
 
 
 def tr(en: str, zh: str) -> str:
-    """``en`` or ``zh``, whichever the current language is (for a string made when it is shown)."""
+    """``en`` or ``zh``, whichever the current language is (for a string made when it is shown).
+
+    >>> tr("3 messages", "3 条消息")
+    '3 messages'
+    """
     return zh if _language == "zh" else en
 
 
@@ -155,5 +163,9 @@ class Text:
 
 
 def text(value: str | Text) -> str:
-    """``value`` as shown now: a :class:`Text` in the current language, a plain string as it is."""
+    """``value`` as shown now: a :class:`Text` in the current language, a plain string as it is.
+
+    >>> text(Text("queue", "队列")), text("plain")
+    ('queue', 'plain')
+    """
     return str(value)

@@ -140,4 +140,4 @@ def test_the_chinese_edition_uses_the_glossary_terms():
     text = "".join(editions.source_of(c) for _, zh in pairs() for c in zh["cells"] if c["cell_type"] == "markdown")
     for term in standard:
         assert any(term in t for t in terms), f"{term} is not in data/glossary.csv"
-        assert text.count(term) >= 2, f"the Chinese edition hardly uses {term}"
+        assert term in text, f"the Chinese edition never uses {term}"

@@ -68,7 +68,11 @@ def en_sha(source: str) -> str:
 
 
 def language_of_code(source: str) -> str | None:
-    """The language a code cell sets (``"en"``/``"zh"``), or None if it has no language line."""
+    """The language a code cell sets (``"en"``/``"zh"``), or None if it has no language line.
+
+    >>> language_of_code('import asyncomm as ac\\nac.set_language("zh")  # 中文'), language_of_code("x = 1")
+    ('zh', None)
+    """
     match = _LANGUAGE_LINE.search(source)
     return match.group(1) if match else None
 
@@ -83,7 +87,11 @@ def to_language(source: str, language: str) -> str:
 
 
 def prose_of(markdown: str) -> str:
-    """A markdown cell's prose: its text without code, link targets, HTML tags, math or URLs."""
+    """A markdown cell's prose: its text without code, link targets, HTML tags, math or URLs.
+
+    >>> prose_of("See [chapter 03a](03a-mechanisms.ipynb): `q.send(x)` costs $O(1)$.").split()
+    ['See', '[chapter', '03a', ':', 'costs', '.']
+    """
     for pattern in _NOT_PROSE:
         markdown = pattern.sub(" ", markdown)
     return markdown
@@ -116,6 +124,12 @@ def sync(en: dict[str, Any], zh: dict[str, Any] | None) -> tuple[dict[str, Any],
     code to execute. Code cells come from ``en`` (language line set to zh); a Chinese code cell whose code
     did not change keeps its outputs. Prose cells keep their Chinese text (and stamp), matched by cell id;
     a new one arrives in English, unstamped.
+
+    >>> en = {"metadata": {}, "cells": [{"id": "a", "cell_type": "markdown", "metadata": {}, "source": "Hi"},
+    ...        {"id": "b", "cell_type": "code", "metadata": {}, "source": 'ac.set_language("en")', "outputs": []}]}
+    >>> zh, todo = sync(en, None)
+    >>> zh["cells"][1]["source"], todo
+    ('ac.set_language("zh")', ['cell 0 (a): new prose: translate it', 'cell 1 (b): code changed: execute the chapter'])
     """
     old = {cell.get("id"): cell for cell in (zh or {}).get("cells", [])}
     cells, todo = [], []
@@ -153,6 +167,11 @@ def stamp(en: dict[str, Any], zh: dict[str, Any], *, minimum_share: float = 0.6)
 
     A cell still in English (Chinese share below ``minimum_share``) is not stamped: it is listed in the
     returned lines instead, with the stamped ones left as they are.
+
+    >>> en = {"cells": [{"id": "a", "cell_type": "markdown", "source": "Hi"}]}
+    >>> zh = {"cells": [{"id": "a", "cell_type": "markdown", "source": "你好"}]}
+    >>> stamp(en, zh), zh["cells"][0]["metadata"]["asyncomm"]["en_sha"] == en_sha("Hi")
+    ([], True)
     """
     english = {cell.get("id"): cell for cell in en["cells"]}
     left = []
