@@ -39,7 +39,7 @@ def render(fig, caplog) -> list[str]:
     caplog.clear()
     with caplog.at_level(logging.WARNING, logger="matplotlib"), warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        fig.savefig(io.BytesIO(), format="png")
+        fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")  # as JupyterLab's inline backend draws
     complaints = [str(w.message) for w in caught if "Glyph" in str(w.message) or "font" in str(w.message).lower()]
     return complaints + [r.getMessage() for r in caplog.records if r.name.startswith("matplotlib.font_manager")]
 
@@ -102,3 +102,16 @@ def test_import_asyncomm_loads_no_font_machinery():
     code = "import sys, asyncomm; print('asyncomm.labs.fonts' in sys.modules, 'matplotlib' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip()
     assert out == "False False"
+
+
+def test_a_diagram_whose_first_text_comes_before_its_first_label_has_no_missing_glyph(zh, caplog):
+    """A Text keeps the fonts it was made with: the error line of the seed's control flow (``✗ TypeError ...``,
+    drawn before any translated label) once had only the Chinese font, which lacks ✗. Each plot function now
+    sets the fonts before it makes its figure."""
+    from asyncomm.course.locator import load_seed_example
+    from asyncomm.labs.diagrams import control_flow
+
+    matplotlib.rcParams["font.family"] = ["sans-serif"]  # as a fresh kernel has it
+    fig = control_flow(load_seed_example()["main"])
+    assert any("✗" in t.get_text() for t in fig.findobj(matplotlib.text.Text))
+    assert render(fig, caplog) == []

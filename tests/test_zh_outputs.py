@@ -73,7 +73,7 @@ def assert_no_missing_glyph(fig) -> None:
     try:
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            fig.savefig(io.BytesIO(), format="png")
+            fig.savefig(io.BytesIO(), format="png", bbox_inches="tight")  # as the inline backend draws
     finally:
         logger.removeHandler(handler)
     assert [str(w.message) for w in caught if "Glyph" in str(w.message)] == []

@@ -34,6 +34,7 @@ from asyncomm._lazy import requires_extra
 from asyncomm._listeners import describe
 from asyncomm.callbacks import CallbackRegistry
 from asyncomm.events import EventBus
+from asyncomm.labs import fonts as _fonts
 from asyncomm.labs.fonts import plot_tr as _t
 from asyncomm.labs.simulate import SimulationRun
 from asyncomm.labs.structures import RingBufferQueue
@@ -258,6 +259,7 @@ def topologies(
     if not listeners:
         raise ValueError(f"bus {bus.name!r} has no listeners for {event!r}; its events are {events!r}")
 
+    _fonts.labels_language()  # the Chinese font first, before any text: a Text keeps the fonts of its birth
     fig, axes = plt.subplots(1, 3, figsize=(13.5, 4.2))
     stats = queue.statistics()
     _draw_queue(ax=axes[0], stats=stats, held=list(queue.snapshot()), producer=producer, consumers=consumers)
@@ -521,6 +523,7 @@ def control_flow(program: Callable[[], Any] | Flow, *, max_calls: int = 40, titl
     threads = flow.threads
     rows = len(shown) + (2 if flow.error else 0)
     width = max(7.0, 5.2 * len(threads))
+    _fonts.labels_language()  # the Chinese font first, before any text: a Text keeps the fonts of its birth
     fig, axes = plt.subplots(1, len(threads), figsize=(width, 1.6 + 0.3 * rows), squeeze=False)
     for ax, thread in zip(axes[0], threads, strict=True):
         ax.set_xlim(0, 10)
@@ -663,6 +666,7 @@ def delivery_timeline(
     plt = _pyplot()
     ids = list(messages)
     lane = {id_: i for i, id_ in enumerate(ids)}
+    _fonts.labels_language()  # the Chinese font first, before any text: a Text keeps the fonts of its birth
     fig, ax = plt.subplots(figsize=(8, 1.3 + 0.45 * len(ids)))
     kinds: dict[str, None] = {}
     for seg in segments:
@@ -837,6 +841,7 @@ def consumer_gantt(run: Any, *, title: str | None = None) -> Any:
 
     palette = plt.get_cmap("tab10")
     lane = {name: i for i, name in enumerate(lanes)}
+    _fonts.labels_language()  # the Chinese font first, before any text: a Text keeps the fonts of its birth
     fig, (ax, lengths) = plt.subplots(
         2, 1, figsize=(8, 2.8 + 0.55 * len(lanes)), sharex=True, height_ratios=(len(lanes) + 1, 1.6)
     )
@@ -987,6 +992,7 @@ def stream_diagram(queue: Any, *, client: Any = None, limit: int = 12, title: st
     plt = _pyplot()
     n = max(len(state.entries), 1)
     height = max(n, len(state.consumers) * 1.4, 3) + 1.5
+    _fonts.labels_language()  # the Chinese font first, before any text: a Text keeps the fonts of its birth
     fig, ax = plt.subplots(figsize=(9, 1.0 + 0.42 * height))
     _canvas(ax, 12, height)
     top = height - 1.0
@@ -1107,6 +1113,7 @@ def ring_buffer(q: RingBufferQueue, *, title: str | None = None) -> Any:
 
     capacity, used = q.capacity, len(q)
     occupied = {(q.head + i) % capacity for i in range(used)}
+    _fonts.labels_language()  # the Chinese font first, before any text: a Text keeps the fonts of its birth
     fig, ax = plt.subplots(figsize=(5.6, 5.6))
     ax.set_xlim(-1.75, 1.75)
     ax.set_ylim(-1.75, 1.75)

@@ -56,8 +56,10 @@ def plot_queue_lengths(traces: Mapping[str, Trace], *, title: str | None = None)
         raise ValueError("plot_queue_lengths needs at least one trace, as {label: trace}")
     import matplotlib.pyplot as plt
 
+    from asyncomm.labs import fonts as _fonts
     from asyncomm.labs.fonts import plot_tr
 
+    _fonts.labels_language()  # the Chinese font first, before any text: a Text keeps the fonts of its birth
     fig, ax = plt.subplots(figsize=(6, 2.2))
     for label, trace in traces.items():
         points = queue_lengths(trace)

@@ -28,6 +28,7 @@ import matplotlib.pyplot as plt
 from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator
 
+from asyncomm.labs import fonts as _fonts
 from asyncomm.labs.fonts import plot_tr as _t
 from asyncomm.labs.timing import POOLS, STRATEGIES, TimingRun, from_frame, model_total, speedups
 
@@ -109,6 +110,7 @@ def gantt(data: Any, *, lanes: str = "task", title: str | None = None) -> Figure
     runs = _runs(data)
     if lanes not in _LANES:
         raise ValueError(f"lanes must be 'task' or 'worker', got {lanes!r}")
+    _fonts.labels_language()  # the Chinese font first, before any text: a Text keeps the fonts of its birth
     fig, axes = plt.subplots(len(runs), 1, figsize=(6.4, 0.8 + 1.15 * len(runs)), sharex=True, squeeze=False)
     palette = plt.get_cmap("tab10")
     for ax, run in zip(axes[:, 0], runs, strict=True):
@@ -167,6 +169,7 @@ def total_bars(data: Any, *, title: str | None = None, model: bool = True) -> Fi
         + (f"\n({_t(run.work, _WORK_ZH[run.work])})" if several_works else "")
         for run in runs
     ]
+    _fonts.labels_language()  # the Chinese font first, before any text: a Text keeps the fonts of its birth
     fig, ax = plt.subplots(figsize=(1.0 + 1.4 * len(runs), 3.2))
     x = list(range(len(runs)))
     bars = ax.bar(x, [run.total for run in runs], color=[COLORS[run.strategy] for run in runs], width=0.6)
@@ -215,6 +218,7 @@ def speedup_vs_n(data: Any, *, work: str = "wait", title: str | None = None) -> 
     if not runs:
         raise ValueError(f"no runs with work={work!r} to plot")
     table = speedups(runs)
+    _fonts.labels_language()  # the Chinese font first, before any text: a Text keeps the fonts of its birth
     fig, ax = plt.subplots(figsize=(6, 3.8))
     present = [s for s in STRATEGIES if s != "sequential" and s in set(table["strategy"])]
     for strategy in present:
@@ -258,6 +262,7 @@ def cpu_contrast(data: Any, *, title: str | None = None) -> Figure:
     """
     runs = _runs(data)
     works = [work for work in ("wait", "cpu") if any(run.work == work for run in runs)]
+    _fonts.labels_language()  # the Chinese font first, before any text: a Text keeps the fonts of its birth
     fig, axes = plt.subplots(1, len(works), figsize=(3.8 * len(works), 3.1), squeeze=False)
     for ax, work in zip(axes[0], works, strict=True):
         n = max(run.n for run in runs if run.work == work)

@@ -68,9 +68,11 @@ def render_plot(outcome: LabOutcome, *, dpi: int = 80) -> bytes:
     """
     from matplotlib.figure import Figure  # deferred: the other widgets need no matplotlib
 
+    from asyncomm.labs import fonts as _fonts
     from asyncomm.labs.fonts import plot_tr as _t
 
     sim, theory = outcome.simulation, outcome.theory
+    _fonts.labels_language()  # the Chinese font first, before any text: a Text keeps the fonts of its birth
     fig = Figure(figsize=(9, 3.0), dpi=dpi)
     # Fixed margins: an automatic layout engine would double the drawing time, and the lab must stay quick.
     left, right = fig.subplots(
