@@ -63,7 +63,7 @@ def _judge_moves(answer: Any) -> str | None:
     if answer == 0:
         return tr(
             "pop(0) is not free: the elements behind the first one shift one slot left",
-            "pop(0) 不是免费的：排在第一个后面的元素都要向左挪一格",
+            "pop(0) 并非没有代价：排在第一个后面的元素都要向左挪一格",
         )
     if answer == _MOVES_N * _MOVES_N:
         return tr(
@@ -77,7 +77,7 @@ def _judge_moves(answer: Any) -> str | None:
         )
     return tr(
         "add up, receive by receive, how many elements stand behind the one taken",
-        "一次一次 receive 地累加：每次被取走的元素后面还站着几个元素",
+        "逐次累加：每次 receive 时，被取走的元素后面还有几个元素",
     )
 
 
@@ -112,7 +112,7 @@ register(
         hints=[
             Text(
                 f"The first receive finds {_MOVES_N} elements and takes the first: how many stand behind it?",
-                f"第一次 receive 时队列里有 {_MOVES_N} 个元素，它取走第一个：后面还站着几个？",
+                f"第一次 receive 时队列里有 {_MOVES_N} 个元素，它取走第一个：后面还有几个？",
             ),
             Text(
                 "The receives find 6, 5, 4, 3, 2, 1 elements; each moves all but the one it takes.",
@@ -237,7 +237,7 @@ def _judge_ring(receive: Any) -> str | None:
     if got == "b":
         return tr(
             "that is the newest message; a queue gives the oldest first, the one at ring.head",
-            "这是最新的消息；队列先给出最老的消息，也就是 ring.head 处的那条",
+            "这是最新的消息；队列应当先给出最早的消息，也就是 ring.head 处的那条",
         )
     if got != "a":
         return tr(
@@ -252,7 +252,7 @@ def _judge_ring(receive: Any) -> str | None:
     if ring.head != 1:
         return tr(
             "after a receive the oldest message is in the next slot: move ring.head on by one",
-            "receive 之后，最老的消息在下一个槽位：把 ring.head 向前移一格",
+            "receive 之后，最早的消息在下一个槽位：把 ring.head 向前移一格",
         )
     if ring.slots[0] is not None:
         return tr(
@@ -343,18 +343,18 @@ register(
               * otherwise returns the oldest message, sets its slot to None, moves head on by one
                 (wrapping around to 0 after the last slot) and lowers count by one."""),
             textwrap.dedent("""\
-            Ring（来自 asyncomm.course.exercises.ch03）保存着 `slots`（长度固定的列表）、`head`（最老那条消息的
+            Ring（来自 asyncomm.course.exercises.ch03）保存着 `slots`（长度固定的列表）、`head`（最早那条消息的
             下标）和 `count`（它存了几条消息）。它的 send 写到 (head + count) % len(slots) 处。
             请写出 ring_receive(ring)：
               * 环为空时抛出 ac.QueueEmpty；
-              * 否则返回最老的消息，把它的槽位设为 None，把 head 向前移一格
+              * 否则返回最早的消息，把它的槽位设为 None，把 head 向前移一格
                 （过了最后一个槽位就绕回 0），并把 count 减一。"""),
         ),
         judge=_judge_ring,
         hints=[
             Text(
                 "The oldest message is ring.slots[ring.head]. Everything else is bookkeeping: head, count, the slot.",
-                "最老的消息是 ring.slots[ring.head]。其余都是记账：head、count 和那个槽位。",
+                "最早的消息是 ring.slots[ring.head]。剩下的只是更新记录：head、count 和那个槽位。",
             ),
             Text(
                 "ring.head = (ring.head + 1) % len(ring.slots) wraps around; check ring.count == 0 first.",
@@ -479,7 +479,7 @@ register(
 
             """),
             textwrap.dedent("""\
-            register_loggers 本应为每个名字注册一个回调；注册表被触发时，每个回调把「它自己的」名字追加到 `log`。
+            register_loggers 本应为每个名字注册一个回调；注册表被触发时，每个回调把“它自己的”名字追加到 `log`。
             但执行 register_loggers(registry, ["a", "b", "c"], log) 之后再触发，记下的却是 ['c', 'c', 'c']。
             请写出修好的版本（签名不变），并把 `fixed` 设为它。
 
@@ -908,7 +908,8 @@ def _judge_worker(fn: Any) -> str | None:
             return tr(
                 "your worker let ac.QueueClosed escape: that is how a closed queue, once drained, says 'no more "
                 "jobs'. Catch it and return (or loop with `async for job in jobs`, which stops there)",
-                "你的 worker 让 ac.QueueClosed 逃了出去：已关闭的队列被取空后，就是用它来表示「没有更多任务了」。"
+                "你的 worker 没有捕获 ac.QueueClosed，让它抛了出去：已关闭的队列被取空后，"
+                "就是用它来表示“没有更多任务了”。"
                 "请捕获它并返回（或者用 `async for job in jobs` 循环，它在那里会自己停下）",
             )
         with_n = tr(f"with {workers} worker{'s' if workers > 1 else ''}", f"{workers} 个 worker 时")
@@ -986,8 +987,8 @@ register(
             Text(
                 "A worker is a loop around receive(). An empty queue only means 'wait': receive() waits for the next "
                 "job. Only ac.QueueClosed means 'stop'.",
-                "worker 就是一个围绕 receive() 的循环。队列为空只意味着「等一等」：receive() 会等下一个任务。"
-                "只有 ac.QueueClosed 才意味着「停下」。",
+                "worker 就是一个围绕 receive() 的循环。队列为空只意味着“等一等”：receive() 会等下一个任务。"
+                "只有 ac.QueueClosed 才意味着“停下”。",
             ),
             Text(
                 "while True: try: job = await jobs.receive() / except ac.QueueClosed: return handled; then "

@@ -267,7 +267,7 @@ def _judge_sizing(fn: Any) -> str | None:
             return tr(
                 f"{call} gave {got}, but maxsize {expected} drops exactly {max_drop:g} of the messages, and "
                 f"'at most' includes equality: compare with <=, not <",
-                f"{call} 返回了 {got}，但 maxsize {expected} 恰好丢弃 {max_drop:g} 的消息，而「至多」包括相等："
+                f"{call} 返回了 {got}，但 maxsize {expected} 恰好丢弃 {max_drop:g} 的消息，而“至多”包括相等："
                 f"要用 <= 比较，不是 <",
             )
         if got == expected + 1:
@@ -280,7 +280,7 @@ def _judge_sizing(fn: Any) -> str | None:
         if got == 0:
             return tr(
                 f"{call} gave 0: start at maxsize 1 (maxsize 0 means 'unbounded' in queue.Queue and asyncio.Queue)",
-                f"{call} 返回了 0：请从 maxsize 1 开始（在 queue.Queue 和 asyncio.Queue 中，maxsize 0 表示「无界」）",
+                f"{call} 返回了 0：请从 maxsize 1 开始（在 queue.Queue 和 asyncio.Queue 中，maxsize 0 表示“无界”）",
             )
         if got < expected:
             return tr(

@@ -183,12 +183,15 @@ def _judge_bugs(answer: Any) -> str | None:
             "请给出一个标签集合，例如 {'label-one', 'label-two'}，而不是单个字符串",
         )
     if not isinstance(answer, (set, frozenset, list, tuple)) or not all(isinstance(x, str) for x in answer):
-        return tr("give a set of labels (strings) copied from the menu", "请给出一个从菜单中复制的标签（字符串）集合")
+        return tr(
+            "give a set of labels (strings) copied from the menu",
+            "请给出一个标签（字符串）集合，标签要从上面的列表中复制",
+        )
     chosen = set(answer)
     unknown = sorted(chosen - set(SEED_BUG_MENU))
     if unknown:
         listed = ", ".join(map(repr, unknown))
-        return tr(f"not on the menu: {listed}; copy the labels exactly", f"菜单里没有：{listed}；请原样复制标签")
+        return tr(f"not on the menu: {listed}; copy the labels exactly", f"列表里没有：{listed}；请原样复制标签")
     found = chosen & SEED_BUGS
     false_alarms = chosen - SEED_BUGS
     if found == SEED_BUGS and not false_alarms:
@@ -415,7 +418,7 @@ def _judge_clear(answer: Any) -> str | None:
 register(
     Exercise(
         id="04.fix-clear",
-        title=Text("Fix clear_queue so it goes through the queue's lock", "修好 clear_queue，让它经过队列的锁"),
+        title=Text("Fix clear_queue so it goes through the queue's lock", "修好 clear_queue，让它通过队列的锁来清空"),
         kind="fix",
         prompt=Text(
             "The seed's clear_queue() empties the deque inside queue.Queue behind the Queue's back. Fix it in the "

@@ -287,7 +287,7 @@ register(
             "in the run's summary) - with the smallest maxsize that does both. Answer with a pair: "
             "answer = (maxsize, policy).",
             "一个生产者成批地发送消息：t = 0 时一次发出 8 条，t = 20 时再发 8 条。一个消费者处理每条消息需要 1 秒。"
-            "请选择队列的 maxsize 和策略 policy（'block'：生产者等待空位；'drop'：遇到队列已满的消息被丢弃），"
+            "请选择队列的 maxsize 和策略 policy（'block'：生产者等待空位；'drop'：消息到达时如果队列已满，就丢弃它），"
             f"使得没有消息丢失，并且没有哪条消息在生产者想发送它之后超过 {MAX_PRODUCER_WAIT:g} 秒才被接纳"
             "（即运行摘要中的 max_producer_wait）——并且在两者都满足的前提下 maxsize 最小。请用一对值作答："
             "answer = (maxsize, policy)。",
@@ -297,7 +297,7 @@ register(
             Text(
                 "'drop' loses every message that finds the queue full, so it needs room for a whole burst. "
                 "'block' loses nothing, but the producer waits.",
-                "'drop' 会丢掉每一条遇到队列已满的消息，所以它需要能装下整批突发的空间。"
+                "'drop' 会丢掉到达时队列已满的每一条消息，所以它需要能装下整批突发的空间。"
                 "'block' 什么都不丢，但生产者要等待。",
             ),
             Text(
@@ -397,7 +397,7 @@ def _judge_send_or_shed(send_all: Any) -> str | None:
             return tr(
                 "you shed every item that found the queue full, at once: that is load shedding without "
                 "backpressure. Wait for room (await queue.put), and give up only after patience seconds",
-                "你把每个遇到队列已满的条目都立刻削减了：这是没有背压的负载削减。"
+                "只要队列已满，你就立刻削减条目：这是没有背压的负载削减。"
                 "先等待空位（await queue.put），等满 patience 秒之后才放弃",
             )
         if shed == list(range(SHED_MAXSIZE + 1, SHED_ITEMS)):
