@@ -120,6 +120,7 @@ def test_installed_wheel_ships_the_course_and_the_lab_command_works(tmp_path):
     names = zipfile.ZipFile(wheel).namelist()
     for name in EXPECTED:
         assert f"asyncomm/course/notebooks/{name}.ipynb" in names
+        assert f"asyncomm/course/notebooks/zh/{name}.ipynb" in names  # the Chinese edition, same file names
     assert "asyncomm/course/data/glossary.csv" in names
     site = tmp_path / "site"
     subprocess.run(
@@ -137,3 +138,13 @@ def test_installed_wheel_ships_the_course_and_the_lab_command_works(tmp_path):
     assert run.returncode == 0, run.stderr
     assert (elsewhere / "my-course" / "00-start-here.ipynb").is_file()
     assert (elsewhere / "my-course" / "data" / "glossary.csv").is_file()
+    chinese = subprocess.run(
+        [sys.executable, "-m", "asyncomm", "lab", "--lang", "zh", "zh-course", "--no-launch"],
+        cwd=elsewhere,
+        env={"PYTHONPATH": str(site), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert chinese.returncode == 0, chinese.stderr
+    assert chinese.stdout.startswith("课程文件夹：")
+    assert 'ac.set_language(\\"zh\\")' in (elsewhere / "zh-course" / "00-start-here.ipynb").read_text(encoding="utf-8")
