@@ -33,7 +33,7 @@ def _judge_try_me(answer: Any) -> str | None:
     if not isinstance(answer, str):
         return tr(
             "answer with the message as a string, in quotes, e.g. answer = 'milk'",
-            "请把消息作为字符串、加上引号来回答，例如 answer = 'milk'",
+            "请用加了引号的字符串作答，例如 answer = 'milk'",
         )
     expected = _run(TRY_ME_PROGRAM, "first")
     said = answer.strip().strip("'\"").lower()
@@ -51,7 +51,7 @@ def _judge_try_me(answer: Any) -> str | None:
         )
     return tr(
         "that is not one of the messages sent: pick one of the three strings the program sends",
-        "这不是程序发送的消息：请从程序发送的三个字符串中选一个",
+        "程序没有发送这条消息：请从它发送的三个字符串里选一个",
     )
 
 

@@ -103,12 +103,12 @@ register(
         hints=[
             Text(
                 "Draw a timeline: one bar of 0.5 s per task. Where does each bar start in each strategy?",
-                "画一条时间线：每个任务一根 0.5 秒长的条。在每种方式下，每根条从哪里开始？",
+                "画一条时间线：每个任务是一个 0.5 秒长的横条。在每种方式下，每个横条从哪里开始？",
             ),
             Text(
                 "Sequential: bars end to end. Asyncio: every task starts at t=0, because awaiting the reply hands the "
                 "thread back to the event loop, which starts the next task.",
-                "顺序执行：条一根接一根首尾相连。asyncio：每个任务都在 t=0 开始，因为 await 等待答复时会把线程"
+                "顺序执行：横条一个接一个，首尾相连。asyncio：每个任务都在 t=0 开始，因为 await 等待答复时会把线程"
                 "交还给事件循环，事件循环就去启动下一个任务。",
             ),
         ],
@@ -286,7 +286,7 @@ def _judge_benefit(answer: Any) -> str | None:
         return tr(
             f"you missed {len(missed)} workload(s) that spend most of their time waiting for another machine "
             f"(or a person): that waiting is what async overlaps",
-            f"你漏掉了 {len(missed)} 项大部分时间都在等待另一台机器（或一个人）的工作负载：异步重叠的正是这种等待",
+            f"你漏掉了 {len(missed)} 项大部分时间都在等待另一台机器（或一个人）的工作负载：异步能让这类等待相互重叠",
         )
     return None
 
@@ -509,8 +509,8 @@ def _judge_pool_total(pool_total: Any) -> str | None:
                 f"{call} returned {got!r}, but the timing lab disagrees: a worker runs whole tasks, one after "
                 f"the other; when n is not a multiple of the workers, the last round is not full, but it still "
                 f"lasts a whole latency",
-                f"{call} 返回了 {got!r}，但计时实验的结果不同：一个工作者一个接一个地运行完整的任务；"
-                f"n 不是工作者数的倍数时，最后一轮不满，但仍要持续一整个延迟",
+                f"{call} 返回了 {got!r}，但计时实验的结果不同：每个工作者一次运行一个完整的任务，做完一个再做下一个；"
+                f"n 不是工作者数的倍数时，最后一轮不满，但仍要持续整整一个 latency",
             )
         if got < expected:
             return tr(

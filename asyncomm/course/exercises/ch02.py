@@ -119,7 +119,7 @@ register(
         hints=[
             Text(
                 "Write the queue's contents after every line, like a trace: ['a'], ['a', 'b'], ...",
-                "像记录（trace）那样，写下每一行之后队列的内容：['a']、['a', 'b']……",
+                "像追踪记录（trace）那样，写下每一行之后队列的内容：['a']、['a', 'b']……",
             ),
             Text(
                 "receive() takes from the front (the oldest); send_nowait raises QueueFull at once when "
@@ -350,7 +350,7 @@ def _judge_counter(register_counter: Any) -> str | None:
     if not callable(register_counter):
         return tr(
             "set answer to your function itself: answer = register_counter (no parentheses)",
-            "把 answer 设为你的函数本身：answer = register_counter（不要加括号）",
+            "请把函数本身传给 ac.check：直接写 register_counter，不加引号，也不加括号",
         )
     bus = EventBus()
     count = register_counter(bus, "saved")
@@ -435,7 +435,7 @@ register(
                 bus.trigger("saved", "a.txt"); bus.trigger("saved", "b.txt")
                 count()   # -> 2"""),
             textwrap.dedent("""\
-            写一个 register_counter(bus, event)：它在 `bus` 上为 `event` 注册「一个」监听器，统计这个事件被触发的次数，
+            写一个 register_counter(bus, event)：它在 `bus` 上为 `event` 只注册一个监听器，统计这个事件被触发的次数，
             并返回一个不带参数的函数，调用它就能得到到目前为止的计数。触发时可以携带任何数据
             （bus.trigger("saved", "a.txt", mode="w")）。
 
@@ -514,7 +514,7 @@ def _judge_five_clicks(answer: Any) -> str | None:
         FIVE_CLICKS_SENT,
         tr(
             "answer with a list of the messages the widget shows, front first, such as ['x']",
-            "用一个列表作答，列出小部件显示的消息，队头在前，例如 ['x']",
+            "用一个列表作答，列出控件显示的消息，队头在前，例如 ['x']",
         ),
     )
     if isinstance(answer, str):
@@ -525,17 +525,17 @@ def _judge_five_clicks(answer: Any) -> str | None:
     if "c" in answer:
         return tr(
             "the queue holds 2 messages: what does the widget's Send do when there is no room?",
-            "这个队列最多容纳 2 条消息：没有空位时，小部件的 Send 会怎么做？",
+            "这个队列最多容纳 2 条消息：没有空位时，控件的“发送”按钮会怎么做？",
         )
     if "a" in answer:
         return tr(
             "Receive takes the message at the front: the oldest one",
-            "Receive 取走的是队头的消息：也就是最早的那条",
+            "“接收”取走的是队头的消息，也就是最早的那条",
         )
     if len(answer) != len(expected):
         return tr(
             "count again: a refused Send adds nothing, a Receive takes one",
-            "再数一遍：被拒绝的 Send 什么也不加，一次 Receive 取走一条",
+            "再数一遍：被拒绝的“发送”不会加入任何消息，一次“接收”取走一条",
         )
     return tr(
         "right messages? check the order: the front (oldest) comes first",
@@ -546,26 +546,26 @@ def _judge_five_clicks(answer: Any) -> str | None:
 register(
     Exercise(
         id="02b.five-clicks",
-        title=Text("Predict the queue widget after five clicks", "预测点击五次后的队列小部件"),
+        title=Text("Predict the queue widget after five clicks", "预测点击五次后的队列控件"),
         kind="predict",
         prompt=Text(
             "A queue widget with maxsize=2 gets five clicks: Send 'a', Send 'b', Send 'c', Receive, Send 'd'.\n"
             "The widget's Send never waits: on a full queue it refuses the message, as send_nowait does.\n"
             "What does it show in the queue, front (oldest) first? Predict, then click it through to check.",
-            "一个 maxsize=2 的队列小部件依次被点击五次："
-            "Send（发送）'a'、Send 'b'、Send 'c'、Receive（接收）、Send 'd'。\n"
-            "小部件的 Send 从不等待：队列满时，它会拒绝这条消息，就像 send_nowait 那样。\n"
+            "在一个 maxsize=2 的队列控件上依次点击五次："
+            "发送 'a'、发送 'b'、发送 'c'、接收、发送 'd'。\n"
+            "控件的“发送”从不等待：队列满时，它会拒绝这条消息，就像 send_nowait 那样。\n"
             "最后队列中显示什么（队头，即最早的在前）？先预测，再一步步点击来验证。",
         ),
         judge=_judge_five_clicks,
         hints=[
             Text(
                 "Track the boxes after each click: ['a'], ['a', 'b'], then the third Send meets a full queue...",
-                "记下每次点击后的方框：['a']、['a', 'b']，然后第三次 Send 遇到了一个满的队列……",
+                "记下每次点击后的方框：['a']、['a', 'b']，然后第三次“发送”遇到了满的队列……",
             ),
             Text(
                 "A refused Send adds nothing; Receive takes the oldest message, at the front.",
-                "被拒绝的 Send 什么也不加；Receive 取走队头最早的那条消息。",
+                "被拒绝的“发送”不会加入任何消息；“接收”取走队头最早的那条消息。",
             ),
         ],
         solution_text=Text(
@@ -575,8 +575,8 @@ register(
             # -> Send 'd' -> ['b', 'd']."""),
             textwrap.dedent("""\
             answer = ['b', 'd']
-            # ['a'] -> ['a', 'b'] -> Send 'c' 被拒绝（QueueFull：2 条中的 2 条）-> Receive 取走 'a' -> ['b']
-            # -> Send 'd' -> ['b', 'd']。"""),
+            # ['a'] -> ['a', 'b'] -> 发送 'c' 遭到拒绝（QueueFull：2 条已满）-> 接收取走 'a' -> ['b']
+            # -> 发送 'd' -> ['b', 'd']。"""),
         ),
         reference=["b", "d"],
         wrong_answers=[["a", "b"], ["c", "d"], ["b", "c", "d"], ["d", "b"], ("D", "B"), ["b", "e"], "b d"],
@@ -633,7 +633,7 @@ def _judge_consumer(consumer: Any) -> str | None:
     if not callable(consumer):
         return tr(
             "set answer to your function itself: answer = consumer (no parentheses)",
-            "把 answer 设为你的函数本身：answer = consumer（不要加括号）",
+            "请把函数本身传给 ac.check：直接写 consumer，不加引号，也不加括号",
         )
     if not inspect.iscoroutinefunction(consumer):
         return tr(
@@ -675,7 +675,7 @@ def _judge_consumer(consumer: Any) -> str | None:
     if None in served:
         return tr(
             'None is the producer\'s sentinel, "no more orders", not an order: stop there without serving it',
-            "None 是生产者的哨兵值，意思是「没有更多订单了」，它不是订单：到这里就停下，不要处理它",
+            "None 是生产者的哨兵值，意思是“没有更多订单了”，它不是订单：到这里就停下，不要处理它",
         )
     if state == "still waiting":
         return tr(
@@ -707,8 +707,8 @@ register(
             not serve). The check runs it beside its own producer, on a virtual clock."""),
             textwrap.dedent("""\
             写一个 `async def consumer(queue, served)`。`queue` 是一个 asyncio.Queue；生产者每秒往里放一份订单，
-            最后放入 None，也就是表示「没有更多订单了」的哨兵值。消费者按顺序把每份订单追加到列表 `served` 中，
-            一拿到哨兵值就返回（哨兵值本身不处理）。检查时会在虚拟时钟上，把它和检查自己的生产者一起运行。"""),
+            最后放入 None，也就是表示“没有更多订单了”的哨兵值。消费者按顺序把每份订单追加到列表 `served` 中，
+            一拿到哨兵值就返回（哨兵值本身不处理）。检查时会在虚拟时钟上，把它和检查程序自带的生产者一起运行。"""),
         ),
         judge=_judge_consumer,
         hints=[

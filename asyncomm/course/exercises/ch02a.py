@@ -56,7 +56,9 @@ def _not_async(answer: Any, name: str, variable: str = "answer") -> str | None:
     if not callable(answer):
         return tr(
             f"set {variable} to your function itself: {variable} = {name} (no parentheses)",
-            f"把 {variable} 设为你的函数本身：{variable} = {name}（不要加括号）",
+            f"把 {variable} 设为你的函数本身：{variable} = {name}（不要加括号）"
+            if variable != "answer"
+            else f"请把函数本身传给 ac.check：直接写 {name}，不加引号，也不加括号",
         )
     if not inspect.iscoroutinefunction(answer):
         return tr(
@@ -204,7 +206,7 @@ register(
                 "asyncio.gather(make_coffee(), make_toast()) starts both and waits for both; await it. "
                 "Its result lists the results in the order of its arguments.",
                 "asyncio.gather(make_coffee(), make_toast()) 会启动两者并等待两者完成；要 await 它。"
-                "它的结果按参数的顺序列出各个结果。",
+                "它返回的列表按参数的顺序排列各个结果。",
             ),
         ],
         solution_text=Text(
@@ -432,7 +434,7 @@ def _judge_fetch_or_none(fetch_or_none: Any) -> str | None:
             return tr(
                 f"with a {deadline} s deadline and a {took} s fetch, TimeoutError escaped: catch it "
                 f"(except TimeoutError:) and return None",
-                f"截止时间 {deadline} 秒、请求用时 {took} 秒时，TimeoutError 被抛了出来：要捕获它"
+                f"截止时间 {deadline} 秒、请求用时 {took} 秒时，你的函数把 TimeoutError 抛了出来：要捕获它"
                 f"（except TimeoutError:）并返回 None",
             )
         fast = took < deadline
@@ -482,7 +484,7 @@ register(
             Text(
                 "`async with asyncio.timeout(seconds):` around the await cancels what runs inside when the time is "
                 "up, and then raises TimeoutError at the end of the block.",
-                "用 `async with asyncio.timeout(seconds):` 把 await 包起来：时间一到，它就取消块内正在运行的代码，"
+                "用 `async with asyncio.timeout(seconds):` 把 await 包起来：时间一到，它就取消代码块内正在运行的代码，"
                 "然后在代码块结束处抛出 TimeoutError。",
             ),
             Text(
