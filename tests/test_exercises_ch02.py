@@ -106,7 +106,7 @@ def test_count_listener_hints():
         return lambda: n[0]
 
     assert "register exactly one listener for the event (found 2" in ex.check(counts_twice).message
-    assert "set answer to your function itself" in ex.check(42).message
+    assert "pass your function itself to ac.check" in ex.check(42).message
     assert "accept whatever the trigger passes" in ex.check(ex.wrong_answers[0]).message
 
 

@@ -399,7 +399,7 @@ def test_acking_consumer_hints_name_each_mistake() -> None:
     assert messages[2].startswith("the handler of 'c' raised, and the message never came back")
     assert messages[3].startswith("'c' failed once and went straight to the dead letters")
     assert messages[4].startswith("'a' was handled 3 times and then dead-lettered")
-    assert messages[5] == "set answer to your function itself: answer = consume"
+    assert messages[5] == "pass your function itself to ac.check: consume, without quotes or parentheses"
 
 
 # -- 05b.fair-dispatch ----------------------------------------------------------------------------------------------

@@ -349,7 +349,7 @@ def _counter_on_wrong_event(bus: EventBus, event: Hashable) -> Callable[[], int]
 def _judge_counter(register_counter: Any) -> str | None:
     if not callable(register_counter):
         return tr(
-            "set answer to your function itself: answer = register_counter (no parentheses)",
+            "pass your function itself to ac.check: register_counter, without quotes or parentheses",
             "请把函数本身传给 ac.check：直接写 register_counter，不加引号，也不加括号",
         )
     bus = EventBus()
@@ -632,7 +632,7 @@ def _plain_consumer(queue: Any, served: list[Any]) -> None:
 def _judge_consumer(consumer: Any) -> str | None:
     if not callable(consumer):
         return tr(
-            "set answer to your function itself: answer = consumer (no parentheses)",
+            "pass your function itself to ac.check: consumer, without quotes or parentheses",
             "请把函数本身传给 ac.check：直接写 consumer，不加引号，也不加括号",
         )
     if not inspect.iscoroutinefunction(consumer):

@@ -54,11 +54,14 @@ def _close_coroutines(value: Any) -> None:
 
 def _not_async(answer: Any, name: str, variable: str = "answer") -> str | None:
     if not callable(answer):
+        if variable == "answer":  # the cell passes the function itself: ac.check("02a.breakfast", breakfast)
+            return tr(
+                f"pass your function itself to ac.check: {name}, without quotes or parentheses",
+                f"请把函数本身传给 ac.check：直接写 {name}，不加引号，也不加括号",
+            )
         return tr(
             f"set {variable} to your function itself: {variable} = {name} (no parentheses)",
-            f"把 {variable} 设为你的函数本身：{variable} = {name}（不要加括号）"
-            if variable != "answer"
-            else f"请把函数本身传给 ac.check：直接写 {name}，不加引号，也不加括号",
+            f"把 {variable} 设为你的函数本身：{variable} = {name}（不要加括号）",
         )
     if not inspect.iscoroutinefunction(answer):
         return tr(

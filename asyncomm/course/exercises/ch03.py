@@ -227,8 +227,8 @@ def _receive_returning_none_when_empty(ring: Ring) -> Any:
 def _judge_ring(receive: Any) -> str | None:
     if not callable(receive):
         return tr(
-            "set answer to your function itself: answer = ring_receive (no parentheses)",
-            "把 answer 设为你的函数本身：answer = ring_receive（不要加括号）",
+            "pass your function itself to ac.check: ring_receive, without quotes or parentheses",
+            "请把函数本身传给 ac.check：直接写 ring_receive，不加引号，也不加括号",
         )
     ring = Ring.empty(3)
     ring.send("a")

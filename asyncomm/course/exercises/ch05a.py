@@ -141,8 +141,8 @@ _UTILISATION_CASES = [  # (arrival_rate per s, service_time s, consumers)
 def _judge_utilisation(fn: Any) -> str | None:
     if not callable(fn):
         return tr(
-            "set answer to your function itself: answer = utilisation",
-            "把 answer 设为你的函数本身：answer = utilisation",
+            "pass your function itself to ac.check: utilisation, without quotes or parentheses",
+            "请把函数本身传给 ac.check：直接写 utilisation，不加引号，也不加括号",
         )
     for rate, service, consumers in _UTILISATION_CASES:
         expected = rate * service / consumers

@@ -90,7 +90,8 @@ def _acking_run(consume: Any) -> dict[str, Any]:
 def _judge_acking(consume: Any) -> str | None:
     if not callable(consume):
         return tr(
-            "set answer to your function itself: answer = consume", "把 answer 设为你的函数本身：answer = consume"
+            "pass your function itself to ac.check: consume, without quotes or parentheses",
+            "请把函数本身传给 ac.check：直接写 consume，不加引号，也不加括号",
         )
     run = _acking_run(consume)
     if isinstance(run["error"], HandlerFailed):
@@ -423,8 +424,8 @@ class _Flaky(Exception):
 def _judge_idempotent(make: Any) -> str | None:
     if not callable(make):
         return tr(
-            "set answer to your function itself: answer = make_idempotent",
-            "把 answer 设为你的函数本身：answer = make_idempotent",
+            "pass your function itself to ac.check: make_idempotent, without quotes or parentheses",
+            "请把函数本身传给 ac.check：直接写 make_idempotent，不加引号，也不加括号",
         )
     # 1. The deliveries of real lab runs, duplicates included.
     for seed in IDEMPOTENT_SEEDS:
