@@ -98,7 +98,7 @@ def _judge_acking(consume: Any) -> str | None:
         return tr(
             "the handler's error escaped from your consumer: catch it, nack that delivery so the queue can "
             "deliver it again, and go on with the next message - one bad message must not stop the consumer",
-            "处理函数的异常从你的消费者里逃了出去：捕获它，对这次投递调用 nack，让队列可以再次投递，"
+            "处理函数抛出的异常没有被你的消费者捕获，直接传了出去：要捕获它，对这次投递调用 nack，让队列可以再次投递，"
             "然后继续处理下一条消息——一条坏消息不能让消费者停下来",
         )
     if isinstance(run["error"], _Runaway):
@@ -121,7 +121,7 @@ def _judge_acking(consume: Any) -> str | None:
         return tr(
             f"{run['in_flight']} delivery(ies) were neither acked nor nacked: the queue holds them in flight "
             "until their visibility timeout. Ack when the handler returns, nack when it raises",
-            f"有 {run['in_flight']} 次投递既没有被确认（ack）也没有被否认（nack）：队列会把它们一直挂在处理中，"
+            f"有 {run['in_flight']} 次投递既没有确认（ack），也没有否定确认（nack）：队列会让它们一直处于“处理中”状态，"
             "直到可见性超时。处理函数返回时 ack，抛出异常时 nack",
         )
     dead, calls = run["dead"], run["calls"]
@@ -146,8 +146,8 @@ def _judge_acking(consume: Any) -> str | None:
             f"{body!r} was handled {times} times and then dead-lettered: the queue "
             "never heard that it was done, so each visibility timeout brought it back. Ack a delivery once its "
             "handler has returned",
-            f"{body!r} 被处理了 {times} 次，然后进了死信：队列从没听说它已经完成，"
-            "所以每次可见性超时都把它带了回来。处理函数返回后就确认这次投递",
+            f"{body!r} 被处理了 {times} 次，然后进了死信：队列始终没有收到“已完成”的确认，"
+            "所以每次可见性超时一到，它就又回来了。处理函数返回后就确认这次投递",
         )
     if sorted(run["done"]) != sorted(set(ACK_MESSAGES) - {ACK_POISON}) or dead.get(ACK_POISON) != "max deliveries":
         return tr(
@@ -222,11 +222,11 @@ register(
             f"{', '.join(map(repr, ACK_MESSAGES))}: {ACK_FAILS_ONCE!r} fails once, {ACK_POISON!r} always "
             f"(max_deliveries={ACK_MAX_DELIVERIES}).",
             "编写 consume(queue, handler)，即至少一次投递的消费者循环。`queue` 是一个 ac.ReliableQueue，"
-            "在消息发送完之后已被关闭，所以 `for delivery in queue:` 会一直接收投递，直到队列被取空。"
+            "消息全部发送完之后，队列已经关闭，所以 `for delivery in queue:` 会一直接收投递，直到队列取空为止。"
             "对每次投递，调用 handler(delivery.message)。处理函数正常返回时，确认（ack）这次投递；"
-            "抛出异常时，否认（nack）它（它会回来，或者在用完 max_deliveries 次之后进入死信），"
+            "抛出异常时，对它做否定确认（nack）：消息会回来，或者在投递满 max_deliveries 次之后进入死信；"
             "然后继续处理下一条。检查会发送 "
-            f"{', '.join(map(repr, ACK_MESSAGES))}：{ACK_FAILS_ONCE!r} 失败一次，{ACK_POISON!r} 总是失败"
+            f"{'、'.join(map(repr, ACK_MESSAGES))}：{ACK_FAILS_ONCE!r} 失败一次，{ACK_POISON!r} 总是失败"
             f"（max_deliveries={ACK_MAX_DELIVERIES}）。",
         ),
         judge=_judge_acking,
@@ -326,13 +326,13 @@ def _judge_guarantee(answer: Any) -> str | None:
     if metrics == "at-least-once":
         return tr(
             "metrics: a redelivered sample is counted twice, which the dashboard must not do",
-            "metrics：重新投递的采样会被计算两次，而仪表盘不允许这样",
+            "metrics：重新投递的采样会被算两次，而仪表盘不允许这样",
         )
     if metrics != "at-most-once":
         return tr(
             "metrics: that works, but it is not the cheapest: acks, redeliveries and a store of seen ids, "
             "for samples you are allowed to lose now and then",
-            "metrics：这样行得通，但不是最便宜的：确认、重新投递，再加上一个存放已见 id 的存储，"
+            "metrics：这样行得通，但不是最便宜的：要确认、要重新投递，还要有个地方保存已处理过的 id，"
             "而这些采样本来偶尔丢一个也无妨",
         )
     return None
@@ -496,7 +496,7 @@ def _judge_idempotent(make: Any) -> str | None:
         return tr(
             "when the handler raises, let the exception out: the consumer must not ack, so the queue "
             "redelivers the message",
-            "处理函数抛出异常时，让异常传出去：消费者不能确认，这样队列才会重新投递这条消息",
+            "处理函数抛出异常时，要让异常继续向外抛出：消费者不能确认，这样队列才会重新投递这条消息",
         )
     consume(7, "pay 7")  # the redelivery
     if tries != ["pay 7", "pay 7"]:
@@ -576,7 +576,7 @@ register(
             "至少一次投递可能把同一条消息交给你两次（它的消费者在工作之后、确认之前崩溃了）。"
             "编写 make_idempotent(handler)：它返回 consume(message_id, body)，"
             "第一次见到某个 message_id 时调用 handler(body)，对已经处理过的 message_id 则什么都不做。"
-            "如果 handler 抛出异常，就让异常传出去，并且不要把这条消息算作已处理：队列会再次投递它。"
+            "如果 handler 抛出异常，就让异常继续向外抛出，并且不要把这条消息算作已处理：队列会再次投递它。"
             f"检查会把真实的 run_lab({IDEMPOTENT_SCENARIO!r}) 运行中的投递通过你的消费者重放一遍。",
         ),
         judge=_judge_idempotent,
@@ -589,7 +589,8 @@ register(
             Text(
                 "Order matters: check the id, run the handler, and only then add the id - so that a handler that "
                 "raised leaves the id unknown.",
-                "顺序很重要：先检查 id，再运行处理函数，最后才加入 id——这样处理函数抛出异常时，这个 id 仍然是未知的。",
+                "顺序很重要：先检查 id，再运行处理函数，最后才把 id 加入集合——"
+                "这样处理函数一旦抛出异常，这个 id 就不会被记下。",
             ),
         ],
         solution_text=Text(
@@ -617,7 +618,7 @@ register(
             "    def consume(message_id, body):\n"
             "        if message_id in seen:\n"
             "            return                   # 重复的消息：已经处理过了\n"
-            "        handler(body)                # 可能抛出异常：那样 id 就仍然未知\n"
+            "        handler(body)                # 可能抛出异常：那样 id 就不会被记下\n"
             "        seen.add(message_id)\n"
             "\n"
             "    return consume\n"

@@ -185,7 +185,7 @@ register(
         #     clock = ac.VirtualClock(); clock.run(main()); clock.now()   # checks it"""),
             textwrap.dedent("""\
         answer = (14.0, 6.0)
-        # (a) 4 x 0.5 秒的 CPU 计算 + 2 + 5 + 1 + 4 秒的等待 = 14 秒。
+        # (a) 4 × 0.5 秒的 CPU 计算 + 2 + 5 + 1 + 4 秒的等待 = 14 秒。
         # (b) 各个 CPU 部分一个接一个地运行（0-0.5、0.5-1.0、1.0-1.5、1.5-2.0 秒），每个调用从自己的
         #     CPU 部分结束时开始等待：各段等待分别在 2.5、6.0、2.5 和 6.0 秒结束。
         #     gather 在 6.0 秒结束：既不是总和（14），也不是最大延迟（5）。
@@ -209,7 +209,7 @@ SCENARIOS = {
     "must be handed to the GUI thread once, which updates the window.",
 }
 SCENARIOS_ZH = {
-    1: "一家网店的 Web 服务器成批地接收订单（促销开始后的第一秒就有几百个）。"
+    1: "一家网店的 Web 服务器收到的订单是一阵一阵涌来的（促销开始后的第一秒就有几百个）。"
     "唯一的支付服务每秒处理 50 个订单，而且时不时会重启。任何订单都不能丢。",
     2: "用户注册时，欢迎邮件、统计计数器和审计日志都要各自作出反应。"
     "其他团队每隔几个月就会加入新的反应，而且不应该为此修改注册代码。",
@@ -741,13 +741,13 @@ register(
           - return them oldest first;
           - raise ac.QueueClosed only if the queue is closed and nothing was taken."""),
             textwrap.dedent("""\
-        这个批量接收函数（来自 notebook）通常能正常工作，但在 k=3、共 100 条消息时，有一条消息
-        被接收了，却从未被处理：
+        本章笔记本里的这个批量接收函数通常能正常工作，但在 k=3、共 100 条消息时，
+        有一条消息取出来了，却从未被处理：
 
         """)
             + _BUGGY_SOURCE
             + textwrap.dedent("""
-        写一个约定相同的修正版本，并把 `fixed` 设为它：
+        写一个修正版本，约定保持不变，并把 `fixed` 设为它：
           - 等待第一条消息；然后只取已经在排队的消息，总共最多 k 条；
           - 按从旧到新的顺序返回；
           - 只有在队列已关闭、并且一条都没取到时，才抛出 ac.QueueClosed。"""),

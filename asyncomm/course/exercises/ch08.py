@@ -135,7 +135,7 @@ def _judge_dead_letters(answer: Any) -> str | None:
     if "m4" not in names:
         return tr(
             "nack(requeue=False) means 'never give me this again': where does the message go instead?",
-            "nack(requeue=False) 的意思是「别再把它给我了」：那这条消息会去哪里？",
+            "nack(requeue=False) 的意思是“别再把它给我了”：那这条消息会去哪里？",
         )
     if "m2" not in names:
         return tr(
@@ -347,7 +347,7 @@ register(
             Text(
                 "A crashed job comes back at worst visibility_timeout x 1.25 after the crash (the timeout, plus a "
                 "quarter of it until a consumer looks): that plus the margin must stay within the retry limit.",
-                "崩溃的任务最坏情况下在崩溃后 visibility_timeout x 1.25 才回来（超时本身，再加上消费者来查找之前的"
+                "崩溃的任务最坏情况下在崩溃后 visibility_timeout × 1.25 才回来（超时本身，再加上消费者来查找之前的"
                 "四分之一个超时）：这个时间加上余量必须在重试期限之内。",
             ),
         ],
@@ -369,9 +369,9 @@ register(
             f"# 低于 {LONGEST_JOB + MARGIN:g} 秒，一次短暂的停顿就会造成这种情况。崩溃的任务的超时在它被接收"
             f" visibility_timeout\n"
             f"# 秒之后到期（最坏情况下就是崩溃之后这么久），而队列\n"
-            f"# 最多在四分之一个超时之后才来查找它：1.25 x visibility_timeout + {MARGIN:g} <= "
+            f"# 最多在四分之一个超时之后才来查找它：1.25 × visibility_timeout + {MARGIN:g} <= "
             f"{RETRY_WITHIN:g}\n"
-            f"# 得出至多 {_LATEST:g} 秒；高于 {_TOO_LATE:g} 秒（1.25 x {_TOO_LATE:g} = {RETRY_WITHIN:g}）"
+            f"# 得出至多 {_LATEST:g} 秒；高于 {_TOO_LATE:g} 秒（1.25 × {_TOO_LATE:g} = {RETRY_WITHIN:g}）"
             f"连期限本身都可能错过。\n"
             f"# 如果没有哪个值能同时满足两者，消费者就得在工作时延长它的租约（心跳）。",
         ),
@@ -430,7 +430,7 @@ def _judge_round_trips(answer: Any) -> str | None:
             )
         return tr(
             "one by one: messages x round trips per message x time per round trip",
-            "逐条处理：消息数 x 每条消息的往返次数 x 每次往返的时间",
+            "逐条处理：消息数 × 每条消息的往返次数 × 每次往返的时间",
         )
     if not near(pipelined, expected_pipe):
         if near(pipelined, expected_pipe * 1000):
@@ -442,7 +442,7 @@ def _judge_round_trips(answer: Any) -> str | None:
             )
         return tr(
             "pipelined: batches x round trips per batch x time per round trip",
-            "流水线：批数 x 每批的往返次数 x 每次往返的时间",
+            "流水线：批数 × 每批的往返次数 × 每次往返的时间",
         )
     return None
 
@@ -475,7 +475,7 @@ register(
             Text(
                 "Time = number of round trips x time of one. Count the round trips of one message (one by one) "
                 "and of one batch (pipelined).",
-                "时间 = 往返次数 x 一次往返的时间。数一数一条消息（逐条处理）和一批消息（流水线）各需要几次往返。",
+                "时间 = 往返次数 × 一次往返的时间。数一数一条消息（逐条处理）和一批消息（流水线）各需要几次往返。",
             ),
             Text(
                 "One by one: send 1 + receive 1 + ack 1 = 3 per message. Pipelined: 3 per batch of 100.",
@@ -488,8 +488,8 @@ register(
             "# the machines. Pipelined: 10 batches x 3 round trips x 0.5 ms = 15 ms: 100 times less\n"
             "# waiting. On loopback a round trip is far shorter, so the gap measured above is smaller.",
             "answer = (1.5, 0.015)\n"
-            "# 逐条处理：1000 x 3 次往返 x 0.5 毫秒 = 1.5 秒，无论机器多快，每秒最多约 670 条消息。\n"
-            "# 流水线：10 批 x 3 次往返 x 0.5 毫秒 = 15 毫秒：等待时间少了 100 倍。\n"
+            "# 逐条处理：1000 × 3 次往返 × 0.5 毫秒 = 1.5 秒，无论机器多快，每秒最多约 670 条消息。\n"
+            "# 流水线：10 批 × 3 次往返 × 0.5 毫秒 = 15 毫秒：等待时间少了 100 倍。\n"
             "# 在本机回环地址上，一次往返要短得多，所以上面测得的差距更小。",
         ),
         reference=(1.5, 0.015),
