@@ -84,6 +84,23 @@ def test_chinese_prose_uses_chinese_punctuation(name):
     assert slips == []
 
 
+# A line break inside a Chinese sentence renders as a stray space in the browser (Chinese has no spaces
+# between words, and Markdown turns a soft break into one): Chinese paragraphs are written on one line.
+_SOFT_BREAK_IN_CHINESE = re.compile(r"[\u4e00-\u9fff，。；：、）”]\n[ ]*[\u4e00-\u9fff（“]")
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_chinese_paragraphs_are_not_broken_inside_a_sentence(name):
+    zh = load(CHINESE / name)
+    breaks = [
+        (position, match.group().replace("\n", "⏎"))
+        for position, c in enumerate(zh["cells"])
+        if c["cell_type"] == "markdown"
+        for match in _SOFT_BREAK_IN_CHINESE.finditer(editions.source_of(c))
+    ]
+    assert breaks == [], "join these lines: a break between Chinese characters shows as a space"
+
+
 @pytest.mark.parametrize("name", CHAPTERS)
 def test_every_translation_follows_the_current_english_text(name):
     """Edit an English prose cell and this names the Chinese cell to update (then stamp it:

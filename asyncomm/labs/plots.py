@@ -77,7 +77,7 @@ def _label(run: TimingRun) -> str:
 
 
 def _seconds(value: float) -> str:
-    return f"{value:.3g} s"
+    return _t(f"{value:.3g} s", f"{value:.3g} 秒")
 
 
 def _describe(runs: list[TimingRun]) -> str:
@@ -233,7 +233,8 @@ def speedup_vs_n(data: Any, *, work: str = "wait", title: str | None = None) -> 
             [_model_speedup(n, strategy, work, runs[0].latency, largest) for n in ns],
             linestyle="--",
             color=color,
-            label=_t(f"{strategy} model", f"{name} 模型"),
+            # "asyncio 模型" keeps the space between Latin and Chinese; "线程池模型" needs none.
+            label=_t(f"{strategy} model", f"{name}{' ' if name.isascii() else ''}模型"),
         )
     ax.axhline(1.0, color=COLORS["sequential"], linestyle=":", label=_t("sequential (1x)", "顺序执行（1x）"))
     ax.set_xscale("log")

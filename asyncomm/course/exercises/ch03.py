@@ -714,7 +714,7 @@ def _judge_finish_order(answer: Any) -> str | None:
     return tr(
         "the ready queue is first in, first out: after each sleep(0) a task goes to the back of the line; "
         "step the program in the loop widget",
-        "就绪队列先进先出：每次 sleep(0) 之后，任务都回到队尾排队；在事件循环小部件里单步执行这段程序看看",
+        "就绪队列先进先出：每次 sleep(0) 之后，任务都回到队尾排队；在事件循环控件里单步执行这段程序看看",
     )
 
 
