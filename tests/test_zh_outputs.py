@@ -84,7 +84,7 @@ def assert_no_missing_glyph(fig) -> None:
 def test_gantt_in_chinese():
     fig = plots.gantt(timing.compare(4, 1.0, processes=2))
     assert_chinese(fig, "axis")
-    assert [ax.get_title() for ax in fig.axes][2] == "线程池，4 个线程：1 s"
+    assert [ax.get_title() for ax in fig.axes][2] == "线程池，4 个线程：1 秒"
 
 
 def test_total_bars_in_chinese():
