@@ -147,7 +147,8 @@ def _positive_seconds(text: str) -> float:
     return value
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's parser (its own function so that tests can check the commands the docs show)."""
     parser = argparse.ArgumentParser(prog="python -m asyncomm", description=DESCRIPTION)
     commands = parser.add_subparsers(dest="command", required=True)
     lab_parser = commands.add_parser("lab", help="copy the course into DIR and open it in JupyterLab")
@@ -205,6 +206,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         default=None,
         help="the report's language; default: that of the chapters in DIR, else the locale's",
     )
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
     args, extra = parser.parse_known_args(argv)
     if args.command == "progress":
         if extra:

@@ -117,13 +117,20 @@ def _meta(cell: dict[str, Any]) -> dict[str, Any]:
     return meta
 
 
+def _alt_text(cell: dict[str, Any]) -> str | None:
+    """The alt text of a code cell's figures (``metadata.mystnb.image.alt``, read when the website is built)."""
+    alt = cell.get("metadata", {}).get("mystnb", {}).get("image", {}).get("alt")
+    return alt if isinstance(alt, str) else None
+
+
 def sync(en: dict[str, Any], zh: dict[str, Any] | None) -> tuple[dict[str, Any], list[str]]:
     """The Chinese edition of chapter ``en``, given its current Chinese edition ``zh`` (None: none yet).
 
     Returns the new notebook and a list of what needs a person (one line per cell): prose to translate,
     code to execute. Code cells come from ``en`` (language line set to zh); a Chinese code cell whose code
-    did not change keeps its outputs. Prose cells keep their Chinese text (and stamp), matched by cell id;
-    a new one arrives in English, unstamped.
+    did not change keeps its outputs, and every Chinese code cell keeps its figures' Chinese alt text (an
+    English one with no Chinese yet is flagged for translation). Prose cells keep their Chinese text (and
+    stamp), matched by cell id; a new one arrives in English, unstamped.
 
     >>> en = {"metadata": {}, "cells": [{"id": "a", "cell_type": "markdown", "metadata": {}, "source": "Hi"},
     ...        {"id": "b", "cell_type": "code", "metadata": {}, "source": 'ac.set_language("en")', "outputs": []}]}
@@ -144,6 +151,12 @@ def sync(en: dict[str, Any], zh: dict[str, Any] | None) -> tuple[dict[str, Any],
                 new["source"], new["outputs"], new["execution_count"] = code, [], None
                 todo.append(f"cell {position} ({cell.get('id')}): code changed: execute the chapter")
             new["metadata"] = copy.deepcopy(cell.get("metadata", {}))
+            # A figure's alt text (myst-nb's cell option) is prose in the edition's language: keep the Chinese one.
+            alt = _alt_text(previous) if previous is not None and previous["cell_type"] == "code" else None
+            if alt is not None:
+                new["metadata"].setdefault("mystnb", {}).setdefault("image", {})["alt"] = alt
+            elif _alt_text(cell) is not None:
+                todo.append(f"cell {position} ({cell.get('id')}): new alt text of a figure: translate it")
         elif previous is not None and previous["cell_type"] == cell["cell_type"]:
             new = copy.deepcopy(previous)
             if new.get("metadata", {}).get("asyncomm", {}).get("en_sha") != en_sha(source_of(cell)):
