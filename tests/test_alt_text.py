@@ -95,3 +95,26 @@ def test_sync_keeps_the_chinese_alt_text_and_flags_an_untranslated_one():
     notebook, todo = editions.sync(en, bare)
     assert alt_of(notebook["cells"][position]) == alt_of(en["cells"][position])
     assert todo == [f"cell {position} ({cell['id']}): new alt text of a figure: translate it"]
+
+
+@pytest.mark.parametrize("name", CHAPTERS)
+def test_every_chinese_alt_text_translates_the_current_english_one(name):
+    """Like prose cells, a Chinese alt text carries the hash of the English alt it translates
+    (``python tools/sync_editions.py --stamp NAME`` after updating it)."""
+    en, zh = load(ENGLISH / name), load(CHINESE / name)
+    stale = [
+        c["id"]
+        for e, c in zip(en["cells"], zh["cells"], strict=True)
+        if alt_of(c) and c["metadata"].get("asyncomm", {}).get("alt_en_sha") != editions.en_sha(alt_of(e))
+    ]
+    assert stale == []
+
+
+def test_sync_flags_a_chinese_alt_text_whose_english_changed():
+    name = next(name for name in CHAPTERS if image_cells(load(ENGLISH / name)))
+    en, zh = load(ENGLISH / name), load(CHINESE / name)
+    position, cell = next((i, c) for i, c in enumerate(en["cells"]) if alt_of(c))
+    cell["metadata"]["mystnb"]["image"]["alt"] += " Notice the gap."
+    notebook, todo = editions.sync(en, zh)
+    assert alt_of(notebook["cells"][position]) == alt_of(zh["cells"][position])  # the Chinese text is kept
+    assert todo == [f"cell {position} ({cell['id']}): the English alt text changed: update its translation"]

@@ -155,6 +155,13 @@ def sync(en: dict[str, Any], zh: dict[str, Any] | None) -> tuple[dict[str, Any],
             alt = _alt_text(previous) if previous is not None and previous["cell_type"] == "code" else None
             if alt is not None:
                 new["metadata"].setdefault("mystnb", {}).setdefault("image", {})["alt"] = alt
+                alt_stamp = previous.get("metadata", {}).get("asyncomm", {}).get("alt_en_sha")
+                if alt_stamp is not None:
+                    _meta(new)["alt_en_sha"] = alt_stamp
+                if alt_stamp != en_sha(_alt_text(cell) or ""):
+                    todo.append(
+                        f"cell {position} ({cell.get('id')}): the English alt text changed: update its translation"
+                    )
             elif _alt_text(cell) is not None:
                 todo.append(f"cell {position} ({cell.get('id')}): new alt text of a figure: translate it")
         elif previous is not None and previous["cell_type"] == cell["cell_type"]:
@@ -189,9 +196,13 @@ def stamp(en: dict[str, Any], zh: dict[str, Any], *, minimum_share: float = 0.6)
     english = {cell.get("id"): cell for cell in en["cells"]}
     left = []
     for position, cell in enumerate(zh["cells"]):
-        if cell["cell_type"] == "code":
-            continue
         original = english.get(cell.get("id"))
+        if cell["cell_type"] == "code":
+            # A figure's Chinese alt text is stamped like prose, with the hash of the English alt it translates.
+            alt, english_alt = _alt_text(cell), _alt_text(original) if original is not None else None
+            if alt is not None and english_alt is not None and cjk_share(alt) >= minimum_share:
+                _meta(cell)["alt_en_sha"] = en_sha(english_alt)
+            continue
         if original is None:
             left.append(f"cell {position} ({cell.get('id')}): not in the English edition")
         elif cjk_share(source_of(cell)) < minimum_share:
