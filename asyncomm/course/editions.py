@@ -153,7 +153,7 @@ def sync(en: dict[str, Any], zh: dict[str, Any] | None) -> tuple[dict[str, Any],
             new["metadata"] = copy.deepcopy(cell.get("metadata", {}))
             # A figure's alt text (myst-nb's cell option) is prose in the edition's language: keep the Chinese one.
             alt = _alt_text(previous) if previous is not None and previous["cell_type"] == "code" else None
-            if alt is not None:
+            if alt is not None and previous is not None:
                 new["metadata"].setdefault("mystnb", {}).setdefault("image", {})["alt"] = alt
                 alt_stamp = previous.get("metadata", {}).get("asyncomm", {}).get("alt_en_sha")
                 if alt_stamp is not None:
