@@ -17,8 +17,8 @@ from asyncomm.widgets import _render
 def _button(label: str, tooltip: str, css: str, on_click: Callable[[], Any]) -> w.Button:
     """A button that says what it does in its label and, for a screen reader or a hover, in its tooltip.
 
-    No ``button_style``: ipywidgets' coloured buttons put white text on mid-tone colours, below a 4.5:1
-    contrast in JupyterLab's dark theme (and for "warning" and "info" in the light one too).
+    No ``button_style``: its colours told nothing the label does not, and a plain button takes its colours
+    from the JupyterLab theme, light or dark, like the text around it.
     """
     button = w.Button(description=label, tooltip=tooltip, layout=w.Layout(width="auto"))
     button.add_class(css)
