@@ -6,6 +6,7 @@ Debian's chromium is used through Playwright's ``executable_path``; no browser i
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import socket
 import subprocess
@@ -39,6 +40,19 @@ def _free_port() -> int:
 @pytest.fixture()
 def jupyterlab(tmp_path):
     """A JupyterLab server on a free loopback port with a token, serving a copy of the course."""
+    yield from _serve_course(tmp_path)
+
+
+@pytest.fixture()
+def jupyterlab_dark(tmp_path):
+    """The same, in JupyterLab's dark theme: the user settings (a folder of this test's own) choose it."""
+    themes = tmp_path / "settings" / "@jupyterlab" / "apputils-extension" / "themes.jupyterlab-settings"
+    themes.parent.mkdir(parents=True)
+    themes.write_text(json.dumps({"theme": "JupyterLab Dark"}))
+    yield from _serve_course(tmp_path, {"JUPYTERLAB_SETTINGS_DIR": str(tmp_path / "settings")})
+
+
+def _serve_course(tmp_path, env: dict[str, str] | None = None):
     course = tmp_path / "course"
     ac.course.copy_course(course)
     port, token = _free_port(), "asyncomm-test-token"
@@ -61,7 +75,7 @@ def jupyterlab(tmp_path):
         ],
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt")},
+        env={**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "rt"), **(env or {})},
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -138,7 +152,7 @@ def test_chapter_02_widgets_respond_to_clicks_in_a_real_browser(jupyterlab):
         items = queue.locator(".ac-boxes .ac-item")
         expect(items).to_have_count(1)
         expect(items.first).to_have_text("'browser-msg'")
-        expect(queue.locator(".ac-status")).to_have_text("received 'browser-msg'")
+        expect(queue.locator(".ac-status")).to_have_text("✓ received 'browser-msg'")
         expect(queue.locator(".ac-log tr")).to_have_count(4)  # header + send, send, receive
         queue.locator("button.ac-queue-widget-back").click()  # undo the receive: both messages are back
         expect(items).to_have_count(2)
@@ -151,14 +165,14 @@ def test_chapter_02_widgets_respond_to_clicks_in_a_real_browser(jupyterlab):
         expect(bus.locator(".ac-listeners")).to_contain_text("log")
         bus.locator("button.ac-bus-trigger").click()
         expect(bus.locator(".ac-calls")).to_contain_text("logged 'tea'")
-        expect(bus.locator(".ac-status")).to_have_text("triggered 'order': 1 listener(s) ran")
+        expect(bus.locator(".ac-status")).to_have_text("✓ triggered 'order': 1 listener(s) ran")
 
         calls = page.locator(".ac-callback-widget").first
         calls.scroll_into_view_if_needed()
         calls.locator("button.ac-callback-register").click()
         calls.locator("button.ac-callback-start").click()
         calls.locator("button.ac-callback-advance").click()
-        expect(calls.locator(".ac-status")).to_have_text("t=2: download done; 1 on_done callback(s) ran")
+        expect(calls.locator(".ac-status")).to_have_text("✓ t=2: download done; 1 on_done callback(s) ran")
         expect(calls.locator(".ac-fired")).to_contain_text("show")
 
 
@@ -175,8 +189,14 @@ def test_chapter_03a_event_loop_stepper_steps_forward_and_back_in_a_real_browser
         forward.click()
         expect(step).to_have_text("step 2")
         expect(loop.locator(".ac-tasks")).to_contain_text("producer")
+        # The listing marks the line the task that just ran (the producer, after main and consumer-1) paused at.
+        expect(loop.locator(".ac-listing tr.ac-current")).to_have_count(1)
         loop.locator("button.ac-loop-widget-back").click()
         expect(step).to_have_text("step 1")
+        current = loop.locator(".ac-listing tr.ac-current")
+        expect(current.locator(".ac-lineno")).to_have_text("19")  # main awaits the producer on line 19
+        expect(current.locator(".ac-mark")).to_have_text("▶")
+        expect(loop.locator(".ac-tasks tr.ac-actor td").nth(3)).to_have_text("19")  # the table says 19 too
         loop.locator("button.ac-loop-end").click()
         expect(forward).to_be_disabled()
 
@@ -194,3 +214,124 @@ def test_chapter_05a_queueing_lab_follows_its_slider_in_a_real_browser(jupyterla
         page.keyboard.press("ArrowRight")
         expect(summary).to_contain_text("model M/M/2 (Erlang C)")
         expect(lab.locator(".ac-qlab-plot")).to_be_visible()
+
+
+# -- dark theme: every text of every widget against its background ------------------------------------------
+
+#: For each element of ``root`` that shows text (its own text nodes, or an input's value), the WCAG contrast
+#: ratio between its computed colour and the colour behind it: the first non-transparent background up its
+#: ancestors, with semi-transparent ones laid over it (and the text colour's own alpha laid over that).
+#: Disabled controls are left out, as WCAG leaves out inactive components.
+_CONTRAST_JS = """
+(root) => {
+  const parse = (c) => {
+    const m = c.match(/rgba?\\(([^)]+)\\)/);
+    if (!m) return null;
+    const p = m[1].split(/[\\s,\\/]+/).filter(Boolean).map(Number);
+    return [p[0], p[1], p[2], p.length > 3 ? p[3] : 1];
+  };
+  const over = (top, bottom) => [0, 1, 2].map((i) => top[i] * top[3] + bottom[i] * (1 - top[3])).concat([1]);
+  const background = (el) => {
+    const layers = [];
+    for (let e = el; e; e = e.parentElement) {
+      const c = parse(getComputedStyle(e).backgroundColor);
+      if (c && c[3] > 0) { layers.push(c); if (c[3] >= 1) break; }
+    }
+    let bg = [255, 255, 255, 1];
+    for (let i = layers.length - 1; i >= 0; i--) bg = over(layers[i], bg);
+    return bg;
+  };
+  const lum = (c) => {
+    const f = (v) => { v /= 255; return v <= 0.03928 ? v / 12.92 : Math.pow((v + 0.055) / 1.055, 2.4); };
+    return 0.2126 * f(c[0]) + 0.7152 * f(c[1]) + 0.0722 * f(c[2]);
+  };
+  const found = [];
+  for (const el of root.querySelectorAll("*")) {
+    const input = el.matches("input:not([type=checkbox]):not([type=range]), select, textarea");
+    const own = [...el.childNodes].some((n) => n.nodeType === 3 && n.textContent.trim());
+    if (!own && !input) continue;
+    if (el.closest("[disabled], .mod-disabled, style, script")) continue;
+    const style = getComputedStyle(el);
+    if (style.visibility === "hidden" || !el.getClientRects().length) continue;
+    const bg = background(el);
+    const fg = over(parse(style.color), bg);
+    const [hi, lo] = [lum(fg), lum(bg)].sort((a, b) => b - a);
+    found.push({
+      text: (input ? el.value : el.textContent).trim().slice(0, 40),
+      ratio: Math.round(((hi + 0.05) / (lo + 0.05)) * 100) / 100,
+      color: style.color,
+      background: "rgb(" + bg.slice(0, 3).map(Math.round).join(", ") + ")",
+    });
+  }
+  return found;
+}
+"""
+
+
+def _low_contrast(page, widget: str) -> tuple[int, list[dict]]:
+    """How many texts the widgets ``widget`` (a CSS selector) show, and those below 4.5:1."""
+    texts = []
+    for handle in page.locator(widget).element_handles():
+        texts += handle.evaluate(_CONTRAST_JS)
+    return len(texts), [t for t in texts if t["ratio"] < 4.5]
+
+
+def _in_dark_theme(page) -> None:
+    from playwright.sync_api import expect
+
+    expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")  # really the dark theme
+
+
+def test_the_queue_bus_and_callback_steppers_read_well_in_the_dark_theme(jupyterlab_dark):
+    from playwright.sync_api import expect
+
+    with _chapter_run_in_chromium(jupyterlab_dark, "02b-three-patterns.ipynb") as page:
+        _in_dark_theme(page)
+        queue = page.locator(".ac-queue-widget").first
+        queue.scroll_into_view_if_needed()
+        queue.locator("button.ac-queue-receive").click()  # a refusal
+        # The kernel answers clicks once Run All has run every cell: allow it that long.
+        expect(queue.locator(".ac-status.ac-refused")).to_be_visible(timeout=60_000)
+        queue.locator("button.ac-queue-send").click()  # a success, a message box and free boxes
+        bus = page.locator(".ac-bus-widget").first
+        bus.scroll_into_view_if_needed()
+        bus.locator(".ac-bus-listener select").select_option("fails")
+        bus.locator("button.ac-bus-register").click()
+        bus.locator("button.ac-bus-trigger").click()  # a failure
+        expect(bus.locator(".ac-status.ac-fail")).to_be_visible()
+        calls = page.locator(".ac-callback-widget").first
+        calls.scroll_into_view_if_needed()
+        calls.locator("button.ac-callback-advance").click()
+        expect(calls.locator(".ac-status.ac-refused")).to_be_visible()
+        for widget in (".ac-queue-widget", ".ac-bus-widget", ".ac-callback-widget"):
+            count, low = _low_contrast(page, widget)
+            assert count >= 10, f"{widget}: only {count} texts found"
+            assert not low, f"{widget}: text below 4.5:1 in the dark theme: {low}"
+
+
+def test_the_loop_stepper_reads_well_in_the_dark_theme(jupyterlab_dark):
+    from playwright.sync_api import expect
+
+    with _chapter_run_in_chromium(jupyterlab_dark, "03a-mechanisms.ipynb") as page:
+        _in_dark_theme(page)
+        loop = page.locator(".ac-loop-widget").first
+        loop.scroll_into_view_if_needed()
+        loop.locator("button.ac-loop-widget-forward").click()
+        # The highlighted line is checked too (once Run All has run every cell and the kernel hears the click).
+        expect(loop.locator(".ac-listing tr.ac-current")).to_have_count(1, timeout=60_000)
+        count, low = _low_contrast(page, ".ac-loop-widget")
+        assert count >= 20, f"only {count} texts found"
+        assert not low, f"text below 4.5:1 in the dark theme: {low}"
+
+
+def test_the_queueing_lab_reads_well_in_the_dark_theme(jupyterlab_dark):
+    from playwright.sync_api import expect
+
+    with _chapter_run_in_chromium(jupyterlab_dark, "05a-bottlenecks-and-backpressure.ipynb") as page:
+        _in_dark_theme(page)
+        lab = page.locator(".ac-qlab").first
+        lab.scroll_into_view_if_needed()
+        expect(lab.locator(".ac-qlab-summary-pane")).to_contain_text("M/M/1")
+        count, low = _low_contrast(page, ".ac-qlab")
+        assert count >= 5, f"only {count} texts found"
+        assert not low, f"text below 4.5:1 in the dark theme: {low}"

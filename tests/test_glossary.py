@@ -85,7 +85,7 @@ EMPHASIS = {
     *("more consumers", "survive the consumer", "overlap", "optimising"),
     *("passes the data", "properties", "received once", "sent once", "reduces resource usage", "resources"),
     *("rule of thumb", "slogans", "slow listeners", "time is real", "what changes", "what goes wrong"),
-    *("without awaiting", "compute"),
+    *("without awaiting", "compute", "send with timeout", "receive with timeout"),
 }
 
 

@@ -72,8 +72,7 @@ def test_bus_stepper_order_once_errors_and_remove():
     assert m.remove("order", "fails") == "removed fails from 'order'"
     assert m.trigger("order", "milk") == "triggered 'order': 2 listener(s) ran"
     assert m.remove("order", "shout") == (
-        "refused: listener BusStepper._make_listeners.<locals>.shout is not "
-        "registered for event 'order'; register it first, or check the event name"
+        "refused: listener shout is not registered for event 'order'; register it first, or check the event name"
     )
     assert m.calls[-1] == ac.teaching.stepping.Call(7, "order", "count", "call number 2")
     for _ in range(3):  # undo the refused remove, the second trigger and the remove of 'fails'
@@ -109,7 +108,7 @@ def test_callback_stepper_done_and_error_paths():
     assert m.start("upload", 1, fails=True) == "started upload: ends at t=1 with an error"
     assert m.advance() == "t=1: upload failed; 1 on_error callback(s) ran"
     assert m.advance() == "t=3: download done; 2 on_done callback(s) ran"
-    assert m.advance() == "nothing is running: start a job first"
+    assert m.advance() == "refused: nothing is running; start a job first"
     assert m.fired == [
         (1.0, "retry-later", "schedules a retry after RuntimeError('upload failed')"),
         (3.0, "show", "shows 'download result'"),
@@ -141,3 +140,110 @@ def test_loop_stepper_forward_back_and_end():
     assert m.back() and m.forward() and len(m.snapshots) == steps
     m.reset()
     assert len(m.snapshots) == 1
+
+
+# -- issue 15: the steppers as a learner reads them ---------------------------------------------------------
+
+
+def test_loop_stepper_numbers_lines_as_its_listing_shows_them():
+    """The line a task is paused at is the number the learner sees in the listing, not the library file's."""
+    m = ac.LoopStepper(EXAMPLES["producer and consumers"])
+    assert m.listing.lines[0] == "async def producer_consumers(rt: Any) -> None:"
+    assert not any('"""' in line for line in m.listing.lines)  # the docstring is prose in the chapter
+    seen = set()
+    while m.forward():
+        for task in m.current.tasks:
+            number = m.line_of(task)
+            if number is not None:
+                assert m.listing.lines[number - 1].strip() == task.code  # the number points at the task's line
+                seen.add(number)
+    assert seen == {7, 13, 16, 19, 21}  # e.g. 13 `job = await queue.get()`, not 62 of loop_examples.py
+    m.reset()
+    m.forward()  # main runs first and pauses awaiting the producer
+    assert (m.current.actor, m.current_line) == ("main", 19)
+
+
+def test_loop_stepper_current_line_is_none_when_the_clock_jumps():
+    m = ac.LoopStepper(EXAMPLES["three sleepers"])
+    while m.forward() and not m.current.event.startswith("clock jumps"):
+        pass
+    assert m.current.actor == "" and m.current_line is None
+
+
+def test_stepper_outcomes_tell_refusals_failures_and_success_apart():
+    callbacks = ac.CallbackStepper()
+    callbacks.advance()
+    assert callbacks.outcome == "refused"  # "nothing is running" is no success
+    callbacks.start("upload", 1, fails=True)
+    assert callbacks.outcome == "ok"
+    callbacks.advance()
+    assert callbacks.outcome == "failed"
+    bus = ac.BusStepper()
+    bus.register("e", "fails")
+    bus.trigger("e", 1)
+    assert bus.outcome == "failed"
+    bus.remove("e", "log")
+    assert bus.outcome == "refused"
+    bus.back()  # replaying the steps before the refusal gives their outcome back
+    assert bus.outcome == "failed"
+    queue = ac.QueueStepper(maxsize=1)
+    assert queue.outcome == "note"
+    queue.receive()
+    assert queue.outcome == "refused"
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_remove_refusals_name_what_the_learner_sees_not_the_function(language):
+    ac.set_language(language)
+    try:
+        bus, callbacks = ac.BusStepper(), ac.CallbackStepper()
+        messages = [bus.remove("order", "count"), callbacks.remove("on_error", "retry-later")]
+    finally:
+        ac.set_language("en")
+    for message in messages:
+        assert "<locals>" not in message and "Stepper" not in message and "retry_later" not in message
+    expected = {
+        "en": [
+            "refused: listener count is not registered for event 'order'; register it first, or check the event name",
+            "refused: callback retry-later is not registered in on_error; register it first",
+        ],
+        "zh": [
+            "拒绝：监听器 count 没有注册在事件 'order' 上；先注册它，或检查事件名",
+            "拒绝：回调 retry-later 没有注册在 on_error 中；先注册它",
+        ],
+    }
+    assert messages == expected[language]
+
+
+def test_queue_stepper_waits_up_to_a_timeout_on_the_virtual_clock():
+    m = ac.QueueStepper(maxsize=1)
+    assert m.receive(timeout=2.5) == (
+        "timed out: no message arrived on queue 'q' within 2.5 s "
+        "(here only you send, so a wait on an empty queue runs out)"
+    )
+    assert m.clock.now() == 3.5 and m.outcome == "refused"  # one second for the click, 2.5 for the wait
+    assert m.send("a", timeout=4) == "sent 'a'" and m.clock.now() == 4.5  # room: no wait
+    assert m.send("b", timeout=1) == (
+        "timed out: queue 'q' stayed full for 1 s; the message was not sent: consume faster, or give the "
+        "queue a larger maxsize (here only you receive, so a wait on a full queue runs out)"
+    )
+    assert m.receive(timeout=3) == "received 'a'" and m.clock.now() == 7.5  # a message: no wait
+    assert [(r.time, r.operation, r.outcome) for r in m.rows] == [
+        (3.5, "receive", "QueueEmpty"),
+        (4.5, "send", "ok"),
+        (6.5, "send", "QueueFull"),
+        (7.5, "receive", "ok"),
+    ]
+    m.back()
+    m.back()
+    m.forward()  # replayed: the wait takes the same virtual time again
+    assert m.clock.now() == 6.5 and m.items == ["a"]
+    with pytest.raises(ValueError, match="timeout"):
+        m.receive(timeout=-1)
+    ac.set_language("zh")
+    try:
+        assert ac.QueueStepper().receive(timeout=2) == (
+            "超时：队列 'q' 在 2 秒内没有收到消息（这里只有你在发送，所以在空队列上的等待总会超时）"
+        )
+    finally:
+        ac.set_language("en")

@@ -205,7 +205,7 @@ def test_queue_widget_in_chinese():
     assert ui["ac-queue-send"].description == "发送" and widget.back_button.description == "◀ 后退"
     ui["ac-queue-send"].click()
     ui["ac-queue-send"].click()
-    assert "拒绝：队列 &#x27;q&#x27; 已满" in widget.pane.value and "ac-fail" in widget.pane.value
+    assert "⛔ 拒绝：队列 &#x27;q&#x27; 已满" in widget.pane.value and "ac-refused" in widget.pane.value
     assert "<th>操作</th>" in widget.pane.value and "已满：发送会被拒绝" in widget.pane.value
     ui["ac-queue-receive"].click()
     ui["ac-queue-receive"].click()
@@ -231,7 +231,7 @@ def test_callback_widget_in_chinese():
     widget = callback_widget()
     ui = _controls(widget)
     ui["ac-callback-advance"].click()
-    assert widget.model.message == "没有正在运行的任务：先启动一个任务"
+    assert widget.model.message == "拒绝：没有正在运行的任务；先启动一个任务"
     assert ui["ac-callback-start"].description == "启动任务"
     ui["ac-callback-register"].click()
     ui["ac-callback-start"].click()

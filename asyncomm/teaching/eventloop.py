@@ -209,8 +209,9 @@ class TaskView:
     name: str
     state: str  # "running", "ready", "sleeping", "waiting" or "done"
     detail: str  # what it waits for, or its wake-up time
-    line: int | None  # line of the program the task is paused at
+    line: int | None  # line of the program the task is paused at, in its source file
     code: str  # that line's text
+    file: str = ""  # the source file of that line (a stepper numbers lines of the program's listing instead)
 
 
 @dataclass(frozen=True)
@@ -229,6 +230,7 @@ class LoopSnapshot:
     event: str
     ready: tuple[str, ...]
     tasks: tuple[TaskView, ...] = field(default_factory=tuple)
+    actor: str = ""  # the task that took this step ("" when the clock jumped or the program was started)
 
     def by_state(self, state: str) -> list[str]:
         return [t.name for t in self.tasks if t.state == state]
@@ -346,9 +348,9 @@ class TeachingLoop:
             callback(*args)
             if isinstance(task, Task) and callback == task._step:
                 if task.done():
-                    return self._snapshot(tr(f"{task.name} finished", f"{task.name} 完成了"))
+                    return self._snapshot(tr(f"{task.name} finished", f"{task.name} 完成了"), task.name)
                 return self._snapshot(
-                    tr(f"{task.name} ran until its next await", f"{task.name} 运行到了它的下一个 await")
+                    tr(f"{task.name} ran until its next await", f"{task.name} 运行到了它的下一个 await"), task.name
                 )
 
     def run(self, program: Program) -> Any:
@@ -365,12 +367,12 @@ class TeachingLoop:
             self.call_soon(callback, *args)
 
     # -- looking --------------------------------------------------------------
-    def _snapshot(self, event: str) -> LoopSnapshot:
+    def _snapshot(self, event: str, actor: str = "") -> LoopSnapshot:
         ready_tasks = [getattr(cb, "__self__", None) for cb, _ in self._ready]
         ready_names = tuple(t.name for t in ready_tasks if isinstance(t, Task))
         views = []
         for task in self.tasks:
-            line, code = _paused_at(task.coro)
+            line, code, file = _paused_at(task.coro)
             if task.done():
                 state, detail = "done", tr("finished", "已完成")
             elif task.name in ready_names:
@@ -382,8 +384,8 @@ class TeachingLoop:
                 state, detail = "waiting", tr(f"waits for {waited.label}", f"等待 {waited.label_zh}")
             else:
                 state, detail = "ready", tr("about to be woken", "即将被唤醒")
-            views.append(TaskView(task.name, state, detail, line, code))
-        snapshot = LoopSnapshot(len(self.history), self.now(), event, ready_names, tuple(views))
+            views.append(TaskView(task.name, state, detail, line, code, file))
+        snapshot = LoopSnapshot(len(self.history), self.now(), event, ready_names, tuple(views), actor)
         self.history.append(snapshot)
         return snapshot
 
@@ -402,17 +404,18 @@ def _coro_name(coro: Any, index: int) -> str:
     return f"{getattr(coro, '__name__', 'task')}-{index}"
 
 
-def _paused_at(coro: Coroutine[Any, Any, Any]) -> tuple[int | None, str]:
-    """The innermost line of the *program* where a coroutine is suspended."""
+def _paused_at(coro: Coroutine[Any, Any, Any]) -> tuple[int | None, str, str]:
+    """The innermost line of the *program* where a coroutine is suspended: number, text and file."""
     if inspect.getcoroutinestate(coro) == inspect.CORO_CREATED:
-        return None, tr("(not started yet)", "（尚未开始）")
-    frame_line: tuple[int | None, str] = (None, "")
+        return None, tr("(not started yet)", "（尚未开始）"), ""
+    frame_line: tuple[int | None, str, str] = (None, "", "")
     current: Any = coro
     while inspect.iscoroutine(current) and current.cr_frame is not None:
         frame = current.cr_frame
         if frame.f_code.co_filename == __file__:
             break  # inside the loop's own primitives: the program's line is the caller's
-        frame_line = (frame.f_lineno, linecache.getline(frame.f_code.co_filename, frame.f_lineno).strip())
+        file = frame.f_code.co_filename
+        frame_line = (frame.f_lineno, linecache.getline(file, frame.f_lineno).strip(), file)
         current = current.cr_await
     return frame_line
 
