@@ -97,11 +97,15 @@ class Result:
         (a long identifier). The text says the outcome (symbol and word); the border colour only repeats it.
         The styles are inline: JupyterLab keeps these properties even in a notebook it does not trust.
         """
-        return (
-            f'<div class="ac-result ac-result-{self.outcome.name.lower().replace("_", "-")}" role="status" '
-            f'style="{_RESULT_STYLE}border-left:3px solid {_RESULT_COLOUR[self.outcome]}">'
-            f"{html.escape(repr(self))}</div>"
-        )
+        return result_html(self.outcome, repr(self))
+
+
+def result_html(outcome: Outcome, line: str) -> str:
+    """A result's ``line`` (its repr) as the HTML :meth:`Result._repr_html_` shows."""
+    return (
+        f'<div class="ac-result ac-result-{outcome.name.lower().replace("_", "-")}" role="status" '
+        f'style="{_RESULT_STYLE}border-left:3px solid {_RESULT_COLOUR[outcome]}">{html.escape(line)}</div>'
+    )
 
 
 def is_placeholder(answer: Any) -> bool:
