@@ -285,3 +285,36 @@ def test_feedback_in_jupyterlab_wraps_at_word_boundaries_and_says_the_outcome_in
     assert ("❌ [00.try-me] incorrect: " if language == "en" else "❌ [00.try-me] 不正确：") in page
     assert page.endswith(f"{html.escape(repr(wrong))}</div>")
     assert "&lt;locals&gt; &amp; more" in long_token._repr_html_()
+
+
+def test_in_a_kernel_questions_hints_and_solutions_come_with_html_that_keeps_words_whole():
+    """Run in a real kernel, as JupyterLab does: printed text would land in its break-all <pre>."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = [
+        'import asyncomm as ac\nac.exercise("05a.queue-length")',
+        'ac.hint("00.try-me", 1)',
+        'ac.solution("00.try-me")',
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    kinds = ["question", "hint", "solution"]
+    texts = [
+        ac.exercises.get("05a.queue-length").question(),
+        *(
+            get_text()
+            for get_text in (
+                lambda: ac.exercises.get("00.try-me").hint(1),
+                lambda: ac.exercises.get("00.try-me").solution(),
+            )
+        ),
+    ]
+    for cell, kind, text in zip(notebook.cells, kinds, texts, strict=True):
+        (output,) = cell.outputs
+        assert output.output_type == "display_data"
+        assert output.data["text/plain"] == text  # what a terminal shows, and what `progress` reads
+        page = output.data["text/html"]
+        assert page.startswith(f'<div class="ac-exercise-{kind}" style="white-space:pre-wrap;word-break:normal;')
+        assert "overflow-wrap:break-word" in page and "break-all" not in page
+        assert page.endswith(f">{html.escape(text)}</div>")

@@ -108,6 +108,15 @@ def result_html(outcome: Outcome, line: str) -> str:
     )
 
 
+def text_html(text: str, kind: str) -> str:
+    """A question, hint or solution (``kind``) as HTML that keeps its lines and wraps long ones between words.
+
+    >>> text_html("a <b>", "hint").endswith('">a &lt;b&gt;</div>')
+    True
+    """
+    return f'<div class="ac-exercise-{kind}" style="{_RESULT_STYLE}">{html.escape(text)}</div>'
+
+
 def is_placeholder(answer: Any) -> bool:
     """``...`` is the placeholder every exercise cell ships with."""
     return answer is Ellipsis
