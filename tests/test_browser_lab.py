@@ -8,6 +8,10 @@ the computed ones of the theme.
 
 from __future__ import annotations
 
+import re
+
+import pytest
+
 from .test_browser import _chapter_run_in_chromium
 from .test_browser import jupyterlab as jupyterlab  # the fixture, used by name
 
@@ -37,7 +41,19 @@ CONTRAST = """
 """
 
 
-def test_chapter_05a_lab_takes_typed_values_wraps_feedback_at_words_and_reads_in_the_dark_theme(jupyterlab):
+@pytest.fixture
+def own_settings(tmp_path, monkeypatch):
+    """JupyterLab's user settings in the test's folder: switching the theme must not change it for anyone else.
+
+    Listed before ``jupyterlab`` in the test's arguments, so the server starts with this environment.
+    """
+    monkeypatch.setenv("JUPYTERLAB_SETTINGS_DIR", str(tmp_path / "user-settings"))
+    return tmp_path / "user-settings"
+
+
+def test_chapter_05a_lab_takes_typed_values_wraps_feedback_at_words_and_reads_in_the_dark_theme(
+    own_settings, jupyterlab
+):
     from playwright.sync_api import expect
 
     with _chapter_run_in_chromium(jupyterlab, "05a-bottlenecks-and-backpressure.ipynb") as page:
@@ -45,6 +61,11 @@ def test_chapter_05a_lab_takes_typed_values_wraps_feedback_at_words_and_reads_in
         lab.scroll_into_view_if_needed()
         summary = lab.locator(".ac-qlab-summary-pane")
         expect(summary).to_contain_text("model M/M/1")
+        plot = lab.locator(".ac-qlab-plot img")
+        expect(plot).to_be_visible()
+        expect(plot).to_have_attribute("alt", re.compile(r"^Left: the number of messages in the system over time"))
+        natural, shown = plot.evaluate("(img) => [img.naturalWidth, img.getBoundingClientRect().width]")
+        assert natural == 2 * shown == 1440  # drawn at twice the density it is shown at: sharp on any screen
         box = lab.locator(".ac-qlab-arrival-rate input[type='number']")
         expect(box).to_have_accessible_name("arrival rate λ (/s)")  # what a screen reader calls the box
         box.fill("0.97")
@@ -66,6 +87,7 @@ def test_chapter_05a_lab_takes_typed_values_wraps_feedback_at_words_and_reads_in
         page.locator(".lm-Menu-itemLabel", has_text="Theme").first.click()
         page.locator(".lm-Menu-itemLabel", has_text="JupyterLab Dark").first.click()
         expect(page.locator("body[data-jp-theme-light='false']")).to_have_count(1)
+        assert (own_settings / "@jupyterlab" / "apputils-extension" / "themes.jupyterlab-settings").exists()
         texts = [
             lab.locator(".ac-qlab-table td").first,
             lab.locator(".ac-qlab-table th").first,

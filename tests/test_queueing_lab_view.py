@@ -6,6 +6,7 @@ The names new in issue 15 are imported inside the tests, so that each test fails
 
 from __future__ import annotations
 
+import base64
 import itertools
 import math
 import re
@@ -115,7 +116,8 @@ def test_every_control_is_labelled_in_the_course_language(language):
         assert control.slider.description and control.slider.tooltip == control.slider.description
         assert control.box.tooltip == control.slider.description  # the box's name for a screen reader
         assert bool(re.search(r"[\u4e00-\u9fff]", control.box.tooltip)) is (language == "zh")
-    assert lab.plot.tooltip.startswith("Left:" if language == "en" else "左图：")
+    alt = re.search(r'alt="([^"]*)"', lab.plot.value).group(1)  # the plot's name for a screen reader
+    assert alt.startswith("Left:" if language == "en" else "左图：") and "L = 4" in alt
 
 
 def test_the_lab_html_takes_its_colours_from_the_theme():
@@ -148,10 +150,15 @@ def png_size(png: bytes) -> tuple[int, int]:
 
 def test_the_plot_is_drawn_at_twice_the_density_it_is_shown_at():
     lab = queueing_lab(customers=2000)
-    shown = int(lab.plot.width)
-    width, height = png_size(bytes(lab.plot.value))
+    image = re.fullmatch(
+        r'<img src="data:image/png;base64,([^"]+)" alt="[^"]+" width="(\d+)" style="([^"]+)">', lab.plot.value
+    )
+    assert image is not None, lab.plot.value[:200]
+    png, shown = base64.b64decode(image.group(1)), int(image.group(2))
+    assert png == lab.png
+    width, height = png_size(png)
     assert shown == 720 and width == 2 * shown  # a high-density screen gets a pixel per device pixel
-    assert lab.plot.layout.max_width == "100%" and lab.plot.layout.height == "auto"  # narrow windows: it shrinks
+    assert image.group(3) == "max-width:100%;height:auto"  # in a narrow window it shrinks, keeping its shape
     assert height == round(width * 3.2 / 9)
 
 

@@ -7,6 +7,7 @@ nothing is shown twice in a notebook) and forwards slider moves to the model. Sl
 
 from __future__ import annotations
 
+import base64
 import io
 import time
 from html import escape
@@ -22,6 +23,7 @@ __all__ = [
     "compact_number",
     "plot_description",
     "plot_figure",
+    "plot_html",
     "queueing_lab",
     "render_plot",
     "render_table",
@@ -93,7 +95,7 @@ def render_table(outcome: LabOutcome) -> str:
 
 
 def plot_description(outcome: LabOutcome) -> str:
-    """What the plot shows, in words (the image's tooltip, which screen readers read as its name).
+    """What the plot shows, in words: the image's alt text, which a screen reader reads.
 
     >>> from asyncomm.labs.queueing_lab import QueueingLab
     >>> plot_description(QueueingLab(customers=1000).outcome)[:60]
@@ -183,6 +185,19 @@ def render_plot(outcome: LabOutcome, *, dpi: int = PLOT_DPI) -> bytes:
     # Light compression: at twice the density the default level took longer than drawing; 7 % more bytes.
     plot_figure(outcome, dpi=dpi).savefig(buffer, format="png", pil_kwargs={"compress_level": 1})
     return buffer.getvalue()
+
+
+def plot_html(png: bytes, description: str) -> str:
+    """The plot as an ``<img>`` with its description as alt text, shown at :data:`DISPLAY_WIDTH` pixels.
+
+    >>> plot_html(b"PNG", "a plot")
+    '<img src="data:image/png;base64,UE5H" alt="a plot" width="720" style="max-width:100%;height:auto">'
+    """
+    data = base64.b64encode(png).decode("ascii")
+    return (
+        f'<img src="data:image/png;base64,{data}" alt="{escape(description)}" width="{DISPLAY_WIDTH}" '
+        f'style="max-width:100%;height:auto">'
+    )
 
 
 class SettingControl(w.HBox):
@@ -278,8 +293,11 @@ class QueueingLabWidget(w.VBox):
         self.notice.add_class("ac-qlab-notice-pane")
         self.summary = w.HTML()
         self.summary.add_class("ac-qlab-summary-pane")
-        self.plot = w.Image(format="png", width=str(DISPLAY_WIDTH), layout=w.Layout(max_width="100%", height="auto"))
+        # An <img> in HTML rather than a w.Image: it takes alt text (a tooltip on w.Image stops ipywidgets 8.1
+        # from drawing it at all), shown 720 px wide from a PNG of twice that, and shrinks in a narrow window.
+        self.plot = w.HTML()
         self.plot.add_class("ac-qlab-plot")
+        self.png = b""  # the PNG on show
         self.render_seconds = 0.0
         super().__init__([*self.controls.values(), self.notice, self.summary, self.plot])
         self.add_class("ac-qlab")
@@ -307,8 +325,8 @@ class QueueingLabWidget(w.VBox):
         finally:
             self._syncing = False
         self.summary.value = render_table(outcome)
-        self.plot.value = render_plot(outcome)
-        self.plot.tooltip = plot_description(outcome)
+        self.png = render_plot(outcome)
+        self.plot.value = plot_html(self.png, plot_description(outcome))
         self.render_seconds = time.perf_counter() - began
 
 
