@@ -3,10 +3,13 @@ module gives its artists, and computed from the real object -- change the object
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 import threading
+import unicodedata
+from pathlib import Path
 
 import matplotlib
 
@@ -478,3 +481,48 @@ def test_ring_buffer_draws_slots_head_and_tail_from_the_object():
 def test_ring_buffer_wants_a_ring():
     with pytest.raises(TypeError, match=re.escape("pass a RingBufferQueue (asyncomm.labs.structures), got []")):
         diagrams.ring_buffer([])
+
+
+# --- the chapters' text diagrams ----------------------------------------------------------------------------------
+
+NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
+FENCE = re.compile(r"^```([^\n`]*)\n(.*?)^```", re.M | re.S)
+
+
+def columns(line: str) -> int:
+    """How many monospace columns a line takes: a wide (Chinese) character takes two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in line)
+
+
+def text_diagrams() -> list[tuple[str, int, str]]:
+    """(notebook, cell index, body) of every fenced block without a programming language in a markdown cell."""
+    found = []
+    for path in sorted([*NOTEBOOKS.glob("*.ipynb"), *NOTEBOOKS.glob("zh/*.ipynb")]):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        for index, cell in enumerate(cells):
+            if cell["cell_type"] != "markdown":
+                continue
+            for info, body in FENCE.findall("".join(cell["source"])):
+                if info.strip() in ("", "text"):
+                    found.append((str(path.relative_to(NOTEBOOKS)), index, body))
+    return found
+
+
+def test_every_text_diagram_of_both_editions_fits_in_79_columns():
+    diagrams_found = text_diagrams()
+    # The capstone's picture in chapter 07, in both editions, at least: the test must see what it is about.
+    assert {name for name, _, body in diagrams_found if "CallbackRegistry" in body} == {
+        "07-summary.ipynb",
+        "zh/07-summary.ipynb",
+    }
+    too_wide = [
+        f"{name} cell {index}: {columns(line)} columns: {line.strip()[:40]}"
+        for name, index, body in diagrams_found
+        for line in body.splitlines()
+        if columns(line) > 79
+    ]
+    assert not too_wide, "diagram lines wider than 79 columns wrap in a narrow window:\n" + "\n".join(too_wide)
+
+
+def test_columns_counts_a_chinese_character_as_two():
+    assert columns("queue ──▶ 队列") == 14

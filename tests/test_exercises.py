@@ -3,6 +3,7 @@ rejected with a hint, and the shipped placeholder reads as "not attempted"."""
 
 from __future__ import annotations
 
+import html
 import re
 from collections import Counter
 
@@ -256,3 +257,64 @@ def test_the_cell_calls_load_the_exercises_on_first_use_only():
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert json.loads(out) == [False, True]
+
+
+HEX_OUTSIDE_VAR = re.compile(r"(?<!, )#[0-9a-fA-F]{3,8}\b")
+
+
+@pytest.mark.parametrize("language", ["en", "zh"])
+def test_feedback_in_jupyterlab_wraps_at_word_boundaries_and_says_the_outcome_in_words(language):
+    ac.set_language(language)
+    try:
+        wrong = ac.check("00.try-me", "jam")
+        long_token = ac.course.exercises.Result("99.demo", Outcome.INCORRECT, "x" * 300 + " <locals> & more")
+        right, pending = ac.check("00.try-me", "tea"), ac.check("00.try-me", ...)
+    finally:
+        ac.set_language("en")
+    page = wrong._repr_html_()
+    style = re.search(r'style="([^"]*)"', page).group(1)
+    declarations = dict(d.split(":", 1) for d in style.split(";") if d)
+    # JupyterLab's <pre> for plain output says word-break: break-all; the feedback's own box undoes it.
+    assert declarations["word-break"] == "normal" and declarations["white-space"] == "pre-wrap"
+    assert declarations["overflow-wrap"] == "break-word"  # only a token longer than the line is broken
+    assert "break-all" not in page and "anywhere" not in page
+    assert not HEX_OUTSIDE_VAR.search(style), "colours come from JupyterLab's theme variables"
+    assert "var(--jp-error-color1" in style and "var(--jp-success-color1" in right._repr_html_()
+    assert "var(--jp-warn-color1" in pending._repr_html_()
+    # The words say the outcome (not the colour alone), and the line is the one `progress` reads as text.
+    assert ("❌ [00.try-me] incorrect: " if language == "en" else "❌ [00.try-me] 不正确：") in page
+    assert page.endswith(f"{html.escape(repr(wrong))}</div>")
+    assert "&lt;locals&gt; &amp; more" in long_token._repr_html_()
+
+
+def test_in_a_kernel_questions_hints_and_solutions_come_with_html_that_keeps_words_whole():
+    """Run in a real kernel, as JupyterLab does: printed text would land in its break-all <pre>."""
+    import nbformat
+    from nbclient import NotebookClient
+
+    cells = [
+        'import asyncomm as ac\nac.exercise("05a.queue-length")',
+        'ac.hint("00.try-me", 1)',
+        'ac.solution("00.try-me")',
+    ]
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source) for source in cells])
+    NotebookClient(notebook, timeout=120, kernel_name="python3").execute()
+    kinds = ["question", "hint", "solution"]
+    texts = [
+        ac.exercises.get("05a.queue-length").question(),
+        *(
+            get_text()
+            for get_text in (
+                lambda: ac.exercises.get("00.try-me").hint(1),
+                lambda: ac.exercises.get("00.try-me").solution(),
+            )
+        ),
+    ]
+    for cell, kind, text in zip(notebook.cells, kinds, texts, strict=True):
+        (output,) = cell.outputs
+        assert output.output_type == "display_data"
+        assert output.data["text/plain"] == text  # what a terminal shows, and what `progress` reads
+        page = output.data["text/html"]
+        assert page.startswith(f'<div class="ac-exercise-{kind}" style="white-space:pre-wrap;word-break:normal;')
+        assert "overflow-wrap:break-word" in page and "break-all" not in page
+        assert page.endswith(f">{html.escape(text)}</div>")

@@ -387,7 +387,7 @@ def test_lab_refuses_a_bad_size() -> None:
 def test_widget_sliders_drive_the_model_and_redraw() -> None:
     lab = queueing_lab(customers=2000)
     assert isinstance(lab, QueueingLabWidget)
-    first_png = bytes(lab.plot.value)
+    first_png = lab.png
     assert first_png.startswith(b"\x89PNG") and "M/M/1" in lab.summary.value
     lab.consumers.value = 3
     assert lab.model.outcome.consumers == 3 and "M/M/3 (Erlang C)" in lab.summary.value
@@ -395,7 +395,7 @@ def test_widget_sliders_drive_the_model_and_redraw() -> None:
     assert "M/M/3/K (K = 7)" in lab.summary.value
     lab.arrival_rate.value = 6.0
     assert lab.model.outcome.arrival_rate == 6.0 and "<b>2</b>" in lab.summary.value  # rho = 6 / 3
-    assert bytes(lab.plot.value) != first_png and lab.render_seconds > 0
+    assert lab.png != first_png and lab.render_seconds > 0
     classes = {
         cls
         for child in (lab.arrival_rate, lab.service_rate, lab.consumers, lab.maxsize, lab.plot)

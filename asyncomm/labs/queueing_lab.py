@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import heapq
 import math
+import numbers
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -51,7 +52,21 @@ from asyncomm.labs.simulate import measure_schedule
 if TYPE_CHECKING:
     import numpy.typing as npt
 
-__all__ = ["SETTINGS", "LabOutcome", "LabRow", "MMc", "MMcK", "QueueingLab", "simulate_servers", "theory_for"]
+__all__ = [
+    "SETTINGS",
+    "SLIDERS",
+    "SYMBOLS",
+    "LabOutcome",
+    "LabRow",
+    "MMc",
+    "MMcK",
+    "QueueingLab",
+    "SliderSpec",
+    "settle",
+    "simulate_servers",
+    "slider_range",
+    "theory_for",
+]
 
 #: The lab's knobs and their ranges (the widget's sliders use them): name -> (lowest, highest).
 SETTINGS: dict[str, tuple[float, float]] = {
@@ -60,6 +75,94 @@ SETTINGS: dict[str, tuple[float, float]] = {
     "consumers": (1, 16),
     "maxsize": (0, 200),
 }
+
+
+#: What a learner calls each knob in messages.
+SYMBOLS = {"arrival_rate": "λ", "service_rate": "μ", "consumers": "c", "maxsize": "maxsize"}
+
+
+class SliderSpec(NamedTuple):
+    """How the widget's slider for one setting moves: its range and its step.
+
+    The slider covers the region worth exploring, in fine steps, so that a short drag is a small change
+    (a slider over all of ``SETTINGS`` at its width moved λ by 3 for a 30 px drag); the number box beside it
+    takes any value in ``SETTINGS``, and the slider's range grows to show a typed value beyond it.
+    """
+
+    low: float
+    high: float
+    step: float
+
+
+#: The sliders (the arrival rate's top follows the other knobs: see :func:`slider_range`).
+SLIDERS: dict[str, SliderSpec] = {
+    "arrival_rate": SliderSpec(0.05, 2.0, 0.01),
+    "service_rate": SliderSpec(0.05, 4.0, 0.01),
+    "consumers": SliderSpec(1, 16, 1),
+    "maxsize": SliderSpec(0, 50, 1),
+}
+
+
+def slider_range(
+    name: str, arrival_rate: float, service_rate: float, consumers: int, maxsize: int
+) -> tuple[float, float]:
+    """The (min, max) of the slider of setting ``name`` for these settings.
+
+    The arrival rate's slider ends at twice the capacity ``c * μ`` (at least 0.5, at most the lab's top), so
+    ρ = 1 sits in its middle whatever the consumers and the service rate: the region where queues grow is
+    always a wide stretch of the slider, not its first few pixels (its entry in ``SLIDERS`` is the range for
+    the lab's first settings, c = 1 and μ = 1). Every range holds the setting's current value.
+
+    >>> slider_range("arrival_rate", 0.8, 1.0, 1, 0), slider_range("arrival_rate", 0.8, 1.5, 3, 0)
+    ((0.05, 2.0), (0.05, 9.0))
+    >>> slider_range("maxsize", 0.8, 1.0, 1, 120)     # a typed value past the slider's end widens it
+    (0, 120)
+    """
+    spec = SLIDERS[name]
+    high = spec.high
+    if name == "arrival_rate":
+        high = min(SETTINGS[name][1], max(0.5, round(2 * consumers * service_rate, 2)))
+    current = {"arrival_rate": arrival_rate, "service_rate": service_rate, "consumers": consumers, "maxsize": maxsize}
+    return spec.low, max(high, current[name])
+
+
+def settle(name: str, typed: Any, current: float) -> tuple[float, str | None]:
+    """A value typed for setting ``name`` as the lab will use it, and a note for the learner (None: as typed).
+
+    Out of the lab's range: the nearest end, and a note saying so. Not a number (or not whole, where the
+    setting counts): ``current`` kept, and a note saying what to type.
+
+    >>> settle("arrival_rate", 0.85, 0.8)
+    (0.85, None)
+    >>> settle("arrival_rate", 50, 0.8)
+    (10.0, "λ = 50 is above the lab's highest value, 10: set to 10")
+    >>> settle("consumers", 2.5, 1)
+    (1, 'c must be a whole number from 1 to 16: kept at 1')
+    """
+    if name not in SETTINGS:
+        raise TypeError(f"unknown lab setting {name!r}; the settings are {', '.join(SETTINGS)}")
+    low, high = SETTINGS[name]
+    symbol, counts = SYMBOLS[name], name in ("consumers", "maxsize")
+    number = typed if isinstance(typed, numbers.Real) and not isinstance(typed, bool) else None
+    if number is None or not math.isfinite(number) or (counts and not float(number).is_integer()):
+        kind = tr("a whole number", "整数") if counts else tr("a number", "数")
+        return current, tr(
+            f"{symbol} must be {kind} from {low:g} to {high:g}: kept at {current:g}",
+            f"{symbol} 必须是 {low:g} 到 {high:g} 之间的{kind}：保持为 {current:g}",
+        )
+    typed_number = float(number)
+    value: float = int(typed_number) if counts else typed_number
+    if value < low:
+        return (int(low) if counts else low), tr(
+            f"{symbol} = {typed_number:g} is below the lab's lowest value, {low:g}: set to {low:g}",
+            f"{symbol} = {typed_number:g} 低于实验的下限 {low:g}：已设为 {low:g}",
+        )
+    if value > high:
+        return (int(high) if counts else high), tr(
+            f"{symbol} = {typed_number:g} is above the lab's highest value, {high:g}: set to {high:g}",
+            f"{symbol} = {typed_number:g} 超过了实验的上限 {high:g}：已设为 {high:g}",
+        )
+    return value, None
 
 
 def _check_servers(value: Any) -> int:

@@ -16,9 +16,10 @@ the wrong solution, and ``python -m asyncomm progress`` recorded the outcome und
 
 from __future__ import annotations
 
+import sys
 from typing import Any
 
-from asyncomm.course.exercises._core import Exercise, Result, get
+from asyncomm.course.exercises._core import Exercise, Result, get, text_html
 
 __all__ = ["check", "exercise", "hint", "solution"]
 
@@ -32,6 +33,23 @@ def _exercise(exercise_id: Any) -> Exercise:
     return get(exercise_id)
 
 
+def _show(text: str, kind: str) -> None:
+    """Print ``text``; in a Jupyter kernel, show it with an HTML form as well.
+
+    JupyterLab shows printed text in a ``<pre>`` styled ``word-break: break-all``, which cuts a question
+    mid-word ("the m|essages"); the HTML form (:func:`~asyncomm.course.exercises._core.text_html`) keeps
+    words whole and the lines as written. The plain text stays for terminals and ``progress``.
+    """
+    ipython = sys.modules.get("IPython")  # loaded only where a kernel or IPython runs: never imported here
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is None or not hasattr(shell, "kernel"):
+        print(text)
+        return
+    from IPython.display import display  # a kernel is running, so IPython is loaded already
+
+    display({"text/plain": text, "text/html": text_html(text, kind)}, raw=True)
+
+
 def exercise(exercise_id: str) -> None:
     """Print the question of the exercise ``exercise_id`` (what a prompt cell runs).
 
@@ -43,7 +61,7 @@ def exercise(exercise_id: str) -> None:
     first = q.receive()
     <BLANKLINE>
     """
-    print(_exercise(exercise_id).question())
+    _show(_exercise(exercise_id).question(), "question")
 
 
 def check(exercise_id: str, answer: Any) -> Result:
@@ -65,7 +83,7 @@ def hint(exercise_id: str, n: int = 1) -> None:
     >>> hint("00.try-me", 3)
     exercise 00.try-me has 2 hints, and hint 2 was the last; the worked answer: ac.solution("00.try-me")
     """
-    print(_exercise(exercise_id).hint(n))
+    _show(_exercise(exercise_id).hint(n), "hint")
 
 
 def solution(exercise_id: str) -> None:
@@ -75,4 +93,4 @@ def solution(exercise_id: str) -> None:
     answer = 'tea'
     ...
     """
-    print(_exercise(exercise_id).solution())
+    _show(_exercise(exercise_id).solution(), "solution")

@@ -15,6 +15,7 @@ and ``register``s them; a notebook's cells name the exercise they are about on e
 from __future__ import annotations
 
 import enum
+import html
 import math
 import numbers
 import re
@@ -47,6 +48,18 @@ OUTCOME_BY_LABEL = {
     **{label: outcome for outcome, label in _CHINESE_LABEL.items()},
 }
 
+_RESULT_STYLE = (
+    "white-space:pre-wrap;word-break:normal;overflow-wrap:break-word;word-wrap:break-word;"
+    "font-family:var(--jp-code-font-family, monospace);font-size:var(--jp-code-font-size, 13px);"
+    "color:var(--jp-content-font-color1, rgba(0, 0, 0, 0.87));padding:0.1em 0.5em;"
+)
+#: Theme colours of JupyterLab (light-theme values as fallbacks outside it).
+_RESULT_COLOUR = {
+    Outcome.CORRECT: "var(--jp-success-color1, #388e3c)",
+    Outcome.INCORRECT: "var(--jp-error-color1, #d32f2f)",
+    Outcome.NOT_ATTEMPTED: "var(--jp-warn-color1, #f57c00)",
+}
+
 #: A text the course shows: a plain string, or a :class:`~asyncomm.i18n.Text` in both languages.
 Shown = str | Text
 
@@ -74,6 +87,34 @@ class Result:
             label = self.outcome.value if self.language == "en" else _CHINESE_LABEL[self.outcome]
         colon = "：" if self.language == "zh" else ": "
         return f"{_SYMBOL[self.outcome]} [{self.exercise}] {label}{colon}{self.message}"
+
+    def _repr_html_(self) -> str:
+        """The same line for JupyterLab, wrapped at word boundaries.
+
+        JupyterLab shows plain output in a ``<pre>`` styled ``word-break: break-all``, which cuts feedback
+        mid-word ("recei|ved"). Here words stay whole (``word-break: normal``; Chinese still breaks between
+        characters, as it should); ``overflow-wrap: break-word`` breaks only a token longer than the line
+        (a long identifier). The text says the outcome (symbol and word); the border colour only repeats it.
+        The styles are inline: JupyterLab keeps these properties even in a notebook it does not trust.
+        """
+        return result_html(self.outcome, repr(self))
+
+
+def result_html(outcome: Outcome, line: str) -> str:
+    """A result's ``line`` (its repr) as the HTML :meth:`Result._repr_html_` shows."""
+    return (
+        f'<div class="ac-result ac-result-{outcome.name.lower().replace("_", "-")}" role="status" '
+        f'style="{_RESULT_STYLE}border-left:3px solid {_RESULT_COLOUR[outcome]}">{html.escape(line)}</div>'
+    )
+
+
+def text_html(text: str, kind: str) -> str:
+    """A question, hint or solution (``kind``) as HTML that keeps its lines and wraps long ones between words.
+
+    >>> text_html("a <b>", "hint").endswith('">a &lt;b&gt;</div>')
+    True
+    """
+    return f'<div class="ac-exercise-{kind}" style="{_RESULT_STYLE}">{html.escape(text)}</div>'
 
 
 def is_placeholder(answer: Any) -> bool:
