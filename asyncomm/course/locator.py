@@ -94,7 +94,8 @@ def folder_problem(path: Path, *, link_allowed: bool) -> str | None:
         return tr(
             f"{path} is a symbolic link (to {os.readlink(path)}); asyncomm never writes through a link: "
             f"choose another folder, or remove the link",
-            f"{path} 是一个符号链接（指向 {os.readlink(path)}）；asyncomm 从不通过链接写入：请换一个文件夹，或删除该链接",
+            f"{path} 是一个符号链接（指向 {os.readlink(path)}）；asyncomm 从不通过链接写入："
+            f"请换一个文件夹，或删除该链接",
         )
     if path.exists() and not path.is_dir():
         return tr(f"{path} is a file; choose a folder", f"{path} 是一个文件；请选择一个文件夹")

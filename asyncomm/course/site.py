@@ -48,6 +48,10 @@ MARKER = ".asyncomm-site"
 #: What the site command needs beyond the course, by module name.
 NEEDED = ("sphinx", "myst_nb", "sphinx_book_theme")
 
+#: The glossary's columns (data/glossary.csv) in each edition: its own language first.
+COLUMNS = {"en": ("term", "中文", "definition"), "zh": ("中文", "term", "释义")}
+#: The language switch of each edition: its label and tooltip, in the language it leads to.
+SWITCH = {"en": ("中文版", "本页的中文版"), "zh": ("English", "This page in English")}
 TEXT = {
     "en": {
         "title": "asyncomm — asynchronous communication, hands on",
@@ -59,20 +63,17 @@ TEXT = {
         "chapters": "Chapters",
         "reference": "For reference",
         "glossary": "Glossary — 术语表",
-        "columns": ("term", "中文", "definition"),
-        "switch": ("中文版", "本页的中文版"),
     },
     "zh": {
         "title": "asyncomm — 动手学异步通信",
         "site": "asyncomm 中文版",
         "intro": "这是一门可以亲手运行的课程：消息队列、事件驱动和回调，用一个小而经过充分测试的 Python 库和一系列 "
-        "JupyterLab 笔记本来讲，每个练习都能自动检查答案。这里的每一章都是最近一次运行后的样子，输出、图表和控件都保持"
-        "运行结束时的状态。要自己运行这些章节：先 `pip install 'asyncomm[course]'`，再 `python -m asyncomm lab --lang zh`。",
+        "JupyterLab 笔记本来讲，每个练习都能自动检查答案。这里的每一章都是最近一次运行后的样子，输出、图表和控件都"
+        "保持运行结束时的状态。要自己运行这些章节：先 `pip install 'asyncomm[course]'`，"
+        "再 `python -m asyncomm lab --lang zh`。",
         "chapters": "章节",
         "reference": "参考资料",
         "glossary": "术语表 — Glossary",
-        "columns": ("中文", "term", "释义"),
-        "switch": ("English", "This page in English"),
     },
 }
 
@@ -105,7 +106,7 @@ def _cell(text: str) -> str:
 
 
 def _glossary_page(language: str) -> str:
-    columns = TEXT[language]["columns"]
+    columns = COLUMNS[language]
     with data_path("glossary.csv").open(encoding="utf-8", newline="") as f:
         rows = [[_cell(row[key]) for key in columns] for row in csv.DictReader(f)]
     lines = [f"# {TEXT[language]['glossary']}", "", "| " + " | ".join(columns) + " |", "|---|---|---|"]
@@ -139,8 +140,8 @@ def _index_page(language: str, names: list[str]) -> str:
 def _conf(language: str) -> str:
     """The edition's ``conf.py``: Sphinx reads it as Python, so every value is written as its ``repr``."""
     other = next(lang for lang in EDITIONS if lang != language)
-    label, title = TEXT[language]["switch"]
-    settings = {
+    label, title = SWITCH[language]
+    settings: dict[str, object] = {
         "project": "asyncomm",
         "author": "the asyncomm team",
         "copyright": "the asyncomm team",
@@ -154,6 +155,7 @@ def _conf(language: str) -> str:
         "html_title": TEXT[language]["site"],
         "html_static_path": [str(FILES / "static")],
         "html_css_files": ["asyncomm-site.css"],
+        "html_js_files": ["asyncomm-site.js"],  # fixes for Sphinx's Chinese search and html-manager with MathJax 3
         "templates_path": [str(FILES / "templates")],
         "html_theme_options": {
             "article_header_end": ["lang-switch.html", "article-header-buttons.html"],
@@ -228,13 +230,17 @@ def _ownership_problem(out: Path) -> str | None:
 
 def _run_builds(stage: Path) -> None:
     """Both editions' Sphinx builds at once; SiteError with the end of Sphinx's report if one fails."""
+    # Sphinx sets the locale the environment names and stops if it is not installed (LANG=zh_CN.UTF-8 in a bare
+    # container); its output does not depend on it (conf.py gives the language), so it gets "C", always there,
+    # and Python's UTF-8 mode.
+    env = {**os.environ, "LC_ALL": "C", "PYTHONUTF8": "1"}
     builds = {}
     for language, (folder, _, _) in EDITIONS.items():
         _stage(language, stage / "src" / folder)
         command = [sys.executable, "-m", "sphinx", "-b", "html", "-q", "-d", str(stage / "doctrees" / folder)]
         log = (stage / f"{folder}.log").open("w", encoding="utf-8")
         process = subprocess.Popen(
-            [*command, str(stage / "src" / folder), str(stage / "html" / folder)], stdout=log, stderr=log
+            [*command, str(stage / "src" / folder), str(stage / "html" / folder)], stdout=log, stderr=log, env=env
         )
         builds[folder] = (process, log)
     failed = []
@@ -258,7 +264,14 @@ def _replace(new: Path, old: Path) -> None:
 
 def build_site(out: Path | str) -> Path:
     """Build the site of both editions into ``out`` (made if missing, rebuilt if an earlier build made it);
-    returns its landing page. Raises SiteError, its message one line, if it cannot."""
+    returns its landing page. Raises SiteError, its message one line, if it cannot.
+
+    >>> import pathlib, tempfile
+    >>> notes = pathlib.Path(tempfile.mkdtemp()) / "notes.txt"; _ = notes.write_text("mine")
+    >>> build_site(notes)
+    Traceback (most recent call last):
+    asyncomm.course.site.SiteError: .../notes.txt is a file; choose a folder
+    """
     out = Path(out).expanduser()
     missing = [name for name in NEEDED if find_spec(name) is None]
     if missing:
@@ -284,7 +297,12 @@ def build_site(out: Path | str) -> Path:
 
 
 def run_command(out: Path | str) -> int:
-    """What ``python -m asyncomm site`` does: build, say where; exit status 1 with one line if it cannot."""
+    """What ``python -m asyncomm site`` does: build, say where; exit status 1 with one line if it cannot.
+
+    >>> import tempfile
+    >>> run_command(tempfile.mkstemp()[1])  # a file: "error: ... is a file; choose a folder" on stderr
+    1
+    """
     try:
         landing = build_site(out)
     except SiteError as err:
@@ -293,4 +311,3 @@ def run_command(out: Path | str) -> int:
     print(tr(f"Wrote the site to {landing.parent.resolve()}", f"网站已生成到 {landing.parent.resolve()}"))
     print(tr(f"  open {landing.resolve()} in a browser", f"  用浏览器打开 {landing.resolve()}"))
     return 0
-
