@@ -189,8 +189,8 @@ def _stage(language: str, src: Path) -> None:
 def _landing_page() -> str:
     """``OUT/index.html``: the chapter map of the English edition, each chapter beside its Chinese one."""
     rows = "\n".join(
-        f'<li><a href="en/{name}.html">{html.escape(title)}</a> · '
-        f'<a href="zh/{name}.html" lang="zh" hreflang="zh">{html.escape(zh_title)}</a></li>'
+        f'<tr><td><a href="en/{name}.html">{html.escape(title)}</a></td>'
+        f'<td><a href="zh/{name}.html" lang="zh" hreflang="zh">{html.escape(zh_title)}</a></td></tr>'
         for (name, title), (_, zh_title) in zip(chapters("en"), chapters("zh"), strict=True)
     )
     title = html.escape(TEXT["en"]["title"])
@@ -201,8 +201,10 @@ def _landing_page() -> str:
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{title}</title>
 <style>
+:root {{ color-scheme: light dark; }}
 body {{ font-family: system-ui, sans-serif; max-width: 52rem; margin: 2rem auto; padding: 0 1rem; line-height: 1.6; }}
-li {{ margin: 0.3rem 0; }}
+td, th {{ padding: 0.3rem 0.6rem; text-align: left; vertical-align: top; border-bottom: 1px solid #8884; }}
+table {{ border-collapse: collapse; }}
 </style>
 </head>
 <body>
@@ -211,9 +213,12 @@ li {{ margin: 0.3rem 0; }}
 <p><a href="zh/index.html" lang="zh" hreflang="zh">中文版 (the Chinese edition)</a> ·
 <a href="en/glossary.html">Glossary — 术语表</a> · <a href="en/teachers-guide.html">Teacher's guide</a></p>
 <h2>The chapters</h2>
-<ol start="0">
+<table>
+<thead><tr><th scope="col">English</th><th scope="col" lang="zh">中文版</th></tr></thead>
+<tbody>
 {rows}
-</ol>
+</tbody>
+</table>
 </body>
 </html>
 """
