@@ -4,7 +4,6 @@ every request that leaves the site refused, since the site must work with no net
 
 from __future__ import annotations
 
-import contextlib
 import functools
 import http.server
 import re
@@ -119,14 +118,16 @@ def pages(browser, served):
     """Every page of both editions and the landing page, opened once: what each one shows, by URL path."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-    seen = {}
+    seen, patience = {}, 15_000
     page = _open(browser, served)
     try:
         for path in ["index.html", *(f"{lang}/{name}.html" for lang in EDITIONS for name in PAGES)]:
             response = page.goto(f"{served}/{path}", wait_until="load")
             assert response is not None and response.status == 200, f"{path}: {response and response.status}"
-            with contextlib.suppress(PlaywrightTimeout):  # not all drawn: the widget test names the page
-                page.wait_for_function("() => {" + WIDGETS + "return drawn === views.length; }", timeout=15_000)
+            try:
+                page.wait_for_function("() => {" + WIDGETS + "return drawn === views.length; }", timeout=patience)
+            except PlaywrightTimeout:  # not all drawn: the widget test names the page; the next ones wait less
+                patience = 1_000
             seen[path] = page.evaluate(READ_PAGE)
         seen["off-site requests"], seen["script errors"] = page.off_site, page.errors
     finally:
