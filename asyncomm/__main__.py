@@ -13,6 +13,9 @@ runs the timing lab on the real clock and writes CSV and PNG files into ``DIR``
 ``python -m asyncomm progress [--lang en|zh] [DIR]`` lists every exercise with its last saved
 outcome in the course folder ``DIR``, in the language of the chapters there (or ``--lang``);
 see :mod:`asyncomm.course.progress`.
+
+``python -m asyncomm site [OUT]`` builds a static website of both editions into ``OUT`` (default
+``./asyncomm-site``) from the shipped notebooks, without running them; see :mod:`asyncomm.course.site`.
 """
 
 from __future__ import annotations
@@ -23,12 +26,15 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from asyncomm.course.locator import copy_course
+from asyncomm.course.locator import copy_course, folder_problem
 from asyncomm.i18n import LANGUAGES, language_from_locale, set_language, tr
 
 FIRST_CHAPTER = "00-start-here.ipynb"
 # Not the docstring's first line: ``python -OO`` strips docstrings, and --help must work there too.
-DESCRIPTION = "asyncomm's command line: open the course in JupyterLab, run the timing lab, list your progress."
+DESCRIPTION = (
+    "asyncomm's command line: open the course in JupyterLab, run the timing lab, list your progress, "
+    "build the course's website."
+)
 
 
 def _ask_to_replace(edited: list[str]) -> bool:
@@ -50,6 +56,10 @@ def lab(directory: Path, *, overwrite: bool, launch: bool, extra: Sequence[str],
     some file could not be copied because a symbolic link stands in its place: the learner decides what to do
     with it first."""
     set_language(language)  # what this command prints, too
+    problem = folder_problem(directory.expanduser(), link_allowed=True)  # a file, or a link to no folder
+    if problem:
+        print(f"error: {problem}", file=sys.stderr)
+        return 1
     report = copy_course(directory, overwrite=overwrite, language=language)
     if report.kept and not overwrite and not report.refused and _ask_to_replace(report.kept):
         report = copy_course(directory, overwrite=True, language=language)
@@ -206,12 +216,28 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="the report's language; default: that of the chapters in DIR, else the locale's",
     )
+    site_parser = commands.add_parser("site", help="build a static website of both editions into OUT")
+    site_parser.add_argument(
+        "out",
+        nargs="?",
+        default="asyncomm-site",
+        type=Path,
+        metavar="OUT",
+        help="folder for the website, new or made by this command before (default: ./asyncomm-site)",
+    )
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args, extra = parser.parse_known_args(argv)
+    if args.command == "site":
+        if extra:
+            parser.error(f"unrecognized arguments: {' '.join(extra)}")
+        from asyncomm.course.site import run_command as build_site  # deferred: only this command needs it
+
+        set_language(language_from_locale())  # what this command prints
+        return build_site(args.out)
     if args.command == "progress":
         if extra:
             parser.error(f"unrecognized arguments: {' '.join(extra)}")

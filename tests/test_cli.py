@@ -22,7 +22,7 @@ def run_optimized(*args: str) -> subprocess.CompletedProcess[str]:
 def test_help_works_without_docstrings():
     run = run_optimized("--help")
     assert run.returncode == 0, run.stderr
-    assert run.stdout.startswith("usage: python -m asyncomm [-h] {lab,bench,progress} ...")
+    assert run.stdout.startswith("usage: python -m asyncomm [-h] {lab,bench,progress,site} ...")
     assert "asyncomm's command line: open the course in JupyterLab" in " ".join(run.stdout.split())
 
 

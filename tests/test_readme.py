@@ -38,7 +38,7 @@ def test_environment_yml_gives_conda_users_the_same_dependencies():
     )
     conda_name = {"redis": "redis-py"}  # on conda-forge, "redis" is an old client; redis-py is the current one
     extras = project["optional-dependencies"]
-    for requirement in extras["course"] + extras["redis"] + extras["zh"]:
+    for requirement in extras["course"] + extras["redis"] + extras["zh"] + extras["site"]:
         name = re.match(r"[A-Za-z0-9_.-]+", requirement).group(0)
         assert conda_name.get(name, name) in listed, f"{name} is missing from environment.yml"
     assert "redis-server" in listed

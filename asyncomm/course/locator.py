@@ -16,9 +16,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from asyncomm.i18n import LANGUAGES, get_language
+from asyncomm.i18n import LANGUAGES, get_language, tr
 
-__all__ = ["CopyReport", "copy_course", "data_path", "glossary", "load_seed_example", "notebooks_dir"]
+__all__ = [
+    "CopyReport",
+    "copy_course",
+    "data_path",
+    "doc_path",
+    "folder_problem",
+    "glossary",
+    "load_seed_example",
+    "notebooks_dir",
+]
 
 #: ``asyncomm/course/``: a wheel ships ``notebooks/`` and ``data/`` here; a checkout has them at the top.
 _COURSE = Path(__file__).resolve().parent
@@ -57,6 +66,40 @@ def data_path(name: str) -> Path:
     if not path.is_file():
         raise FileNotFoundError(f"no data file {name!r} in {path.parent}")
     return path
+
+
+def doc_path(name: str) -> Path:
+    """The path of a shipped page of ``docs/`` (the teacher's guide; a wheel ships it inside the package).
+
+    >>> doc_path("teachers-guide.md").name
+    'teachers-guide.md'
+    """
+    path = _course_root("docs") / name
+    if not path.is_file():
+        raise FileNotFoundError(f"no page {name!r} in {path.parent}")
+    return path
+
+
+def folder_problem(path: Path, *, link_allowed: bool) -> str | None:
+    """Why ``path`` cannot be the folder a command writes into, as one line that says what to do; None if it can.
+
+    A file cannot; nor can a symbolic link unless ``link_allowed`` and it leads to a folder (asyncomm never
+    writes through a link it was not told to follow).
+
+    >>> import tempfile
+    >>> folder_problem(Path(tempfile.mkdtemp()) / "new", link_allowed=False) is None
+    True
+    """
+    if path.is_symlink() and not (link_allowed and path.is_dir()):
+        return tr(
+            f"{path} is a symbolic link (to {os.readlink(path)}); asyncomm never writes through a link: "
+            f"choose another folder, or remove the link",
+            f"{path} 是一个符号链接（指向 {os.readlink(path)}）；asyncomm 从不通过链接写入："
+            f"请换一个文件夹，或删除该链接",
+        )
+    if path.exists() and not path.is_dir():
+        return tr(f"{path} is a file; choose a folder", f"{path} 是一个文件；请选择一个文件夹")
+    return None
 
 
 def load_seed_example() -> dict[str, Any]:
