@@ -87,6 +87,9 @@ class SliderSpec(NamedTuple):
     The slider covers the region worth exploring, in fine steps, so that a short drag is a small change
     (a slider over all of ``SETTINGS`` at its width moved λ by 3 for a 30 px drag); the number box beside it
     takes any value in ``SETTINGS``, and the slider's range grows to show a typed value beyond it.
+
+    >>> SLIDERS["arrival_rate"].step, SLIDERS["consumers"]
+    (0.01, SliderSpec(low=1, high=16, step=1))
     """
 
     low: float

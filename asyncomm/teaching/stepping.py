@@ -442,6 +442,10 @@ class Listing:
 
     ``numbers`` maps a line of the source file to its number in the listing, so that the line a task is
     paused at is told in the numbers the learner sees, not in those of the file the program lives in.
+
+    >>> listing = Listing(("x = 1", "print(x)"), file="demo.py", numbers={10: 1, 11: 2})
+    >>> listing.number("demo.py", 11), listing.number("other.py", 11)
+    (2, None)
     """
 
     lines: tuple[str, ...]

@@ -127,6 +127,11 @@ def plot_figure(outcome: LabOutcome, *, dpi: int = PLOT_DPI):  # type: ignore[no
     Compact tick labels (12k) and two-line titles where a title is long keep every label within fixed
     margins, so no label overlaps another or leaves the figure in any state of the lab. Simulation and
     theory differ in line style and hatching as well as in colour.
+
+    >>> from asyncomm.labs.queueing_lab import QueueingLab
+    >>> figure = plot_figure(QueueingLab(customers=1000).outcome)
+    >>> len(figure.axes)
+    2
     """
     from matplotlib.figure import Figure  # deferred: the other widgets need no matplotlib
     from matplotlib.ticker import FuncFormatter
@@ -206,6 +211,10 @@ class SettingControl(w.HBox):
     ``value`` is the box's value; setting it (or moving the slider, or typing) asks the lab to change. Both
     controls carry the setting's name as their label (the slider shows it; the box has it as a tooltip, which
     a screen reader reads as its name).
+
+    >>> control = SettingControl("arrival_rate", "λ", 0.8)
+    >>> control.slider.step, control.value
+    (0.01, 0.8)
     """
 
     def __init__(self, name: str, label: str, value: float) -> None:
