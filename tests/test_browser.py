@@ -282,6 +282,13 @@ def _in_dark_theme(page) -> None:
     expect(page.locator("body")).to_have_attribute("data-jp-theme-light", "false")  # really the dark theme
 
 
+def _assert_reads_well(page, widget: str, *, texts_at_least: int) -> None:
+    """Every text of ``widget`` (at least ``texts_at_least`` of them) has WCAG contrast >= 4.5:1."""
+    count, low = _low_contrast(page, widget)
+    assert count >= texts_at_least, f"{widget}: only {count} texts found"
+    assert not low, f"{widget}: text below 4.5:1 in the dark theme: {low}"
+
+
 def test_the_queue_bus_and_callback_steppers_read_well_in_the_dark_theme(jupyterlab_dark):
     from playwright.sync_api import expect
 
@@ -304,9 +311,7 @@ def test_the_queue_bus_and_callback_steppers_read_well_in_the_dark_theme(jupyter
         calls.locator("button.ac-callback-advance").click()
         expect(calls.locator(".ac-status.ac-refused")).to_be_visible()
         for widget in (".ac-queue-widget", ".ac-bus-widget", ".ac-callback-widget"):
-            count, low = _low_contrast(page, widget)
-            assert count >= 10, f"{widget}: only {count} texts found"
-            assert not low, f"{widget}: text below 4.5:1 in the dark theme: {low}"
+            _assert_reads_well(page, widget, texts_at_least=10)
 
 
 def test_the_loop_stepper_reads_well_in_the_dark_theme(jupyterlab_dark):
@@ -319,9 +324,7 @@ def test_the_loop_stepper_reads_well_in_the_dark_theme(jupyterlab_dark):
         loop.locator("button.ac-loop-widget-forward").click()
         # The highlighted line is checked too (once Run All has run every cell and the kernel hears the click).
         expect(loop.locator(".ac-listing tr.ac-current")).to_have_count(1, timeout=60_000)
-        count, low = _low_contrast(page, ".ac-loop-widget")
-        assert count >= 20, f"only {count} texts found"
-        assert not low, f"text below 4.5:1 in the dark theme: {low}"
+        _assert_reads_well(page, ".ac-loop-widget", texts_at_least=20)
 
 
 def test_the_queueing_lab_reads_well_in_the_dark_theme(jupyterlab_dark):
@@ -332,6 +335,4 @@ def test_the_queueing_lab_reads_well_in_the_dark_theme(jupyterlab_dark):
         lab = page.locator(".ac-qlab").first
         lab.scroll_into_view_if_needed()
         expect(lab.locator(".ac-qlab-summary-pane")).to_contain_text("M/M/1")
-        count, low = _low_contrast(page, ".ac-qlab")
-        assert count >= 5, f"only {count} texts found"
-        assert not low, f"text below 4.5:1 in the dark theme: {low}"
+        _assert_reads_well(page, ".ac-qlab", texts_at_least=5)

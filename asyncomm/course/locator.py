@@ -56,16 +56,20 @@ def notebooks_dir(language: str = "en") -> Path:
     return root if language == "en" else root / language
 
 
+def _shipped_file(folder: str, name: str, what: str) -> Path:
+    path = _course_root(folder) / name
+    if not path.is_file():
+        raise FileNotFoundError(f"no {what} {name!r} in {path.parent}")
+    return path
+
+
 def data_path(name: str) -> Path:
     """The path of a shipped data file.
 
     >>> data_path("glossary.csv").name
     'glossary.csv'
     """
-    path = _course_root("data") / name
-    if not path.is_file():
-        raise FileNotFoundError(f"no data file {name!r} in {path.parent}")
-    return path
+    return _shipped_file("data", name, "data file")
 
 
 def doc_path(name: str) -> Path:
@@ -74,10 +78,7 @@ def doc_path(name: str) -> Path:
     >>> doc_path("teachers-guide.md").name
     'teachers-guide.md'
     """
-    path = _course_root("docs") / name
-    if not path.is_file():
-        raise FileNotFoundError(f"no page {name!r} in {path.parent}")
-    return path
+    return _shipped_file("docs", name, "page")
 
 
 def folder_problem(path: Path, *, link_allowed: bool) -> str | None:
